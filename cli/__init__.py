@@ -1,0 +1,1 @@
+"""The ``trackcast`` command line."""

@@ -1,0 +1,52 @@
+"""Entry point of the ``trackcast`` script: parse, dispatch, turn known errors into exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from cli import track
+from detectors import ModelError
+from outputs import OutputError
+from stream import SourceError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+"""Bad input of any kind: arguments, files, models, outputs. One line on stderr, no traceback."""
+EXIT_INTERRUPTED = 130
+
+USER_ERRORS = (SourceError, ModelError, OutputError, ValueError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trackcast",
+        description="Track objects in video files and live streams.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    track.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args))
+    except USER_ERRORS as error:
+        print(f"trackcast: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("trackcast: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

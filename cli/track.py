@@ -1,0 +1,107 @@
+"""``trackcast track SOURCE``: detect and track over a file or URL, write video, MOT and JSONL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from detectors import BUNDLED_MODELS, DEFAULT_MODEL, DetectorOptions
+from runtime import FileJob, JobOptions, JobReport
+from tracking import DEFAULT_TRACKER, TRACKER_NAMES, TrackerOptions
+
+EXAMPLES = """examples:
+  trackcast track data/vtest.avi --model person-yolov8s --video out/vtest.mp4
+  trackcast track clip.mp4 --model coco-yolov3-tiny --classes person,car --jsonl out/clip.jsonl
+  trackcast track rtsp://cam.local/stream --max-frames 300 --mot out/cam.txt
+"""
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "track",
+        help="detect and track objects in a video file or stream",
+        description="Detect and track objects in a video file or any URL FFmpeg opens.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("source", help="video file path or URL (rtsp://, http://, ...)")
+    models = ", ".join(BUNDLED_MODELS)
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"weights path, ultralytics name (downloads when online) or offline alias: {models}"
+        f" (default: {DEFAULT_MODEL})",
+    )
+    parser.add_argument("--imgsz", type=int, help="inference size in pixels (default: per model)")
+    parser.add_argument("--conf", type=float, default=0.25, help="minimum confidence (0.25)")
+    parser.add_argument("--classes", help="comma-separated class names to keep, e.g. person,car")
+    parser.add_argument("--device", help="torch device for ultralytics models, e.g. cpu, cuda:0")
+    parser.add_argument(
+        "--tracker", choices=TRACKER_NAMES, default=DEFAULT_TRACKER, help="tracker (%(default)s)"
+    )
+    parser.add_argument(
+        "--stride", type=int, default=1, help="analyse every Nth frame; others reuse its tracks"
+    )
+    parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    parser.add_argument("--batch", type=int, default=4, help="frames per detector call (4)")
+    parser.add_argument("--video", type=Path, metavar="PATH", help="annotated H.264 MP4 output")
+    parser.add_argument("--mot", type=Path, metavar="PATH", help="MOTChallenge tracks output")
+    parser.add_argument("--jsonl", type=Path, metavar="PATH", help="JSON Lines output, per frame")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(handler=run)
+
+
+def options_from_args(args: argparse.Namespace) -> JobOptions:
+    classes = tuple(c.strip() for c in (args.classes or "").split(",") if c.strip())
+    return JobOptions(
+        source=args.source,
+        detector=DetectorOptions(
+            model=args.model,
+            imgsz=args.imgsz,
+            conf=args.conf,
+            classes=classes,
+            device=args.device,
+        ),
+        tracker=TrackerOptions(name=args.tracker),
+        stride=args.stride,
+        max_frames=args.max_frames,
+        batch_size=args.batch,
+        video=args.video,
+        mot=args.mot,
+        jsonl=args.jsonl,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from cli.progress import ProgressBar
+
+    options = options_from_args(args)
+    if not (options.video or options.mot or options.jsonl):
+        print(
+            "trackcast: note: no --video, --mot or --jsonl given; only a summary is printed",
+            file=sys.stderr,
+        )
+    job = FileJob(options)
+    with ProgressBar(job.expected_frames, job.info.url, enabled=not args.no_progress) as bar:
+        report = job.run(on_progress=bar.update)
+    print(summary(report))
+    if report.decode.skipped:
+        print(
+            f"trackcast: warning: {report.decode.skipped} frame(s) could not be decoded "
+            "(corrupt or truncated input); results cover the frames that did",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def summary(report: JobReport) -> str:
+    decode = report.decode
+    lines = [
+        f"{report.source.url}: {decode.decoded} frames decoded, {decode.skipped} skipped, "
+        f"{report.frames_analysed} analysed, {report.track_ids} track ids, "
+        f"{report.fps:.1f} fps ({report.elapsed_s:.1f} s)"
+    ]
+    lines += [f"wrote {path}" for path in report.outputs]
+    return "\n".join(lines)

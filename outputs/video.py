@@ -1,0 +1,62 @@
+"""Annotated H.264 MP4 output, one output frame per input frame, playable in browsers."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+
+from outputs.errors import OutputError
+from outputs.overlay import Image, TrackOverlay
+from outputs.records import FrameResult, FrameSink
+
+
+class AnnotatedVideoWriter(FrameSink):
+    """Draws every frame's tracks and encodes it with libx264 (yuv420p, ``+faststart``).
+
+    Odd widths or heights lose their last pixel column or row: yuv420p needs even sizes.
+    """
+
+    def __init__(self, path: Path, *, width: int, height: int, fps: float, crf: int = 23) -> None:
+        self.path = path
+        self._overlay = TrackOverlay(trail_length=max(2, round(fps * 2)))
+        self._size = (width - width % 2, height - height % 2)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._container = av.open(
+                str(path), mode="w", format="mp4", options={"movflags": "+faststart"}
+            )
+        except (OSError, av.error.FFmpegError) as error:
+            raise OutputError(
+                f"cannot write {path}: {getattr(error, 'strerror', None) or error}"
+            ) from None
+        rate = Fraction(fps).limit_denominator(1001)
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width, self._stream.height = self._size
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": str(crf), "preset": "veryfast"}
+        self._stream.codec_context.time_base = 1 / rate
+        self._frames = 0
+
+    def write(self, result: FrameResult) -> None:
+        self._encode(self._overlay.draw(result))
+
+    def _encode(self, image: Image) -> None:
+        width, height = self._size
+        frame = av.VideoFrame.from_ndarray(image[:height, :width], format="bgr24")
+        frame.pts = self._frames
+        self._frames += 1
+        try:
+            self._container.mux(self._stream.encode(frame))
+        except (OSError, av.error.FFmpegError) as error:
+            raise OutputError(
+                f"cannot write {self.path}: {getattr(error, 'strerror', None) or error}"
+            ) from None
+
+    def close(self) -> None:
+        try:
+            self._container.mux(self._stream.encode(None))
+        finally:
+            self._container.close()

@@ -1,0 +1,17 @@
+"""Errors a video source raises. Messages name the source with credentials redacted."""
+
+
+class SourceError(Exception):
+    """A video source cannot be used. ``str(error)`` is a one-line message for the user."""
+
+
+class SourceNotFoundError(SourceError):
+    """A local file that does not exist."""
+
+
+class NotAVideoError(SourceError):
+    """The input opened but holds no decodable video stream."""
+
+
+class SourceOpenError(SourceError):
+    """The input could not be opened (network error, refused connection, bad URL)."""

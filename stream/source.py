@@ -1,0 +1,198 @@
+"""Open a video file or URL with PyAV and decode it frame by frame, surviving corrupt data.
+
+A corrupt packet costs one frame, not the whole file: the decoder's error is counted and decoding
+goes on with the next packet. A truncated file yields every frame before the cut.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+from urllib.parse import urlsplit
+
+import av
+import av.container
+import av.error
+import av.video
+import numpy as np
+
+from stream.errors import NotAVideoError, SourceNotFoundError, SourceOpenError
+from stream.frames import BgrImage, VideoFrame
+from stream.redact import redact_url
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FPS = 25.0
+"""Frame rate assumed when a container states none (raw streams, some MJPEG feeds)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """What the container says about its video stream, before decoding."""
+
+    url: str
+    """The source, credentials redacted."""
+    width: int
+    height: int
+    fps: float
+    frame_count: int | None
+    """Frames the container announces, or None when it does not know (live streams, some MP4s)."""
+    codec: str
+
+
+@dataclass(slots=True)
+class DecodeStats:
+    """Running counts of a decode, for progress reports and the final summary."""
+
+    decoded: int = 0
+    corrupt_packets: int = 0
+    read_errors: int = 0
+    expected: int | None = None
+    finished: bool = False
+    """True once the input has been read to its end (or to an unrecoverable read error)."""
+
+    @property
+    def skipped(self) -> int:
+        """Frames announced but not decoded: corrupt packets, or frames lost to a truncation.
+
+        Frames the container announced but were never reached (a reader that stopped early) are not
+        counted: only a finished read can tell that frames are missing.
+        """
+        missing = self.expected - self.decoded if self.finished and self.expected else 0
+        return max(self.corrupt_packets, missing)
+
+
+def is_local_path(url: str) -> bool:
+    """True for plain paths and ``file:`` URLs; False for anything FFmpeg reads over a protocol."""
+    scheme = urlsplit(url).scheme
+    return scheme in ("", "file") or len(scheme) == 1  # a one-letter scheme is a Windows drive
+
+
+class VideoSource:
+    """A decoded view of one video input. Use as a context manager; iterate :meth:`frames` once."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        source_id: str | None = None,
+        open_timeout_s: float = 10.0,
+        read_timeout_s: float = 10.0,
+    ) -> None:
+        self._url = url
+        self._display = redact_url(url)
+        self.source_id = source_id if source_id is not None else self._display
+        self._container = _open_container(url, self._display, open_timeout_s, read_timeout_s)
+        try:
+            self._stream = _first_video_stream(self._container, self._display)
+        except BaseException:
+            self._container.close()
+            raise
+        self._stream.thread_type = "AUTO"
+        self.info = _describe(self._stream, self._display)
+        self.stats = DecodeStats(expected=self.info.frame_count)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    def frames(self) -> Iterator[VideoFrame]:
+        """Decode every frame that can be decoded, in order; count what cannot."""
+        for packet in self._packets():
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError as error:
+                self.stats.corrupt_packets += 1
+                log.debug("%s: skipped a corrupt packet: %s", self._display, error)
+                continue
+            for frame in decoded:
+                if not isinstance(frame, av.VideoFrame):
+                    continue
+                index = self.stats.decoded
+                self.stats.decoded += 1
+                yield VideoFrame(
+                    image=_bgr(frame),
+                    index=index,
+                    pts=frame.time,
+                    received_at=time.time(),
+                    source_id=self.source_id,
+                )
+
+    def _packets(self) -> Iterator[av.Packet[av.video.stream.VideoStream]]:
+        demuxer = self._container.demux(self._stream)
+        while True:
+            try:
+                packet = next(demuxer)
+            except StopIteration:
+                self.stats.finished = True
+                return
+            except av.error.FFmpegError as error:
+                # A read error in the middle of a file means the rest is unreadable (truncation).
+                self.stats.read_errors += 1
+                self.stats.finished = True
+                log.warning("%s: stopped reading after an error: %s", self._display, error)
+                return
+            yield packet
+
+
+def _open_container(
+    url: str, display: str, open_timeout_s: float, read_timeout_s: float
+) -> av.container.InputContainer:
+    if is_local_path(url):
+        path = Path(url.removeprefix("file://") if url.startswith("file://") else url)
+        if not path.exists():
+            raise SourceNotFoundError(f"no such file: {display}")
+        if path.is_dir():
+            raise NotAVideoError(f"{display} is a directory, not a video file")
+    try:
+        return av.open(url, mode="r", timeout=(open_timeout_s, read_timeout_s))
+    except av.error.InvalidDataError as error:
+        raise NotAVideoError(
+            f"{display} is not a video FFmpeg can read ({error.strerror})"
+        ) from None
+    except (av.error.FFmpegError, OSError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise SourceOpenError(f"cannot open {display}: {reason}") from None
+
+
+def _first_video_stream(
+    container: av.container.InputContainer, display: str
+) -> av.video.stream.VideoStream:
+    if not container.streams.video:
+        raise NotAVideoError(f"{display} has no video stream")
+    stream = container.streams.video[0]
+    if stream.codec_context.width <= 0 or stream.codec_context.height <= 0:
+        raise NotAVideoError(f"{display} has a video stream with no picture size")
+    return stream
+
+
+def _describe(stream: av.video.stream.VideoStream, display: str) -> SourceInfo:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = float(rate) if rate else DEFAULT_FPS
+    return SourceInfo(
+        url=display,
+        width=stream.codec_context.width,
+        height=stream.codec_context.height,
+        fps=fps if fps > 0 else DEFAULT_FPS,
+        frame_count=stream.frames or None,
+        codec=stream.codec_context.name,
+    )
+
+
+def _bgr(frame: av.VideoFrame) -> BgrImage:
+    return np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)

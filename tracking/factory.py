@@ -1,0 +1,12 @@
+"""Create the tracker an options object names."""
+
+from __future__ import annotations
+
+from tracking.base import Tracker
+from tracking.options import TrackerOptions
+from tracking.ultralytics_trackers import UltralyticsTracker
+
+
+def create_tracker(options: TrackerOptions) -> Tracker:
+    """A new, independent tracker for one stream."""
+    return UltralyticsTracker(options)

@@ -1,0 +1,51 @@
+"""Tracker choice and tuning, independent of the implementation behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+TrackerName = Literal["bytetrack", "botsort"]
+TRACKER_NAMES: tuple[TrackerName, ...] = ("bytetrack", "botsort")
+DEFAULT_TRACKER: TrackerName = "bytetrack"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerOptions:
+    """Association settings: ByteTrack's two-stage matching (BoT-SORT adds motion compensation).
+
+    Attributes:
+        name: Which tracker.
+        frame_rate: Rate at which the tracker sees frames (source fps divided by the stride).
+        high_thresh: Detections at or above this confidence take part in the first association.
+        low_thresh: Detections above this (below ``high_thresh``) can only extend existing tracks.
+        new_track_thresh: An unmatched detection at or above this starts a track.
+        match_thresh: Largest association cost (1 - IoU, score-fused) accepted as a match.
+        lost_timeout_s: How long a lost track waits to be re-found before it ends, in seconds.
+        gmc_method: BoT-SORT's camera-motion compensation (``sparseOptFlow``, ``orb``, ``ecc``,
+            ``none``); ignored by ByteTrack.
+    """
+
+    name: TrackerName = DEFAULT_TRACKER
+    frame_rate: float = 30.0
+    high_thresh: float = 0.25
+    low_thresh: float = 0.1
+    new_track_thresh: float = 0.25
+    match_thresh: float = 0.8
+    lost_timeout_s: float = 3.0
+    gmc_method: str = "sparseOptFlow"
+
+    def __post_init__(self) -> None:
+        if self.name not in TRACKER_NAMES:
+            raise ValueError(
+                f"unknown tracker {self.name!r}; choose one of {', '.join(TRACKER_NAMES)}"
+            )
+        if self.frame_rate <= 0:
+            raise ValueError(f"frame_rate must be positive, got {self.frame_rate}")
+        if not 0.0 <= self.low_thresh <= self.high_thresh <= 1.0:
+            raise ValueError("thresholds must satisfy 0 <= low_thresh <= high_thresh <= 1")
+
+    @property
+    def lost_timeout_frames(self) -> int:
+        """``lost_timeout_s`` in processed frames, at least 1."""
+        return max(1, round(self.lost_timeout_s * self.frame_rate))
