@@ -78,11 +78,6 @@ def run(args: argparse.Namespace) -> int:
     from cli.progress import ProgressBar
 
     options = options_from_args(args)
-    if not (options.video or options.mot or options.jsonl):
-        print(
-            "trackcast: note: no --video, --mot or --jsonl given; only a summary is printed",
-            file=sys.stderr,
-        )
     job = FileJob(options)
     with ProgressBar(job.expected_frames, job.info.url, enabled=not args.no_progress) as bar:
         report = job.run(on_progress=bar.update)
@@ -104,4 +99,6 @@ def summary(report: JobReport) -> str:
         f"{report.fps:.1f} fps ({report.elapsed_s:.1f} s)"
     ]
     lines += [f"wrote {path}" for path in report.outputs]
+    if not report.outputs:
+        lines.append("no output files: add --video, --mot or --jsonl to keep the tracks")
     return "\n".join(lines)

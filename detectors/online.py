@@ -10,8 +10,8 @@ PROBE_HOST = "github.com"
 """ultralytics downloads its weights from GitHub releases."""
 
 
-def downloads_possible(timeout_s: float = 3.0) -> bool:
-    """True if a TCP connection to the download host opens within ``timeout_s``.
+def downloads_possible(timeout_s: float = 3.0, *, host: str = PROBE_HOST, port: int = 443) -> bool:
+    """True if a TCP connection to ``host:port`` (the download host) opens within ``timeout_s``.
 
     ``TRACKCAST_OFFLINE=1`` (or ultralytics' ``YOLO_OFFLINE=1``) answers False without trying. The
     connection is made on a daemon thread because name resolution ignores socket timeouts.
@@ -23,7 +23,7 @@ def downloads_possible(timeout_s: float = 3.0) -> bool:
 
     def attempt() -> None:
         try:
-            with socket.create_connection((PROBE_HOST, 443), timeout=timeout_s):
+            with socket.create_connection((host, port), timeout=timeout_s):
                 reached.set()
         except OSError:
             pass

@@ -10,10 +10,21 @@ class OutputError(Exception):
     """An output cannot be written."""
 
 
-def open_for_writing(path: Path, mode: str = "w") -> IO[str]:
-    """Create missing parent folders and open ``path``, or raise :class:`OutputError` saying why."""
+def open_for_writing(path: Path) -> IO[str]:
+    """Create missing parent folders and open ``path`` for text, or raise :class:`OutputError`."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open(mode, encoding="utf-8", newline="\n")
+        return path.open("w", encoding="utf-8", newline="\n")
     except OSError as error:
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+        raise write_error(path, error) from None
+
+
+def ensure_writable(path: Path) -> None:
+    """Create (or truncate) ``path`` now, so a bad output fails before any work is done."""
+    open_for_writing(path).close()
+
+
+def write_error(path: Path, error: BaseException) -> OutputError:
+    """An :class:`OutputError` for ``path`` with the operating system's reason."""
+    reason = getattr(error, "strerror", None) or str(error)
+    return OutputError(f"cannot write {path}: {reason}")

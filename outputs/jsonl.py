@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from outputs.errors import OutputError, open_for_writing
+from outputs.errors import open_for_writing, write_error
 from outputs.records import FrameResult, FrameSink
 
 
@@ -28,7 +28,7 @@ class JsonlWriter(FrameSink):
         try:
             self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
         except OSError as error:
-            raise OutputError(f"cannot write {self.path}: {error.strerror or error}") from None
+            raise write_error(self.path, error) from None
 
     def close(self) -> None:
         self._file.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from outputs.errors import OutputError, open_for_writing
+from outputs.errors import open_for_writing, write_error
 from outputs.records import BOX_DECIMALS, FrameResult, FrameSink
 
 
@@ -31,7 +31,7 @@ class MotWriter(FrameSink):
         try:
             self._file.writelines(lines)
         except OSError as error:
-            raise OutputError(f"cannot write {self.path}: {error.strerror or error}") from None
+            raise write_error(self.path, error) from None
 
     def close(self) -> None:
         self._file.close()

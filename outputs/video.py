@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 import av.error
 
-from outputs.errors import OutputError
+from outputs.errors import ensure_writable, write_error
 from outputs.overlay import Image, TrackOverlay
 from outputs.records import FrameResult, FrameSink
 
@@ -23,15 +23,13 @@ class AnnotatedVideoWriter(FrameSink):
         self.path = path
         self._overlay = TrackOverlay(trail_length=max(2, round(fps * 2)))
         self._size = (width - width % 2, height - height % 2)
+        ensure_writable(path)  # FFmpeg would only notice when the first frame is written
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             self._container = av.open(
                 str(path), mode="w", format="mp4", options={"movflags": "+faststart"}
             )
         except (OSError, av.error.FFmpegError) as error:
-            raise OutputError(
-                f"cannot write {path}: {getattr(error, 'strerror', None) or error}"
-            ) from None
+            raise write_error(path, error) from None
         rate = Fraction(fps).limit_denominator(1001)
         self._stream = self._container.add_stream("libx264", rate=rate)
         self._stream.width, self._stream.height = self._size
@@ -51,9 +49,7 @@ class AnnotatedVideoWriter(FrameSink):
         try:
             self._container.mux(self._stream.encode(frame))
         except (OSError, av.error.FFmpegError) as error:
-            raise OutputError(
-                f"cannot write {self.path}: {getattr(error, 'strerror', None) or error}"
-            ) from None
+            raise write_error(self.path, error) from None
 
     def close(self) -> None:
         try:

