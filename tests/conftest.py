@@ -19,7 +19,7 @@ VTEST = Path(os.environ.get("TRACKCAST_VTEST", ROOT / "data" / "vtest.avi"))
 
 @pytest.fixture(scope="session")
 def vtest() -> Path:
-    """vtest.avi, put in data/ by scripts/setup.sh. Missing footage is a setup failure, not a skip."""
+    """data/vtest.avi from scripts/setup.sh. Missing footage fails the test; it never skips."""
     if not VTEST.is_file():
         pytest.fail(f"{VTEST} is missing: run scripts/setup.sh (it fetches Debian's opencv-doc)")
     return VTEST

@@ -73,7 +73,7 @@ def test_mot_and_jsonl_hold_the_same_boxes(person_run: TrackRun) -> None:
         from_mot.append((int(frame), int(track_id), x1, y1, x1 + float(width), y1 + float(height)))
     from_mot.sort()
     assert len(from_mot) == len(from_jsonl) > 0
-    for mot_row, jsonl_row in zip(from_mot, from_jsonl):
+    for mot_row, jsonl_row in zip(from_mot, from_jsonl, strict=True):
         assert mot_row[:2] == jsonl_row[:2]
         assert mot_row[2:] == pytest.approx(jsonl_row[2:], abs=0.011)
 

@@ -12,7 +12,7 @@ VEHICLES = {"car", "truck", "bus"}
 
 
 def _on_parked_van(xyxy: np.ndarray) -> bool:
-    """The white van parked at the top right of vtest.avi (768x576) sits around x 660-710, y 55-85."""
+    """The white van parked at the top right of vtest.avi sits around x 660-710, y 55-85."""
     cx, cy = (xyxy[0] + xyxy[2]) / 2, (xyxy[1] + xyxy[3]) / 2
     return bool(640 < cx < 730 and 40 < cy < 110)
 
@@ -22,7 +22,9 @@ def test_finds_the_parked_van_and_people(vtest: Path) -> None:
     assert len(detector.class_names) == 80
     (detections,) = detector.detect(first_frames(vtest, 1))
     names = list(detections.data["class_name"])
-    assert any(n in VEHICLES and _on_parked_van(b) for n, b in zip(names, detections.xyxy))
+    assert any(
+        n in VEHICLES and _on_parked_van(b) for n, b in zip(names, detections.xyxy, strict=True)
+    )
     assert names.count("person") >= 3
     assert ((detections.confidence >= 0.25) & (detections.confidence <= 1)).all()
     assert (detections.xyxy[:, 2] <= 768).all() and (detections.xyxy[:, 3] <= 576).all()
@@ -41,7 +43,7 @@ def test_batch_gives_one_result_per_frame_in_order(vtest: Path) -> None:
     batched = detector.detect(frames)
     single = [detector.detect([frame])[0] for frame in frames]
     assert len(batched) == 3
-    for a, b in zip(batched, single):
+    for a, b in zip(batched, single, strict=True):
         np.testing.assert_allclose(a.xyxy, b.xyxy)
     assert detector.detect([]) == []
 
@@ -58,4 +60,6 @@ def test_other_input_sizes_still_find_the_van(vtest: Path, imgsz: int) -> None:
     detector = load_detector(DetectorOptions(model="coco-yolov3-tiny", imgsz=imgsz, conf=0.2))
     (detections,) = detector.detect(first_frames(vtest, 1))
     names = detections.data["class_name"]
-    assert any(n in VEHICLES and _on_parked_van(b) for n, b in zip(names, detections.xyxy))
+    assert any(
+        n in VEHICLES and _on_parked_van(b) for n, b in zip(names, detections.xyxy, strict=True)
+    )

@@ -39,7 +39,7 @@ def test_batched_and_single_frames_agree(vtest: Path, person_model: Detector) ->
     batched = person_model.detect(frames)
     single = [person_model.detect([frame])[0] for frame in frames]
     assert [len(d) for d in batched] == [len(d) for d in single]
-    for a, b in zip(batched, single):
+    for a, b in zip(batched, single, strict=True):
         np.testing.assert_allclose(a.xyxy, b.xyxy, atol=1.0)
 
 
