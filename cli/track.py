@@ -38,6 +38,7 @@ def register(commands: Any) -> None:
     parser.add_argument("--conf", type=float, default=0.25, help="minimum confidence (0.25)")
     parser.add_argument("--classes", help="comma-separated class names to keep, e.g. person,car")
     parser.add_argument("--device", help="torch device for ultralytics models, e.g. cpu, cuda:0")
+    parser.add_argument("--threads", type=int, help="CPU threads for inference (all cores)")
     parser.add_argument(
         "--tracker", choices=TRACKER_NAMES, default=DEFAULT_TRACKER, help="tracker (%(default)s)"
     )
@@ -45,7 +46,9 @@ def register(commands: Any) -> None:
         "--stride", type=int, default=1, help="analyse every Nth frame; others reuse its tracks"
     )
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
-    parser.add_argument("--batch", type=int, default=4, help="frames per detector call (4)")
+    parser.add_argument(
+        "--batch", type=int, default=1, help="frames per detector call; more helps on GPUs (1)"
+    )
     parser.add_argument("--video", type=Path, metavar="PATH", help="annotated H.264 MP4 output")
     parser.add_argument("--mot", type=Path, metavar="PATH", help="MOTChallenge tracks output")
     parser.add_argument("--jsonl", type=Path, metavar="PATH", help="JSON Lines output, per frame")
@@ -63,6 +66,7 @@ def options_from_args(args: argparse.Namespace) -> JobOptions:
             conf=args.conf,
             classes=classes,
             device=args.device,
+            threads=args.threads,
         ),
         tracker=TrackerOptions(name=args.tracker),
         stride=args.stride,
@@ -93,10 +97,11 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(report: JobReport) -> str:
     decode = report.decode
+    per_frame = report.tracked_boxes / report.frames_analysed if report.frames_analysed else 0.0
     lines = [
         f"{report.source.url}: {decode.decoded} frames decoded, {decode.skipped} skipped, "
-        f"{report.frames_analysed} analysed, {report.track_ids} track ids, "
-        f"{report.fps:.1f} fps ({report.elapsed_s:.1f} s)"
+        f"{report.frames_analysed} analysed, {per_frame:.2f} tracks per frame, "
+        f"{report.track_ids} track ids, {report.fps:.1f} fps ({report.elapsed_s:.1f} s)"
     ]
     lines += [f"wrote {path}" for path in report.outputs]
     if not report.outputs:

@@ -67,6 +67,7 @@ def _ultralytics(
         conf=options.conf,
         iou=options.iou,
         device=options.device,
+        threads=options.threads,
         merge=merge,
     )
 

@@ -19,6 +19,8 @@ class DetectorOptions:
         iou: IoU above which non-maximum suppression merges two boxes of a class.
         classes: Class names to keep; empty keeps every class.
         device: Torch device for ultralytics models (``cpu``, ``cuda:0``); None lets it choose.
+        threads: CPU threads for inference; None uses every core. (ultralytics alone would use
+            one fewer than the cores: a single thread on a two-core machine.)
     """
 
     model: str = DEFAULT_MODEL
@@ -27,8 +29,11 @@ class DetectorOptions:
     iou: float = 0.45
     classes: tuple[str, ...] = ()
     device: str | None = None
+    threads: int | None = None
 
     def __post_init__(self) -> None:
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
         if self.imgsz is not None and (self.imgsz < 32 or self.imgsz % 32):
             raise ValueError(f"imgsz must be a positive multiple of 32, got {self.imgsz}")
         if not 0.0 <= self.conf <= 1.0:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import supervision as sv
+import torch
 
 from detectors.base import CLASS_NAME, Detector, Image
 from detectors.errors import ModelError
@@ -37,6 +39,7 @@ class UltralyticsDetector(Detector):
         conf: float = 0.25,
         iou: float = 0.45,
         device: str | None = None,
+        threads: int | None = None,
         merge: ClassMerge | None = None,
     ) -> None:
         from ultralytics import YOLO  # here: a slow import that other backends skip
@@ -55,6 +58,7 @@ class UltralyticsDetector(Detector):
         self._conf = conf
         self._iou = iou
         self._device = device
+        self._threads = threads or os.cpu_count() or 1
 
     @property
     def class_names(self) -> Mapping[int, str]:
@@ -63,6 +67,10 @@ class UltralyticsDetector(Detector):
     def detect(self, frames: Sequence[Image]) -> list[sv.Detections]:
         if not frames:
             return []
+        # ultralytics sets torch to one thread fewer than the cores when its predictor starts, and
+        # OpenMP's setting is per calling thread: set it here, in the thread that runs inference.
+        if torch.get_num_threads() != self._threads:
+            torch.set_num_threads(self._threads)
         results = self._model.predict(
             list(frames),
             imgsz=self._imgsz,

@@ -32,7 +32,7 @@ class JobOptions:
     tracker: TrackerOptions = field(default_factory=TrackerOptions)
     stride: int = 1
     max_frames: int | None = None
-    batch_size: int = 4
+    batch_size: int = 1
     video: Path | None = None
     mot: Path | None = None
     jsonl: Path | None = None
@@ -53,6 +53,8 @@ class JobReport:
     source: SourceInfo
     decode: DecodeStats
     frames_analysed: int
+    tracked_boxes: int
+    """Tracked boxes summed over analysed frames."""
     track_ids: int
     elapsed_s: float
     outputs: tuple[Path, ...]
@@ -60,6 +62,21 @@ class JobReport:
     @property
     def fps(self) -> float:
         return self.decode.decoded / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(slots=True)
+class _Counts:
+    frames: int = 0
+    boxes: int = 0
+    ids: set[int] = field(default_factory=set)
+
+    def add(self, result: FrameResult) -> None:
+        if not result.analysed:
+            return
+        self.frames += 1
+        self.boxes += len(result.tracks)
+        if result.tracks.tracker_id is not None:
+            self.ids.update(int(i) for i in result.tracks.tracker_id)
 
 
 ProgressCallback = Callable[[int], None]
@@ -103,7 +120,7 @@ class FileJob:
             )
             sinks = self._open_sinks()
             try:
-                analysed, ids = self._run_stages(pipeline, sinks)
+                counts = self._run_stages(pipeline, sinks)
             finally:
                 for sink in sinks:
                     sink.close()
@@ -114,8 +131,9 @@ class FileJob:
         return JobReport(
             source=self.info,
             decode=self.source.stats,
-            frames_analysed=analysed,
-            track_ids=len(ids),
+            frames_analysed=counts.frames,
+            tracked_boxes=counts.boxes,
+            track_ids=len(counts.ids),
             elapsed_s=time.monotonic() - started,
             outputs=tuple(
                 p for p in (self.options.video, self.options.mot, self.options.jsonl) if p
@@ -148,21 +166,18 @@ class FileJob:
             raise
         return sinks
 
-    def _run_stages(self, pipeline: FramePipeline, sinks: list[FrameSink]) -> tuple[int, set[int]]:
+    def _run_stages(self, pipeline: FramePipeline, sinks: list[FrameSink]) -> _Counts:
         frames: Channel[VideoFrame] = Channel(2 * self.options.batch_size, self._stop)
         results: Channel[FrameResult] = Channel(2 * self.options.batch_size, self._stop)
         decoder = Stage("trackcast-decode", lambda: feed(self._frames(), frames), self._stop)
         writer = Stage("trackcast-write", lambda: self._write(results, sinks), self._stop)
         decoder.start()
         writer.start()
-        analysed, ids = 0, set[int]()
+        counts = _Counts()
         try:
             for batch in _batches(frames, self.options.batch_size):
                 for result in pipeline.process(batch):
-                    if result.analysed:
-                        analysed += 1
-                        if result.tracks.tracker_id is not None:
-                            ids.update(int(i) for i in result.tracks.tracker_id)
+                    counts.add(result)
                     results.put(result)
             results.put_end()
         except BaseException:
@@ -171,7 +186,7 @@ class FileJob:
         finally:
             decoder.join_and_raise(JOIN_TIMEOUT_S)
             writer.join_and_raise(None if not self._stop.is_set() else JOIN_TIMEOUT_S)
-        return analysed, ids
+        return counts
 
     def _frames(self) -> Iterator[VideoFrame]:
         return itertools.islice(self.source.frames(), self.options.max_frames)

@@ -57,6 +57,8 @@ def test_people_are_found_and_ids_stay_stable(person_run: TrackRun) -> None:
     assert sum(per_frame) / FRAMES >= 4
     ids = {t["track_id"] for r in records for t in r["tracks"]}
     assert len(ids) <= 40
+    summary = person_run.result.stdout
+    assert f"{sum(per_frame) / FRAMES:.2f} tracks per frame, {len(ids)} track ids" in summary
     assert {t["class_name"] for r in records for t in r["tracks"]} == {"person"}
 
 
