@@ -7,28 +7,15 @@ Each line: ``{"frame": 0, "pts": 0.0, "tracks": [{"track_id", "class_id", "class
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from outputs.errors import open_for_writing, write_error
-from outputs.records import FrameResult, FrameSink
+from outputs.records import FrameResult
+from outputs.text_file import TextLinesSink
 
 
-class JsonlWriter(FrameSink):
+class JsonlWriter(TextLinesSink):
     """Writes one JSON record per analysed frame, frames without tracks included."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file = open_for_writing(path)
-
-    def write(self, result: FrameResult) -> None:
-        if not result.analysed:
-            return
+    def lines(self, result: FrameResult) -> list[str]:
         pts = None if result.pts is None else round(result.pts, 6)
         record = {"frame": result.index, "pts": pts, "tracks": list(result.objects())}
-        try:
-            self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
-        except OSError as error:
-            raise write_error(self.path, error) from None
-
-    def close(self) -> None:
-        self._file.close()
+        return [json.dumps(record, separators=(",", ":")) + "\n"]

@@ -37,6 +37,7 @@ class AnnotatedVideoWriter(FrameSink):
         self._stream.options = {"crf": str(crf), "preset": "veryfast"}
         self._stream.codec_context.time_base = 1 / rate
         self._frames = 0
+        self._broken = False
 
     def write(self, result: FrameResult) -> None:
         self._encode(self._overlay.draw(result))
@@ -49,10 +50,16 @@ class AnnotatedVideoWriter(FrameSink):
         try:
             self._container.mux(self._stream.encode(frame))
         except (OSError, av.error.FFmpegError) as error:
+            self._broken = True
             raise write_error(self.path, error) from None
 
     def close(self) -> None:
         try:
-            self._container.mux(self._stream.encode(None))
+            # After a failed write, flushing the encoder into the muxer crashes FFmpeg (PyAV 18,
+            # seen with a full disk): close without the flush, the file is lost either way.
+            if not self._broken:
+                self._container.mux(self._stream.encode(None))
+        except (OSError, av.error.FFmpegError) as error:
+            raise write_error(self.path, error) from None
         finally:
             self._container.close()

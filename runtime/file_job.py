@@ -122,10 +122,9 @@ class FileJob:
             try:
                 counts = self._run_stages(pipeline, sinks)
             finally:
-                for sink in sinks:
-                    sink.close()
                 if detector is not self._given_detector:
                     detector.close()
+                _close_all(sinks)
         finally:
             self.source.close()
         return JobReport(
@@ -161,8 +160,7 @@ class FileJob:
                     )
                 )
         except BaseException:
-            for sink in sinks:
-                sink.close()
+            _close_all(sinks)
             raise
         return sinks
 
@@ -203,3 +201,15 @@ def _batches(items: Iterable[VideoFrame], size: int) -> Iterator[list[VideoFrame
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+def _close_all(sinks: Iterable[FrameSink]) -> None:
+    """Close every sink even if some fail; raise the first failure afterwards."""
+    failure: BaseException | None = None
+    for sink in sinks:
+        try:
+            sink.close()
+        except BaseException as error:
+            failure = failure or error
+    if failure is not None:
+        raise failure

@@ -9,7 +9,6 @@ import pytest
 import supervision as sv
 
 from detectors.base import Image
-from outputs import FrameResult
 from runtime import FileJob, JobOptions
 from tests.blob_detector import BrightBlobDetector
 from tests.media import SQUARE, square_position
@@ -77,22 +76,14 @@ def test_a_failing_stage_stops_the_job_and_joins_every_thread(
     assert {t for t in threading.enumerate() if t.name.startswith("trackcast")} - before == set()
 
 
-def test_a_failing_writer_surfaces_its_own_error(
-    square_clip: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from outputs import JsonlWriter, OutputError
+@pytest.mark.parametrize("output", ["jsonl", "mot", "video"])
+def test_a_full_disk_is_an_output_error_naming_the_file(square_clip: Path, output: str) -> None:
+    """/dev/full accepts the open and fails every write with ENOSPC, like a disk that filled up."""
+    from outputs import OutputError
 
-    def broken_write(self: JsonlWriter, result: FrameResult) -> None:
-        if result.index == 4:
-            raise OutputError(f"cannot write {self.path}: No space left on device")
-
-    monkeypatch.setattr(JsonlWriter, "write", broken_write)
-    job = FileJob(
-        JobOptions(source=str(square_clip), jsonl=tmp_path / "t.jsonl", batch_size=2),
-        detector=BrightBlobDetector(),
-    )
-    with pytest.raises(OutputError, match="No space left"):
-        job.run()
+    options = JobOptions(source=str(square_clip), **{output: Path("/dev/full")})  # type: ignore[arg-type]
+    with pytest.raises(OutputError, match="cannot write /dev/full: No space left on device"):
+        FileJob(options, detector=BrightBlobDetector()).run()
 
 
 @pytest.mark.parametrize(("field", "value"), [("stride", 0), ("batch_size", 0), ("max_frames", 0)])
