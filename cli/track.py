@@ -35,7 +35,16 @@ def register(commands: Any) -> None:
         f" (default: {DEFAULT_MODEL})",
     )
     parser.add_argument("--imgsz", type=int, help="inference size in pixels (default: per model)")
-    parser.add_argument("--conf", type=float, default=0.25, help="minimum confidence (0.25)")
+    defaults = DetectorOptions()
+    parser.add_argument(
+        "--conf",
+        type=float,
+        default=defaults.conf,
+        help="minimum detection confidence; tracks start at 0.25 (%(default)s)",
+    )
+    parser.add_argument(
+        "--iou", type=float, default=defaults.iou, help="NMS IoU threshold (%(default)s)"
+    )
     parser.add_argument("--classes", help="comma-separated class names to keep, e.g. person,car")
     parser.add_argument("--device", help="torch device for ultralytics models, e.g. cpu, cuda:0")
     parser.add_argument("--threads", type=int, help="CPU threads for inference (all cores)")
@@ -64,6 +73,7 @@ def options_from_args(args: argparse.Namespace) -> JobOptions:
             model=args.model,
             imgsz=args.imgsz,
             conf=args.conf,
+            iou=args.iou,
             classes=classes,
             device=args.device,
             threads=args.threads,

@@ -33,8 +33,8 @@ class DarknetDetector(Detector):
         names: Path,
         *,
         imgsz: int | None = None,
-        conf: float = 0.25,
-        iou: float = 0.45,
+        conf: float,
+        iou: float,
     ) -> None:
         try:
             self._net = cv2.dnn.readNetFromDarknet(str(cfg), str(weights))

@@ -15,7 +15,9 @@ class DetectorOptions:
     Attributes:
         model: A weights path (``.pt``, ``.onnx``), an ultralytics model name or a bundled alias.
         imgsz: Inference size in pixels (multiple of 32); None takes the backend's own default.
-        conf: Minimum confidence of a reported box.
+        conf: Minimum confidence of a reported box. Low on purpose: ByteTrack extends tracks with
+            boxes between this and its ``high_thresh`` (0.25), and starts tracks only at
+            ``new_track_thresh`` (0.25). The defaults are those of ultralytics' ``model.track``.
         iou: IoU above which non-maximum suppression merges two boxes of a class.
         classes: Class names to keep; empty keeps every class.
         device: Torch device for ultralytics models (``cpu``, ``cuda:0``); None lets it choose.
@@ -25,8 +27,8 @@ class DetectorOptions:
 
     model: str = DEFAULT_MODEL
     imgsz: int | None = None
-    conf: float = 0.25
-    iou: float = 0.45
+    conf: float = 0.1
+    iou: float = 0.7
     classes: tuple[str, ...] = ()
     device: str | None = None
     threads: int | None = None

@@ -138,6 +138,7 @@ def test_truncated_copy_yields_tracks_for_the_part_that_decodes(
         ("unwritable", "cannot write"),
         ("unknown-class", "unknown class 'unicorn'"),
         ("bad-imgsz", "imgsz must be a positive multiple of 32"),
+        ("full-disk", "cannot write /dev/full: No space left on device"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_no_traceback(
@@ -154,7 +155,9 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(
         "unwritable": [str(vtest), "--model", "coco-yolov3-tiny", "--mot", str(blocker / "x.txt")],
         "unknown-class": [str(vtest), "--model", "coco-yolov3-tiny", "--classes", "unicorn"],
         "bad-imgsz": [str(vtest), "--model", "coco-yolov3-tiny", "--imgsz", "100"],
-    }[case]
+        "full-disk": [str(vtest), "--model", "coco-yolov3-tiny", "--max-frames", "5",
+                      "--jsonl", "/dev/full"],
+    }[case]  # fmt: skip
     result = run_cli(["track", *args, "--no-progress"], timeout=60)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

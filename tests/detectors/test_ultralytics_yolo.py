@@ -31,7 +31,8 @@ def test_yellow_jacket_on_the_grass_is_reported_as_a_fallen_person(
     (detections,) = person_model.detect(first_frames(vtest, 1))
     centres = (detections.xyxy[:, :2] + detections.xyxy[:, 2:]) / 2
     on_grass = (centres[:, 0] < 250) & (centres[:, 1] > 450)
-    assert list(detections.data["posture"][on_grass]) == ["fall"]
+    assert on_grass.any()
+    assert set(detections.data["posture"][on_grass]) == {"fall"}
 
 
 def test_batched_and_single_frames_agree(vtest: Path, person_model: Detector) -> None:
