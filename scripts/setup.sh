@@ -53,6 +53,7 @@ fetch_vtest() {
     apt_update_once
     local tmp
     tmp="$(mktemp -d)"
+    chmod 755 "$tmp"  # apt-get download hands the file to the _apt user
     (cd "$tmp" && apt-get download -qq opencv-doc)
     dpkg-deb -x "$tmp"/opencv-doc_*.deb "$tmp/root"
     cp "$tmp/root/$VTEST_DEB_PATH" "$VTEST"
