@@ -1,0 +1,124 @@
+"""Pydantic models for cameras, detection, tracking and the runtime. Unknown keys are errors."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from detectors import DEFAULT_MODEL, DetectorOptions
+from tracking import DEFAULT_TRACKER, TrackerName, TrackerOptions
+
+CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DetectorConfig(_Strict):
+    """Which model runs and how (see ``detectors.DetectorOptions``)."""
+
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Weights path, ultralytics model name, or offline alias "
+        "(person-yolov8s, coco-yolov3-tiny).",
+    )
+    imgsz: int | None = Field(None, ge=32, multiple_of=32, description="Inference size in pixels.")
+    conf: float = Field(0.1, ge=0, le=1, description="Minimum detection confidence.")
+    iou: float = Field(0.7, gt=0, le=1, description="NMS IoU threshold.")
+    classes: tuple[str, ...] = Field((), description="Class names to keep; empty keeps all.")
+    device: str | None = Field(None, description="Torch device, e.g. cpu or cuda:0.")
+
+    def options(self) -> DetectorOptions:
+        return DetectorOptions(
+            model=self.model,
+            imgsz=self.imgsz,
+            conf=self.conf,
+            iou=self.iou,
+            classes=self.classes,
+            device=self.device,
+        )
+
+
+class TrackerConfig(_Strict):
+    """Tracker choice and its main knob (see ``tracking.TrackerOptions``)."""
+
+    name: TrackerName = Field(DEFAULT_TRACKER, description="bytetrack or botsort.")
+    lost_timeout_s: float = Field(
+        3.0, gt=0, description="How long a lost track can be re-found, in seconds."
+    )
+
+    def options(self, frame_rate: float) -> TrackerOptions:
+        return TrackerOptions(
+            name=self.name, frame_rate=frame_rate, lost_timeout_s=self.lost_timeout_s
+        )
+
+
+class ReconnectConfig(_Strict):
+    """How a live camera connects, notices trouble and retries."""
+
+    backoff_initial_s: float = Field(0.5, gt=0, description="First retry delay.")
+    backoff_max_s: float = Field(10.0, gt=0, description="Retry delay cap.")
+    stable_after_s: float = Field(
+        30.0, ge=0, description="Streaming this long resets the retry delay."
+    )
+    stall_timeout_s: float = Field(
+        5.0, gt=0, description="No frame for this long forces a reconnect."
+    )
+    open_timeout_s: float = Field(10.0, gt=0, description="Limit on connecting and probing.")
+    read_timeout_s: float = Field(5.0, gt=0, description="Limit on one blocked network read.")
+
+    @model_validator(mode="after")
+    def _cap_not_below_start(self) -> Self:
+        if self.backoff_max_s < self.backoff_initial_s:
+            raise ValueError("backoff_max_s must be at least backoff_initial_s")
+        return self
+
+
+class CameraConfig(_Strict):
+    """One camera (or a file standing in for one)."""
+
+    id: str = Field(pattern=CAMERA_ID_PATTERN, description="Unique id: letters, digits, _ . -")
+    url: str = Field(min_length=1, description="rtsp://, http(s)://, file path or /dev/videoN.")
+    enabled: bool = True
+    transport: Literal["tcp", "udp"] = Field("tcp", description="RTSP transport.")
+    fps_cap: float | None = Field(None, gt=0, description="Analyse at most this many fps.")
+    realtime: bool = Field(True, description="Files: play at their own frame rate.")
+    loop: bool = Field(False, description="Files: start again at the end.")
+    detector: DetectorConfig | None = Field(None, description="Overrides the global detector.")
+    tracker: TrackerConfig | None = Field(None, description="Overrides the global tracker.")
+    reconnect: ReconnectConfig = Field(default_factory=ReconnectConfig)
+
+
+class RuntimeConfig(_Strict):
+    """The shared detector worker."""
+
+    batch_size: int = Field(4, ge=1, le=64, description="Most frames per detector call.")
+    batch_wait_ms: float = Field(
+        20.0, ge=0, description="Longest wait for more frames before a partial batch runs."
+    )
+
+
+class AppConfig(_Strict):
+    """A whole trackcast deployment."""
+
+    detector: DetectorConfig = Field(default_factory=DetectorConfig)
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    cameras: tuple[CameraConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_camera_ids(self) -> Self:
+        seen: set[str] = set()
+        for camera in self.cameras:
+            if camera.id in seen:
+                raise ValueError(f"camera id {camera.id!r} is used twice")
+            seen.add(camera.id)
+        return self
+
+    def detector_for(self, camera: CameraConfig) -> DetectorConfig:
+        return camera.detector or self.detector
+
+    def tracker_for(self, camera: CameraConfig) -> TrackerConfig:
+        return camera.tracker or self.tracker

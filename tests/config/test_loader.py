@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_config, parse_config
+
+EXAMPLE = """
+detector:
+  model: person-yolov8s
+  imgsz: 640
+tracker:
+  name: botsort
+runtime:
+  batch_size: 4
+  batch_wait_ms: 25
+cameras:
+  - id: entrance
+    url: rtsp://user:secret@127.0.0.1:8554/entrance
+    transport: udp
+    fps_cap: 5
+    reconnect:
+      backoff_max_s: 2
+  - id: lobby-file
+    url: data/vtest.avi
+    loop: true
+    detector:
+      model: coco-yolov3-tiny
+      classes: [person, car]
+"""
+
+
+def test_example_parses_with_defaults_and_overrides() -> None:
+    config = parse_config(EXAMPLE)
+    entrance, lobby = config.cameras
+    assert (entrance.transport, entrance.fps_cap, entrance.enabled) == ("udp", 5, True)
+    assert entrance.reconnect.backoff_max_s == 2 and entrance.reconnect.backoff_initial_s == 0.5
+    assert config.detector_for(entrance).model == "person-yolov8s"
+    assert config.detector_for(lobby).classes == ("person", "car")
+    assert config.tracker_for(lobby).options(frame_rate=10).name == "botsort"
+    assert config.detector_for(entrance).options().imgsz == 640
+
+
+def test_empty_file_is_a_service_with_no_cameras(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("")
+    config = load_config(path)
+    assert config.cameras == () and config.detector.model == "yolo11n.pt"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cameras:\n  - id: a\n    url: x\n    fps: 5\n", "cameras.0.fps: unknown key"),
+        ("cameras:\n  - id: a\n", "cameras.0.url: Field required"),
+        ("cameras:\n  - {id: a, url: x}\n  - {id: a, url: y}\n", "camera id 'a' is used twice"),
+        ("cameras:\n  - {id: 'bad id', url: x}\n", "cameras.0.id: String should match pattern"),
+        ("detector:\n  imgsz: 100\n", "detector.imgsz: Input should be a multiple of 32"),
+        ("tracker:\n  name: magic\n", "tracker.name: Input should be 'bytetrack' or 'botsort'"),
+        (
+            "cameras:\n  - id: a\n    url: x\n"
+            "    reconnect: {backoff_initial_s: 5, backoff_max_s: 1}\n",
+            "backoff_max_s must be at least backoff_initial_s",
+        ),
+        ("- just\n- a list\n", "the top level must be a mapping"),
+        ("cameras: [\n", "at line"),
+    ],
+)
+def test_errors_point_at_the_offending_key(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="cams.yaml")
+    assert str(caught.value).startswith("cams.yaml: ")
+    assert expected in str(caught.value)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "absent.yaml")
