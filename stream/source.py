@@ -21,9 +21,16 @@ import av.error
 import av.video
 import numpy as np
 
-from stream.errors import NotAVideoError, SourceNotFoundError, SourceOpenError
+from stream.errors import (
+    NotAVideoError,
+    SourceNotFoundError,
+    SourceOpenError,
+    SourceStalledError,
+    UnsupportedSourceError,
+)
 from stream.frames import BgrImage, VideoFrame
 from stream.redact import redact_url
+from stream.urls import classify, ffmpeg_format, ffmpeg_options
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,8 @@ class DecodeStats:
     expected: int | None = None
     finished: bool = False
     """True once the input has been read to its end (or to an unrecoverable read error)."""
+    last_error: str | None = None
+    """The read error that ended decoding, if one did."""
 
     @property
     def skipped(self) -> int:
@@ -83,13 +92,20 @@ class VideoSource:
         source_id: str | None = None,
         open_timeout_s: float = 10.0,
         read_timeout_s: float = 10.0,
+        rtsp_transport: str = "tcp",
     ) -> None:
         self._url = url
         self._display = redact_url(url)
         self.source_id = source_id if source_id is not None else self._display
-        self._container = _open_container(url, self._display, open_timeout_s, read_timeout_s)
+        self.kind = classify(url)
+        self._container = _open_container(
+            url,
+            self._display,
+            timeouts=(open_timeout_s, read_timeout_s),
+            options=ffmpeg_options(url, rtsp_transport=rtsp_transport),
+        )
         try:
-            self._stream = _first_video_stream(self._container, self._display)
+            self._stream = _first_video_stream(self._container, self._display, self.kind.network)
         except BaseException:
             self._container.close()
             raise
@@ -111,9 +127,18 @@ class VideoSource:
     def close(self) -> None:
         self._container.close()
 
-    def frames(self) -> Iterator[VideoFrame]:
-        """Decode every frame that can be decoded, in order; count what cannot."""
+    def frames(self, stall_timeout_s: float | None = None) -> Iterator[VideoFrame]:
+        """Decode every frame that can be decoded, in order; count what cannot.
+
+        With ``stall_timeout_s``, packets that bring no decodable frame for that long raise
+        :class:`SourceStalledError` (a live stream that only sends garbage or keep-alives).
+        """
+        last_frame = time.monotonic()
         for packet in self._packets():
+            if stall_timeout_s is not None and time.monotonic() - last_frame > stall_timeout_s:
+                raise SourceStalledError(
+                    f"{self._display}: no decodable frame for {stall_timeout_s:g} s"
+                )
             try:
                 decoded = packet.decode()
             except av.error.FFmpegError as error:
@@ -125,6 +150,7 @@ class VideoSource:
                     continue
                 index = self.stats.decoded
                 self.stats.decoded += 1
+                last_frame = time.monotonic()
                 yield VideoFrame(
                     image=_bgr(frame),
                     index=index,
@@ -142,16 +168,22 @@ class VideoSource:
                 self.stats.finished = True
                 return
             except av.error.FFmpegError as error:
-                # A read error in the middle of a file means the rest is unreadable (truncation).
+                # A read error in the middle of a file means the rest is unreadable (truncation);
+                # on a network source it is a timeout or a dropped connection.
                 self.stats.read_errors += 1
                 self.stats.finished = True
+                self.stats.last_error = f"{type(error).__name__}: {error.strerror or error}"
                 log.warning("%s: stopped reading after an error: %s", self._display, error)
                 return
             yield packet
 
 
 def _open_container(
-    url: str, display: str, open_timeout_s: float, read_timeout_s: float
+    url: str,
+    display: str,
+    *,
+    timeouts: tuple[float, float],
+    options: dict[str, str],
 ) -> av.container.InputContainer:
     if is_local_path(url):
         path = Path(url.removeprefix("file://") if url.startswith("file://") else url)
@@ -160,24 +192,28 @@ def _open_container(
         if path.is_dir():
             raise NotAVideoError(f"{display} is a directory, not a video file")
     try:
-        return av.open(url, mode="r", timeout=(open_timeout_s, read_timeout_s))
+        return av.open(url, mode="r", format=ffmpeg_format(url), options=options, timeout=timeouts)
     except av.error.InvalidDataError as error:
         raise NotAVideoError(
             f"{display} is not a video FFmpeg can read ({error.strerror})"
         ) from None
+    except av.error.ProtocolNotFoundError:
+        raise UnsupportedSourceError(f"FFmpeg cannot read the protocol of {display}") from None
     except (av.error.FFmpegError, OSError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise SourceOpenError(f"cannot open {display}: {reason}") from None
 
 
 def _first_video_stream(
-    container: av.container.InputContainer, display: str
+    container: av.container.InputContainer, display: str, network: bool
 ) -> av.video.stream.VideoStream:
     if not container.streams.video:
         raise NotAVideoError(f"{display} has no video stream")
     stream = container.streams.video[0]
     if stream.codec_context.width <= 0 or stream.codec_context.height <= 0:
-        raise NotAVideoError(f"{display} has a video stream with no picture size")
+        # On a network stream the probe may simply have ended before the first keyframe.
+        error = SourceOpenError if network else NotAVideoError
+        raise error(f"{display} has a video stream with no picture size yet")
     return stream
 
 

@@ -1,0 +1,48 @@
+"""A one-item slot that always holds the newest value: live consumers never fall behind."""
+
+from __future__ import annotations
+
+import threading
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class LatestSlot(Generic[T]):
+    """``put`` replaces whatever is there (counting it as dropped if nobody took it); ``take``
+    waits for a value newer than the last one taken. Safe between threads."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._value: T | None = None
+        self._fresh = False
+        self._closed = False
+        self.put_count = 0
+        self.taken_count = 0
+        self.dropped_count = 0
+
+    def put(self, value: T) -> None:
+        with self._condition:
+            if self._fresh:
+                self.dropped_count += 1
+            self._value = value
+            self._fresh = True
+            self.put_count += 1
+            self._condition.notify_all()
+
+    def take(self, timeout: float | None = None) -> T | None:
+        """The newest value not yet taken, or None after ``timeout`` or once closed."""
+        with self._condition:
+            if not self._condition.wait_for(lambda: self._fresh or self._closed, timeout):
+                return None
+            if not self._fresh:
+                return None
+            self._fresh = False
+            self.taken_count += 1
+            return self._value
+
+    def close(self) -> None:
+        """Wake every waiting ``take``; later takes return what is left, then None."""
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()

@@ -1,0 +1,270 @@
+"""One live camera: a decoding thread that reconnects forever and keeps only the newest frame.
+
+The thread opens the source with open and read timeouts, so a dead host never blocks it for long;
+a stream that stops delivering frames is abandoned after ``stall_timeout_s``; every failure waits an
+exponential, jittered backoff before the next attempt, reset once streaming has been stable. URLs
+that can never work put the camera in ``failed`` instead. No frame is ever invented: the slot only
+holds frames that were decoded.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+
+from stream.backoff import Backoff
+from stream.errors import (
+    NotAVideoError,
+    SourceError,
+    SourceNotFoundError,
+    SourceStalledError,
+    UnsupportedSourceError,
+)
+from stream.frames import VideoFrame
+from stream.health import CameraHealth, CameraState, RateMeter
+from stream.latest import LatestSlot
+from stream.redact import redact_url
+from stream.source import VideoSource
+from stream.urls import classify
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = (UnsupportedSourceError, NotAVideoError, SourceNotFoundError)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSettings:
+    """Connection behaviour of one camera (the YAML ``reconnect`` block plus transport)."""
+
+    rtsp_transport: str = "tcp"
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 10.0
+    stable_after_s: float = 30.0
+    stall_timeout_s: float = 5.0
+    open_timeout_s: float = 10.0
+    read_timeout_s: float = 5.0
+    realtime: bool = True
+    """Files only: deliver frames at the file's own pace, like a camera."""
+    loop: bool = False
+    """Files only: start again at the end instead of stopping."""
+
+    @property
+    def effective_read_timeout_s(self) -> float:
+        """FFmpeg gives up on a blocked read after about twice its read timeout; keep that within
+        the stall timeout."""
+        return min(self.read_timeout_s, self.stall_timeout_s / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    at: float
+    state: CameraState
+    error: str | None
+
+
+class LiveCamera:
+    """Decodes ``url`` on its own thread into :attr:`frames` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        camera_id: str,
+        url: str,
+        settings: LiveSettings | None = None,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.camera_id = camera_id
+        self.url = url
+        self.display_url = redact_url(url)
+        self.settings = settings or LiveSettings()
+        self.frames: LatestSlot[VideoFrame] = LatestSlot()
+        self.history: deque[Transition] = deque(maxlen=256)
+        self._backoff = Backoff(
+            self.settings.backoff_initial_s, self.settings.backoff_max_s, rng=rng
+        )
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._state = CameraState.CONNECTING
+        self._since = time.time()
+        self._last_error: str | None = None
+        self._last_frame_at: float | None = None
+        self._last_frame_mono: float | None = None
+        self._reconnects = 0
+        self._sequence = 0
+        self._rate = RateMeter()
+        self._thread = threading.Thread(
+            target=self._run, name=f"trackcast-camera-{camera_id}", daemon=True
+        )
+
+    # -- control -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 15.0) -> bool:
+        """Ask the thread to finish and wait for it; True if it did within ``timeout_s``.
+
+        A thread blocked in a network read finishes when the read timeout fires.
+        """
+        self._stop.set()
+        self.frames.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def health(self) -> CameraHealth:
+        """A snapshot; a camera that has gone ``stall_timeout_s`` without a frame shows ``stalled``
+        at once, even while its thread still waits for the read timeout."""
+        now = time.monotonic()
+        with self._lock:
+            silent = self._last_frame_mono is not None and (
+                now - self._last_frame_mono > self.settings.stall_timeout_s
+            )
+            if self._state is CameraState.STREAMING and silent:
+                self._transition(CameraState.STALLED, "no frame within the stall timeout")
+            return CameraHealth(
+                camera_id=self.camera_id,
+                url=self.display_url,
+                state=self._state,
+                since=self._since,
+                last_frame_at=self._last_frame_at,
+                reconnects=self._reconnects,
+                last_error=self._last_error,
+                fps_in=self._rate.rate(now),
+                frames_in=self._sequence,
+                frames_dropped=self.frames.dropped_count,
+            )
+
+    # -- the decoding thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            if not first:
+                with self._lock:
+                    self._reconnects += 1
+            first = False
+            self._set_state(CameraState.CONNECTING)
+            try:
+                source = self._open()
+            except PERMANENT_ERRORS as error:
+                self._set_state(CameraState.FAILED, str(error))
+                return
+            except SourceError as error:
+                self._wait_backoff(str(error))
+                continue
+            with source:
+                outcome = self._stream(source)
+            if self._stop.is_set():
+                break
+            if outcome is None:  # a file that ended and does not loop
+                self._set_state(CameraState.STOPPED, "end of file")
+                return
+            if source.kind.file and self.settings.loop and outcome == "end of stream":
+                continue
+            self._wait_backoff(outcome)
+        self._set_state(CameraState.STOPPED)
+
+    def _open(self) -> VideoSource:
+        classify(self.url)  # refuses impossible URLs before FFmpeg tries them
+        return VideoSource(
+            self.url,
+            source_id=self.camera_id,
+            open_timeout_s=self.settings.open_timeout_s,
+            read_timeout_s=self.settings.effective_read_timeout_s,
+            rtsp_transport=self.settings.rtsp_transport,
+        )
+
+    def _stream(self, source: VideoSource) -> str | None:
+        """Deliver frames until the source ends or stalls; say why it ended (None: file done)."""
+        started = time.monotonic()
+        pacer = _Pacer() if source.kind.file and self.settings.realtime else None
+        try:
+            for frame in source.frames(stall_timeout_s=self.settings.stall_timeout_s):
+                if self._stop.is_set():
+                    return "stopped"
+                if pacer is not None and not pacer.wait(frame, self._stop):
+                    return "stopped"
+                self._deliver(frame)
+                if (
+                    self._backoff.attempt
+                    and time.monotonic() - started >= self.settings.stable_after_s
+                ):
+                    self._backoff.reset()
+        except SourceStalledError as error:
+            self._set_state(CameraState.STALLED, str(error))
+            return str(error)
+        if source.kind.file and not self.settings.loop and source.stats.last_error is None:
+            return None
+        reason = source.stats.last_error or "end of stream"
+        if source.stats.last_error:
+            self._set_state(CameraState.STALLED, reason)
+        return reason
+
+    def _deliver(self, frame: VideoFrame) -> None:
+        now_wall, now_mono = time.time(), time.monotonic()
+        with self._lock:
+            sequenced = replace(frame, index=self._sequence, received_at=now_wall)
+            self._sequence += 1
+            self._last_frame_at = now_wall
+            self._last_frame_mono = now_mono
+            self._rate.tick(now_mono)
+            if self._state is not CameraState.STREAMING:
+                self._transition(CameraState.STREAMING, None)
+        self.frames.put(sequenced)
+
+    def _wait_backoff(self, reason: str) -> None:
+        delay = self._backoff.next_delay()
+        self._set_state(CameraState.BACKOFF, f"{reason}; retrying in {delay:.1f} s")
+        self._stop.wait(delay)
+
+    def _set_state(self, state: CameraState, error: str | None = None) -> None:
+        with self._lock:
+            self._transition(state, error)
+
+    def _transition(self, state: CameraState, error: str | None) -> None:
+        """Caller holds the lock."""
+        if error is not None:
+            self._last_error = error
+        if state is self._state and error is None:
+            return
+        log_level = (
+            logging.WARNING if state in (CameraState.FAILED, CameraState.BACKOFF) else logging.INFO
+        )
+        log.log(
+            log_level,
+            "camera %s (%s): %s -> %s%s",
+            self.camera_id,
+            self.display_url,
+            self._state.value,
+            state.value,
+            f" ({error})" if error else "",
+        )
+        self._state = state
+        self._since = time.time()
+        self.history.append(Transition(time.monotonic(), state, error))
+
+
+class _Pacer:
+    """Releases file frames at their presentation times, as a camera would send them."""
+
+    def __init__(self) -> None:
+        self._origin: tuple[float, float] | None = None
+
+    def wait(self, frame: VideoFrame, stop: threading.Event) -> bool:
+        """Sleep until ``frame`` is due; False if ``stop`` was set meanwhile."""
+        if frame.pts is None:
+            return not stop.is_set()
+        if self._origin is None:
+            self._origin = (time.monotonic(), frame.pts)
+        started, first_pts = self._origin
+        delay = started + (frame.pts - first_pts) - time.monotonic()
+        return not stop.wait(delay) if delay > 0 else not stop.is_set()

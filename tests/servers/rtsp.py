@@ -1,0 +1,90 @@
+"""Start and stop the GStreamer RTSP test camera from the project's Python."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import av
+
+from stream import VideoSource
+
+SERVER_SCRIPT = Path(__file__).with_name("gst_rtsp_server.py")
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+def encode_camera_clip(source: Path, target: Path, *, frames: int, gop: int = 10) -> None:
+    """Re-encode the first ``frames`` of ``source`` to an H.264 MP4 with an IDR every ``gop``."""
+    with VideoSource(str(source)) as reader, av.open(str(target), mode="w") as writer:
+        fps = Fraction(reader.info.fps).limit_denominator(1001)
+        stream = writer.add_stream("libx264", rate=fps)
+        stream.width, stream.height = reader.info.width, reader.info.height
+        stream.pix_fmt = "yuv420p"
+        stream.options = {
+            "preset": "veryfast",
+            "tune": "zerolatency",
+            "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0",
+        }
+        for frame in reader.frames():
+            if frame.index >= frames:
+                break
+            video = av.VideoFrame.from_ndarray(frame.image, format="bgr24")
+            video.pts = frame.index
+            writer.mux(stream.encode(video))
+        writer.mux(stream.encode(None))
+
+
+class RtspCamera:
+    """The test RTSP server as a context manager; ``stop()`` and ``start()`` simulate outages."""
+
+    def __init__(self, clip: Path, *, port: int = 0, path: str = "/cam") -> None:
+        self.clip = clip
+        self.port = port
+        self.path = path
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"rtsp://127.0.0.1:{self.port}{self.path}"
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        process = subprocess.Popen(
+            [DEBIAN_PYTHON, str(SERVER_SCRIPT), str(self.clip), "--port", str(self.port),
+             "--path", self.path],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )  # fmt: skip
+        self._process = process
+        deadline = time.monotonic() + timeout_s
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("PORT ") or time.monotonic() > deadline:
+            self.stop()
+            raise RuntimeError(f"RTSP test server did not start (said {line!r})")
+        self.port = int(line.split()[1])
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.kill()
+        self._process.wait(timeout=10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._process = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
