@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cli import track
+from cli import run, track
 from detectors import ModelError
 from outputs import OutputError
 from stream import SourceError
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     track.register(commands)
+    run.register(commands)
     return parser
 
 

@@ -26,6 +26,8 @@ class FrameResult:
         image: The frame's pixels (BGR), for sinks that draw.
         tracks: Tracked boxes, ``tracker_id`` set.
         analysed: False for frames a stride skipped; they carry the last analysed frame's tracks.
+        camera_id: The camera or file the frame came from.
+        received_at: Wall-clock time the frame was decoded, for latency measurements.
     """
 
     index: int
@@ -33,6 +35,8 @@ class FrameResult:
     image: npt.NDArray[np.uint8]
     tracks: sv.Detections
     analysed: bool = True
+    camera_id: str = ""
+    received_at: float | None = None
 
     def objects(self) -> Iterator[dict[str, Any]]:
         """Each track as a plain dict: ``track_id``, ``class_id``, ``class_name``, ``confidence``,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -12,7 +13,9 @@ class LatestSlot(Generic[T]):
     """``put`` replaces whatever is there (counting it as dropped if nobody took it); ``take``
     waits for a value newer than the last one taken. Safe between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_put: Callable[[], None] | None = None) -> None:
+        """``on_put`` runs after every put, outside the lock (to wake a consumer of many slots)."""
+        self._on_put = on_put
         self._condition = threading.Condition()
         self._value: T | None = None
         self._fresh = False
@@ -29,6 +32,12 @@ class LatestSlot(Generic[T]):
             self._fresh = True
             self.put_count += 1
             self._condition.notify_all()
+        if self._on_put is not None:
+            self._on_put()
+
+    def take_nowait(self) -> T | None:
+        """The newest value not yet taken, or None at once."""
+        return self.take(0)
 
     def take(self, timeout: float | None = None) -> T | None:
         """The newest value not yet taken, or None after ``timeout`` or once closed."""

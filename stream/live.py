@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from stream.backoff import Backoff
@@ -76,12 +77,15 @@ class LiveCamera:
         settings: LiveSettings | None = None,
         *,
         rng: random.Random | None = None,
+        on_frame: Callable[[], None] | None = None,
     ) -> None:
+        """``on_frame`` is called (from the decoding thread) after each new frame is in
+        :attr:`frames`, so one consumer can wait on many cameras."""
         self.camera_id = camera_id
         self.url = url
         self.display_url = redact_url(url)
         self.settings = settings or LiveSettings()
-        self.frames: LatestSlot[VideoFrame] = LatestSlot()
+        self.frames: LatestSlot[VideoFrame] = LatestSlot(on_put=on_frame)
         self.history: deque[Transition] = deque(maxlen=256)
         self._backoff = Backoff(
             self.settings.backoff_initial_s, self.settings.backoff_max_s, rng=rng

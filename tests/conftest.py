@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.media import write_moving_square_clip
+from tests.servers.rtsp import RtspCamera, encode_camera_clip
 
 ROOT = Path(__file__).resolve().parent.parent
 VTEST = Path(os.environ.get("TRACKCAST_VTEST", ROOT / "data" / "vtest.avi"))
@@ -31,6 +32,29 @@ def square_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("media") / "square.mp4"
     write_moving_square_clip(path, frames=20)
     return path
+
+
+CAMERA_CLIP_FRAMES = 100
+"""10 s of vtest.avi at 10 fps, looped by the test RTSP server; an IDR every second."""
+
+
+@pytest.fixture(scope="session")
+def camera_clip(vtest: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The footage a test RTSP camera serves: H.264, 1 s GOP, cut from vtest.avi."""
+    clip = tmp_path_factory.mktemp("camera") / "vtest-gop10.mp4"
+    encode_camera_clip(vtest, clip, frames=CAMERA_CLIP_FRAMES)
+    return clip
+
+
+@pytest.fixture
+def rtsp_camera(camera_clip: Path) -> Iterator[RtspCamera]:
+    """A real RTSP server (Debian's GStreamer RTSP server) playing ``camera_clip`` in a loop."""
+    camera = RtspCamera(camera_clip)
+    camera.start()
+    try:
+        yield camera
+    finally:
+        camera.stop()
 
 
 @dataclass(frozen=True)

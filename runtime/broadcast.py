@@ -1,0 +1,45 @@
+"""Fan-out of the newest value to any number of subscribers, none of which can slow the sender."""
+
+from __future__ import annotations
+
+import threading
+from typing import Generic, TypeVar
+
+from stream.latest import LatestSlot
+
+T = TypeVar("T")
+
+
+class Broadcast(Generic[T]):
+    """Each subscriber has its own latest-value slot: a slow one only misses values (counted in
+    its slot's ``dropped_count``); it never blocks :meth:`publish` or the other subscribers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: list[LatestSlot[T]] = []
+        self.published = 0
+
+    def subscribe(self) -> LatestSlot[T]:
+        slot: LatestSlot[T] = LatestSlot()
+        with self._lock:
+            self._subscribers.append(slot)
+        return slot
+
+    def unsubscribe(self, slot: LatestSlot[T]) -> None:
+        with self._lock:
+            if slot in self._subscribers:
+                self._subscribers.remove(slot)
+        slot.close()
+
+    def publish(self, value: T) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+            self.published += 1
+        for slot in subscribers:
+            slot.put(value)
+
+    def close(self) -> None:
+        with self._lock:
+            subscribers, self._subscribers = self._subscribers, []
+        for slot in subscribers:
+            slot.close()

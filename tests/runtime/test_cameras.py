@@ -1,0 +1,133 @@
+"""CameraRuntime with real cameras: looping files and a real RTSP server, real or test detectors."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from config import AppConfig, CameraConfig, DetectorConfig, RuntimeConfig
+from detectors import Detector
+from runtime.cameras import CameraRuntime
+from stream.health import CameraState
+from tests.blob_detector import BrightBlobDetector
+
+
+def _camera(camera_id: str, url: str, **fields: object) -> CameraConfig:
+    return CameraConfig.model_validate({"id": camera_id, "url": url, **fields})
+
+
+@pytest.fixture
+def runtimes() -> Iterator[list[CameraRuntime]]:
+    created: list[CameraRuntime] = []
+    yield created
+    for runtime in created:
+        assert runtime.stop(timeout_s=15)
+    leftovers = [t.name for t in threading.enumerate() if t.name.startswith("trackcast")]
+    assert leftovers == []
+
+
+def _blob_runtime(runtimes: list[CameraRuntime], config: AppConfig) -> CameraRuntime:
+    detectors: list[Detector] = []
+
+    def factory(_: DetectorConfig) -> Detector:
+        detectors.append(BrightBlobDetector())
+        return detectors[-1]
+
+    runtime = CameraRuntime(config, detector_factory=factory)
+    runtimes.append(runtime)
+    return runtime
+
+
+def _wait(condition: object, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            pytest.fail(f"not reached within {timeout_s} s")
+        time.sleep(0.05)
+
+
+def test_two_file_cameras_share_a_detector_and_track_separately(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    config = AppConfig(
+        cameras=(
+            _camera("a", str(square_clip), loop=True),
+            _camera("b", str(square_clip), loop=True),
+        ),
+        runtime=RuntimeConfig(batch_size=2, batch_wait_ms=30),
+    )
+    runtime = _blob_runtime(runtimes, config)
+    runtime.start()
+    subscriptions = {c: runtime.subscribe(c) for c in ("a", "b")}
+    _wait(lambda: all(runtime.status(c).frames_analysed >= 15 for c in "ab"), timeout_s=15)
+    for camera_id, slot in subscriptions.items():
+        result = slot.take(2.0)
+        assert result is not None and result.camera_id == camera_id
+        assert result.tracks.tracker_id is not None and list(result.tracks.tracker_id) == [1]
+    assert len(runtime._workers) == 1  # one model for both cameras
+    worker = next(iter(runtime._workers.values()))
+    assert worker.frames >= 30 and worker.batches < worker.frames  # batches mixed both cameras
+
+
+def test_cameras_come_and_go_without_disturbing_the_others(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    runtime = _blob_runtime(
+        runtimes, AppConfig(cameras=(_camera("a", str(square_clip), loop=True),))
+    )
+    runtime.start()
+    _wait(lambda: runtime.status("a").frames_analysed >= 5, timeout_s=10)
+    runtime.add_camera(_camera("b", str(square_clip), loop=True))
+    _wait(lambda: runtime.status("b").frames_analysed >= 5, timeout_s=10)
+    with pytest.raises(ValueError, match="already exists"):
+        runtime.add_camera(_camera("b", str(square_clip)))
+    before = runtime.status("a").frames_analysed
+    assert runtime.remove_camera("b")
+    _wait(lambda: runtime.status("a").frames_analysed >= before + 10, timeout_s=10)
+    assert runtime.camera_ids() == ["a"]
+    with pytest.raises(KeyError):
+        runtime.status("b")
+
+
+def test_fps_cap_limits_what_is_analysed(square_clip: Path, runtimes: list[CameraRuntime]) -> None:
+    config = AppConfig(cameras=(_camera("a", str(square_clip), loop=True, fps_cap=4),))
+    runtime = _blob_runtime(runtimes, config)
+    runtime.start()
+    time.sleep(3.2)
+    status = runtime.status("a")
+    assert 8 <= status.frames_analysed <= 15  # about 4 per second of the 10 fps file
+    assert status.frames_capped > 0
+
+
+def test_a_dead_camera_does_not_slow_the_live_ones(
+    camera_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    """Three cameras, one pointing at a closed port: the two live ones keep their 10 fps."""
+    from tests.servers.rtsp import RtspCamera
+
+    with RtspCamera(camera_clip) as server:
+        config = AppConfig(
+            detector=DetectorConfig(model="coco-yolov3-tiny", imgsz=320),
+            cameras=(
+                _camera("live1", server.url),
+                _camera("live2", server.url),
+                _camera("dead", "rtsp://127.0.0.1:9/none", reconnect={"backoff_max_s": 1}),
+            ),
+        )
+        runtime = CameraRuntime(config)
+        runtimes.append(runtime)
+        runtime.start()
+        _wait(lambda: all(runtime.status(c).frames_analysed > 20 for c in ("live1", "live2")), 20)
+        time.sleep(5.5)  # a full rate window of steady streaming
+        for camera_id in ("live1", "live2"):
+            status = runtime.status(camera_id)
+            assert status.health.state is CameraState.STREAMING
+            assert status.fps_out >= 0.8 * status.health.fps_in, status
+            assert status.health.fps_in >= 8
+        dead = runtime.status("dead").health
+        assert dead.state in (CameraState.BACKOFF, CameraState.CONNECTING)
+        assert dead.reconnects >= 3
