@@ -7,78 +7,16 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from stream.health import CameraState
-from stream.live import LiveCamera, LiveSettings
+from stream.live import LiveCamera
 from tests.servers.rtsp import RtspCamera
-
-
-class FrameRecorder:
-    """Takes every frame the camera offers, on its own thread, and checks none is invented."""
-
-    def __init__(self, camera: LiveCamera) -> None:
-        self.camera = camera
-        self.indices: list[int] = []
-        self.suspicious: list[str] = []
-        self._previous: bytes | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            frame = self.camera.frames.take(0.2)
-            if frame is None:
-                if not self.camera.running:
-                    return
-                continue
-            digest = frame.image.tobytes()[::97]
-            if float(frame.image.std()) < 5:
-                self.suspicious.append(f"frame {frame.index} is blank")
-            if digest == self._previous:
-                self.suspicious.append(f"frame {frame.index} repeats the previous one")
-            self._previous = digest
-            self.indices.append(frame.index)
-
-    @property
-    def count(self) -> int:
-        return self.camera.health().frames_in
-
-    def join(self) -> None:
-        self._thread.join(5)
-        assert not self._thread.is_alive()
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float, step_s: float = 0.02) -> float:
-    """Seconds until ``condition`` held; fails the test after ``timeout_s``."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout_s:
-            pytest.fail(f"condition not met within {timeout_s} s")
-        time.sleep(step_s)
-    return time.monotonic() - started
-
-
-@pytest.fixture
-def cameras() -> Iterator[list[LiveCamera]]:
-    """Collects cameras a test starts and checks that stopping them leaves no thread behind."""
-    started: list[LiveCamera] = []
-    yield started
-    for camera in started:
-        assert camera.stop(timeout_s=15), f"{camera.camera_id} did not stop"
-    leftovers = [t.name for t in threading.enumerate() if t.name.startswith("trackcast-camera")]
-    assert leftovers == []
-
-
-def start(cameras: list[LiveCamera], url: str, **settings: object) -> LiveCamera:
-    camera = LiveCamera(f"cam{len(cameras)}", url, LiveSettings(**settings))  # type: ignore[arg-type]
-    cameras.append(camera)
-    camera.start()
-    return camera
+from tests.stream.live_helpers import FrameRecorder, start, wait_until
 
 
 @pytest.mark.parametrize("transport", ["tcp", "udp"])
