@@ -53,6 +53,7 @@ class DetectorWorker:
         self._batch_size = batch_size
         self._batch_wait_s = batch_wait_s
         self._pipelines: dict[str, CameraPipeline] = {}
+        self._turn = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -114,6 +115,9 @@ class DetectorWorker:
         """Add the newest frame of each camera not yet in ``batch``, honouring fps caps."""
         with self._lock:
             pipelines = list(self._pipelines.items())
+        if pipelines and not batch:  # start each batch at the next camera: no camera starves
+            self._turn = (self._turn + 1) % len(pipelines)
+            pipelines = pipelines[self._turn :] + pipelines[: self._turn]
         now = time.monotonic()
         for camera_id, pipeline in pipelines:
             if camera_id in batch or len(batch) >= self._batch_size:

@@ -109,7 +109,8 @@ class VideoSource:
         except BaseException:
             self._container.close()
             raise
-        self._stream.thread_type = "AUTO"
+        # Frame threads add a frame of delay per thread: fine for files, not for live video.
+        self._stream.thread_type = "SLICE" if self.kind.network else "AUTO"
         self.info = _describe(self._stream, self._display)
         self.stats = DecodeStats(expected=self.info.frame_count)
 

@@ -131,3 +131,30 @@ def test_a_dead_camera_does_not_slow_the_live_ones(
         dead = runtime.status("dead").health
         assert dead.state in (CameraState.BACKOFF, CameraState.CONNECTING)
         assert dead.reconnects >= 3
+
+
+class _SlowBlobDetector(BrightBlobDetector):
+    """Takes 80 ms per call: one call at a time cannot keep up with two 10 fps cameras."""
+
+    def detect(self, frames):  # type: ignore[no-untyped-def]
+        time.sleep(0.08)
+        return super().detect(frames)
+
+
+def test_a_saturated_detector_shares_its_time_fairly(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    config = AppConfig(
+        cameras=(
+            _camera("a", str(square_clip), loop=True),
+            _camera("b", str(square_clip), loop=True),
+        ),
+        runtime=RuntimeConfig(batch_size=1, batch_wait_ms=0),
+    )
+    runtime = CameraRuntime(config, detector_factory=lambda _: _SlowBlobDetector())
+    runtimes.append(runtime)
+    runtime.start()
+    time.sleep(4)
+    a, b = (runtime.status(c).frames_analysed for c in "ab")
+    assert a + b >= 20
+    assert 0.7 <= a / b <= 1.3, (a, b)

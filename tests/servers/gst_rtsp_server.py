@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 import gi
 
@@ -27,7 +28,8 @@ CAPS = "video/x-h264,stream-format=byte-stream,alignment=au"
 class LoopingPlayer:
     """Plays the clip at its own pace and hands each access unit to the current appsrc."""
 
-    def __init__(self, clip: str) -> None:
+    def __init__(self, clip: str, log_push: bool = False) -> None:
+        self.log_push = log_push
         self.pipeline = Gst.parse_launch(
             f'filesrc location="{clip}" ! qtdemux ! h264parse config-interval=-1 ! {CAPS} '
             "! appsink name=sink sync=true emit-signals=true max-buffers=4 drop=false"
@@ -46,6 +48,8 @@ class LoopingPlayer:
         sample = sink.emit("pull-sample")
         if self.appsrc is not None:
             buffer = sample.get_buffer().copy()
+            if self.log_push:  # clip position and wall time, for latency measurements
+                print(f"PUSH {buffer.pts / Gst.SECOND:.4f} {time.time():.6f}", flush=True)
             buffer.pts = buffer.dts = Gst.CLOCK_TIME_NONE  # appsrc stamps it on arrival
             self.appsrc.emit("push-buffer", buffer)
         return Gst.FlowReturn.OK
@@ -59,9 +63,10 @@ def main() -> None:
     parser.add_argument("clip")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--path", default="/cam")
+    parser.add_argument("--log-push", action="store_true", help="print each frame's push time")
     args = parser.parse_args()
     Gst.init(None)
-    player = LoopingPlayer(args.clip)
+    player = LoopingPlayer(args.clip, log_push=args.log_push)
 
     factory = GstRtspServer.RTSPMediaFactory()
     factory.set_launch(
