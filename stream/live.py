@@ -30,7 +30,7 @@ from stream.health import CameraHealth, CameraState, RateMeter
 from stream.latest import LatestSlot
 from stream.redact import redact_url
 from stream.source import VideoSource
-from stream.urls import classify
+from stream.urls import DEVICE_PREFIX, classify
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +160,11 @@ class LiveCamera:
             try:
                 source = self._open()
             except PERMANENT_ERRORS as error:
-                self._set_state(CameraState.FAILED, str(error))
-                return
+                if not self._may_come_back(error):
+                    self._set_state(CameraState.FAILED, str(error))
+                    return
+                self._wait_backoff(str(error))
+                continue
             except SourceError as error:
                 self._wait_backoff(str(error))
                 continue
@@ -176,6 +179,10 @@ class LiveCamera:
                 continue
             self._wait_backoff(outcome)
         self._set_state(CameraState.STOPPED)
+
+    def _may_come_back(self, error: SourceError) -> bool:
+        """A missing webcam device may be plugged in again; a missing file or bad URL will not."""
+        return isinstance(error, SourceNotFoundError) and self.url.startswith(DEVICE_PREFIX)
 
     def _open(self) -> VideoSource:
         classify(self.url)  # refuses impossible URLs before FFmpeg tries them

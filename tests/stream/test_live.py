@@ -166,3 +166,12 @@ def test_frames_are_numbered_per_camera_and_carry_their_camera(
     frame = camera.frames.take(1.0)
     assert frame is not None and frame.source_id == camera.camera_id
     assert isinstance(frame.image, np.ndarray) and frame.received_at <= time.time()
+
+
+def test_an_unplugged_webcam_is_retried_not_failed(cameras: list[LiveCamera]) -> None:
+    """No V4L2 device exists on the test machines, so this covers the retry path, not capture."""
+    camera = start(cameras, "/dev/video57", backoff_initial_s=0.1, backoff_max_s=0.2)
+    wait_until(lambda: camera.health().reconnects >= 2, timeout_s=5)
+    health = camera.health()
+    assert health.state in (CameraState.BACKOFF, CameraState.CONNECTING)
+    assert "no such file: /dev/video57" in (health.last_error or "")
