@@ -24,9 +24,6 @@ from tracking import create_tracker
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TRACKER_FPS = 10.0
-"""Frame rate trackers assume for a camera without an fps cap (typical analysed rate)."""
-
 DetectorFactory = Callable[[DetectorConfig], Detector]
 
 
@@ -70,9 +67,7 @@ class CameraRuntime:
             live = LiveCamera(camera.id, camera.url, _live_settings(camera), on_frame=worker.notify)
             pipeline = CameraPipeline(
                 camera=live,
-                tracker=create_tracker(
-                    tracker_config.options(frame_rate=camera.fps_cap or DEFAULT_TRACKER_FPS)
-                ),
+                make_tracker=lambda fps: create_tracker(tracker_config.options(frame_rate=fps)),
                 results=Broadcast(),
                 min_interval_s=1 / camera.fps_cap if camera.fps_cap else 0.0,
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from detectors import Detector
@@ -24,13 +25,18 @@ from tracking import Tracker
 
 log = logging.getLogger(__name__)
 
+DEFAULT_STREAM_FPS = 10.0
+"""Assumed when a stream states no frame rate."""
+
 
 @dataclass(eq=False)
 class CameraPipeline:
     """What the worker keeps per camera: its source, tracker, subscribers and counters."""
 
     camera: LiveCamera
-    tracker: Tracker
+    make_tracker: Callable[[float], Tracker]
+    """Builds the camera's tracker for a frame rate; called at the first analysed frame, when the
+    stream's own rate is known."""
     results: Broadcast[FrameResult]
     min_interval_s: float = 0.0
     """From the camera's fps cap: frames closer together than this are skipped."""
@@ -38,6 +44,16 @@ class CameraPipeline:
     analysed: int = 0
     capped: int = 0
     rate_out: RateMeter = field(default_factory=RateMeter)
+    tracker: Tracker | None = None
+
+    def tracker_for_frame(self) -> Tracker:
+        if self.tracker is None:
+            stream_fps = self.camera.source_fps or DEFAULT_STREAM_FPS
+            analysed_fps = (
+                min(stream_fps, 1 / self.min_interval_s) if self.min_interval_s else stream_fps
+            )
+            self.tracker = self.make_tracker(analysed_fps)
+        return self.tracker
 
     def fps_out(self) -> float:
         return self.rate_out.rate(time.monotonic())
@@ -144,7 +160,7 @@ class DetectorWorker:
         self.batches += 1
         self.frames += len(batch)
         for (pipeline, frame), found in zip(batch, detections, strict=True):
-            tracks = pipeline.tracker.update(found, frame.image)
+            tracks = pipeline.tracker_for_frame().update(found, frame.image)
             pipeline.analysed += 1
             pipeline.rate_out.tick(time.monotonic())
             pipeline.results.publish(

@@ -100,6 +100,8 @@ class LiveCamera:
         self._reconnects = 0
         self._sequence = 0
         self._rate = RateMeter()
+        self.source_fps: float | None = None
+        """The frame rate the stream announced at the latest connection."""
         self._thread = threading.Thread(
             target=self._run, name=f"trackcast-camera-{camera_id}", daemon=True
         )
@@ -168,6 +170,7 @@ class LiveCamera:
             except SourceError as error:
                 self._wait_backoff(str(error))
                 continue
+            self.source_fps = source.info.fps
             with source:
                 outcome = self._stream(source)
             if self._stop.is_set():

@@ -158,3 +158,28 @@ def test_a_saturated_detector_shares_its_time_fairly(
     a, b = (runtime.status(c).frames_analysed for c in "ab")
     assert a + b >= 20
     assert 0.7 <= a / b <= 1.3, (a, b)
+
+
+def test_trackers_run_at_the_rate_each_camera_is_analysed(
+    tmp_path: Path, runtimes: list[CameraRuntime]
+) -> None:
+    from tests.media import write_moving_square_clip
+    from tracking.ultralytics_trackers import UltralyticsTracker
+
+    clip = tmp_path / "fast.mp4"
+    write_moving_square_clip(clip, frames=50, fps=25)
+    config = AppConfig(
+        cameras=(
+            _camera("native", str(clip), loop=True),
+            _camera("capped", str(clip), loop=True, fps_cap=5),
+        )
+    )
+    runtime = _blob_runtime(runtimes, config)
+    runtime.start()
+    _wait(lambda: all(runtime.status(c).frames_analysed > 3 for c in ("native", "capped")), 10)
+    rates = {}
+    for camera_id in ("native", "capped"):
+        tracker = runtime._pipeline(camera_id).tracker
+        assert isinstance(tracker, UltralyticsTracker)
+        rates[camera_id] = tracker.options.frame_rate
+    assert rates == {"native": 25.0, "capped": 5.0}
