@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cli import run, track
+from cli import run, serve, track
 from detectors import ModelError
 from outputs import OutputError
 from stream import SourceError
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     track.register(commands)
     run.register(commands)
+    serve.register(commands)
     return parser
 
 

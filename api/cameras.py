@@ -1,0 +1,76 @@
+"""/api/cameras: list, create, read, change, delete cameras while the service runs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import ValidationError
+
+from api.schemas import CameraOut, CameraPatch
+from config import CameraConfig
+from detectors import ModelError
+from runtime.camera_set import CameraExistsError, CameraSet
+
+router = APIRouter(prefix="/api/cameras", tags=["cameras"])
+
+
+def _cameras(request: Request) -> CameraSet:
+    cameras: CameraSet = request.app.state.cameras
+    return cameras
+
+
+def _out(cameras: CameraSet, camera: CameraConfig) -> CameraOut:
+    return CameraOut.of(camera, cameras.status(camera.id))
+
+
+def _not_found(camera_id: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"no camera {camera_id!r}")
+
+
+@router.get("")
+def list_cameras(request: Request) -> list[CameraOut]:
+    cameras = _cameras(request)
+    return [_out(cameras, camera) for camera in cameras.list()]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_camera(camera: CameraConfig, request: Request, response: Response) -> CameraOut:
+    cameras = _cameras(request)
+    try:
+        created = cameras.create(camera)
+    except CameraExistsError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    except ModelError as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    response.headers["Location"] = f"/api/cameras/{created.id}"
+    return _out(cameras, created)
+
+
+@router.get("/{camera_id}")
+def get_camera(camera_id: str, request: Request) -> CameraOut:
+    cameras = _cameras(request)
+    try:
+        return _out(cameras, cameras.get(camera_id))
+    except KeyError:
+        raise _not_found(camera_id) from None
+
+
+@router.patch("/{camera_id}")
+def update_camera(camera_id: str, patch: CameraPatch, request: Request) -> CameraOut:
+    cameras = _cameras(request)
+    try:
+        updated = cameras.update(camera_id, patch.model_dump(exclude_unset=True))
+    except KeyError:
+        raise _not_found(camera_id) from None
+    except ValidationError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, error.errors()) from None
+    except ModelError as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    return _out(cameras, updated)
+
+
+@router.delete("/{camera_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_camera(camera_id: str, request: Request) -> None:
+    try:
+        _cameras(request).delete(camera_id)
+    except KeyError:
+        raise _not_found(camera_id) from None

@@ -1,0 +1,80 @@
+"""Response and request bodies. Requests reuse the config models; responses redact credentials."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from config import CameraConfig
+from runtime.cameras import CameraStatus
+from stream import redact_url
+
+
+class CameraHealthOut(BaseModel):
+    state: str
+    since: float | None
+    last_frame_at: float | None
+    reconnects: int
+    last_error: str | None
+    fps_in: float
+    fps_out: float
+    frames_in: int
+    frames_dropped: int
+    frames_analysed: int
+
+
+class CameraOut(BaseModel):
+    """A camera as the API shows it: its settings (URL redacted) and its health."""
+
+    id: str
+    url: str
+    enabled: bool
+    transport: Literal["tcp", "udp"]
+    fps_cap: float | None
+    state: str
+    health: CameraHealthOut
+
+    @classmethod
+    def of(cls, camera: CameraConfig, status: CameraStatus | None) -> CameraOut:
+        return cls(
+            id=camera.id,
+            url=redact_url(camera.url),
+            enabled=camera.enabled,
+            transport=camera.transport,
+            fps_cap=camera.fps_cap,
+            state=status.health.state.value if status else "disabled",
+            health=_health(status),
+        )
+
+
+def _health(status: CameraStatus | None) -> CameraHealthOut:
+    if status is None:
+        return CameraHealthOut(
+            state="disabled", since=None, last_frame_at=None, reconnects=0, last_error=None,
+            fps_in=0, fps_out=0, frames_in=0, frames_dropped=0, frames_analysed=0,
+        )  # fmt: skip
+    health = status.health
+    return CameraHealthOut(
+        state=health.state.value,
+        since=health.since,
+        last_frame_at=health.last_frame_at,
+        reconnects=health.reconnects,
+        last_error=health.last_error,
+        fps_in=round(health.fps_in, 2),
+        fps_out=round(status.fps_out, 2),
+        frames_in=health.frames_in,
+        frames_dropped=health.frames_dropped,
+        frames_analysed=status.frames_analysed,
+    )
+
+
+class CameraPatch(BaseModel):
+    """Fields a PATCH may change; anything else is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    enabled: bool | None = None
+    transport: Literal["tcp", "udp"] | None = None
+    fps_cap: float | None = None

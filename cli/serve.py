@@ -1,0 +1,34 @@
+"""``trackcast serve``: the camera runtime behind the HTTP API."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from api.app import create_app
+from config import AppConfig, load_config
+from runtime.camera_set import CameraSet
+from runtime.cameras import CameraRuntime
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "serve",
+        help="run the cameras behind the HTTP API",
+        description="Start the HTTP API (OpenAPI docs at /docs) with the cameras of an optional "
+        "config file; more cameras can be added through POST /api/cameras.",
+    )
+    parser.add_argument("--config", type=Path, help="YAML config file (optional)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (8080)")
+    parser.set_defaults(handler=serve)
+
+
+def serve(args: argparse.Namespace) -> int:
+    config = load_config(args.config) if args.config else AppConfig()
+    app = create_app(CameraSet(CameraRuntime(config)))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0

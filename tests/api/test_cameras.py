@@ -1,0 +1,94 @@
+"""/api/cameras through the FastAPI app, with real file cameras and a test detector."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from config import AppConfig
+from runtime.camera_set import CameraSet
+from runtime.cameras import CameraRuntime
+from tests.blob_detector import BrightBlobDetector
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    runtime = CameraRuntime(AppConfig(), detector_factory=lambda _: BrightBlobDetector())
+    with TestClient(create_app(CameraSet(runtime))) as test_client:
+        yield test_client
+    assert [t.name for t in threading.enumerate() if t.name.startswith("trackcast")] == []
+
+
+def _state_becomes(client: TestClient, camera_id: str, state: str, timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while client.get(f"/api/cameras/{camera_id}").json()["state"] != state:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{camera_id} never became {state}")
+        time.sleep(0.1)
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_camera_lifecycle(client: TestClient, square_clip: Path) -> None:
+    created = client.post(
+        "/api/cameras", json={"id": "lobby", "url": str(square_clip), "loop": True}
+    )
+    assert created.status_code == 201 and created.headers["location"] == "/api/cameras/lobby"
+    _state_becomes(client, "lobby", "streaming")
+    assert [c["id"] for c in client.get("/api/cameras").json()] == ["lobby"]
+
+    disabled = client.patch("/api/cameras/lobby", json={"enabled": False})
+    assert disabled.status_code == 200 and disabled.json()["state"] == "disabled"
+    enabled = client.patch("/api/cameras/lobby", json={"enabled": True, "fps_cap": 5})
+    assert enabled.json()["fps_cap"] == 5
+    _state_becomes(client, "lobby", "streaming")
+    time.sleep(1.0)
+    assert client.get("/api/cameras/lobby").json()["health"]["frames_analysed"] > 0
+
+    assert client.delete("/api/cameras/lobby").status_code == 204
+    assert client.get("/api/cameras/lobby").status_code == 404
+    assert client.delete("/api/cameras/lobby").status_code == 404
+
+
+def test_credentials_never_come_back(client: TestClient) -> None:
+    url = "rtsp://admin:hunter2@127.0.0.1:9/stream"
+    body = client.post("/api/cameras", json={"id": "gate", "url": url}).text
+    _state_becomes(client, "gate", "backoff")
+    everything = body + client.get("/api/cameras").text + client.get("/api/cameras/gate").text
+    assert "hunter2" not in everything and "admin:***@127.0.0.1:9" in everything
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"id": "x"}, 422),
+        ({"id": "bad id", "url": "a.mp4"}, 422),
+        ({"id": "x", "url": "a.mp4", "colour": "red"}, 422),
+    ],
+)
+def test_malformed_cameras_are_refused(
+    client: TestClient, body: dict[str, str], status: int
+) -> None:
+    assert client.post("/api/cameras", json=body).status_code == status
+    assert client.get("/api/cameras").json() == []
+
+
+def test_duplicate_ids_conflict(client: TestClient, square_clip: Path) -> None:
+    body = {"id": "dup", "url": str(square_clip), "enabled": False}
+    assert client.post("/api/cameras", json=body).status_code == 201
+    assert client.post("/api/cameras", json=body).status_code == 409
+
+
+def test_patch_refuses_unknown_fields(client: TestClient, square_clip: Path) -> None:
+    client.post("/api/cameras", json={"id": "c", "url": str(square_clip), "enabled": False})
+    assert client.patch("/api/cameras/c", json={"colour": "red"}).status_code == 422
+    assert client.patch("/api/cameras/c", json={"fps_cap": -1}).status_code == 422
