@@ -31,14 +31,7 @@ class DetectorConfig(_Strict):
     device: str | None = Field(None, description="Torch device, e.g. cpu or cuda:0.")
 
     def options(self) -> DetectorOptions:
-        return DetectorOptions(
-            model=self.model,
-            imgsz=self.imgsz,
-            conf=self.conf,
-            iou=self.iou,
-            classes=self.classes,
-            device=self.device,
-        )
+        return DetectorOptions(**self.model_dump())
 
 
 class TrackerConfig(_Strict):

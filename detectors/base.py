@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 import supervision as sv
+from supervision.config import CLASS_NAME_DATA_FIELD
 
 Image = npt.NDArray[np.uint8]
 """Height x width x 3, BGR, uint8."""
 
-CLASS_NAME = "class_name"
+CLASS_NAME = CLASS_NAME_DATA_FIELD
 """Key of ``Detections.data`` holding each box's class name (the supervision convention)."""
 
 

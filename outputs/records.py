@@ -11,7 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import supervision as sv
 
-CLASS_NAME = "class_name"
+from detectors.base import CLASS_NAME
+
 BOX_DECIMALS = 2
 """Boxes are written rounded to 1/100 pixel in every text format, so formats agree exactly."""
 

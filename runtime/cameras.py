@@ -152,15 +152,10 @@ class CameraRuntime:
 
 
 def _live_settings(camera: CameraConfig) -> LiveSettings:
-    reconnect = camera.reconnect
+    # ReconnectConfig's fields are LiveSettings' fields of the same names.
     return LiveSettings(
         rtsp_transport=camera.transport,
-        backoff_initial_s=reconnect.backoff_initial_s,
-        backoff_max_s=reconnect.backoff_max_s,
-        stable_after_s=reconnect.stable_after_s,
-        stall_timeout_s=reconnect.stall_timeout_s,
-        open_timeout_s=reconnect.open_timeout_s,
-        read_timeout_s=reconnect.read_timeout_s,
         realtime=camera.realtime,
         loop=camera.loop,
+        **camera.reconnect.model_dump(),
     )

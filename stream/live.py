@@ -30,7 +30,7 @@ from stream.health import CameraHealth, CameraState, RateMeter
 from stream.latest import LatestSlot
 from stream.redact import redact_url
 from stream.source import VideoSource
-from stream.urls import DEVICE_PREFIX, classify
+from stream.urls import classify
 
 log = logging.getLogger(__name__)
 
@@ -185,11 +185,10 @@ class LiveCamera:
 
     def _may_come_back(self, error: SourceError) -> bool:
         """A missing webcam device may be plugged in again; a missing file or bad URL will not."""
-        return isinstance(error, SourceNotFoundError) and self.url.startswith(DEVICE_PREFIX)
+        return isinstance(error, SourceNotFoundError) and classify(self.url).device
 
     def _open(self) -> VideoSource:
-        classify(self.url)  # refuses impossible URLs before FFmpeg tries them
-        return VideoSource(
+        return VideoSource(  # refuses impossible URLs (classify) before FFmpeg tries them
             self.url,
             source_id=self.camera_id,
             open_timeout_s=self.settings.open_timeout_s,

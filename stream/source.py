@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
-from urllib.parse import urlsplit
 
 import av
 import av.container
@@ -76,12 +75,6 @@ class DecodeStats:
         return max(self.corrupt_packets, missing)
 
 
-def is_local_path(url: str) -> bool:
-    """True for plain paths and ``file:`` URLs; False for anything FFmpeg reads over a protocol."""
-    scheme = urlsplit(url).scheme
-    return scheme in ("", "file") or len(scheme) == 1  # a one-letter scheme is a Windows drive
-
-
 class VideoSource:
     """A decoded view of one video input. Use as a context manager; iterate :meth:`frames` once."""
 
@@ -101,6 +94,7 @@ class VideoSource:
         self._container = _open_container(
             url,
             self._display,
+            local=not self.kind.network,
             timeouts=(open_timeout_s, read_timeout_s),
             options=ffmpeg_options(url, rtsp_transport=rtsp_transport),
         )
@@ -183,10 +177,11 @@ def _open_container(
     url: str,
     display: str,
     *,
+    local: bool,
     timeouts: tuple[float, float],
     options: dict[str, str],
 ) -> av.container.InputContainer:
-    if is_local_path(url):
+    if local:
         path = Path(url.removeprefix("file://") if url.startswith("file://") else url)
         if not path.exists():
             raise SourceNotFoundError(f"no such file: {display}")

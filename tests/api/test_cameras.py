@@ -15,6 +15,7 @@ from config import AppConfig
 from runtime.camera_set import CameraSet
 from runtime.cameras import CameraRuntime
 from tests.blob_detector import BrightBlobDetector
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -26,11 +27,11 @@ def client() -> Iterator[TestClient]:
 
 
 def _state_becomes(client: TestClient, camera_id: str, state: str, timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while client.get(f"/api/cameras/{camera_id}").json()["state"] != state:
-        if time.monotonic() > deadline:
-            pytest.fail(f"{camera_id} never became {state}")
-        time.sleep(0.1)
+    wait_until(
+        lambda: client.get(f"/api/cameras/{camera_id}").json()["state"] == state,
+        timeout_s=timeout_s,
+        step_s=0.1,
+    )
 
 
 def test_health_and_readiness(client: TestClient) -> None:

@@ -14,6 +14,7 @@ from detectors import Detector
 from runtime.cameras import CameraRuntime
 from stream.health import CameraState
 from tests.blob_detector import BrightBlobDetector
+from tests.waiting import wait_until
 
 
 def _camera(camera_id: str, url: str, **fields: object) -> CameraConfig:
@@ -42,28 +43,22 @@ def _blob_runtime(runtimes: list[CameraRuntime], config: AppConfig) -> CameraRun
     return runtime
 
 
-def _wait(condition: object, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            pytest.fail(f"not reached within {timeout_s} s")
-        time.sleep(0.05)
+def _looping_pair(clip: Path, runtime: RuntimeConfig) -> AppConfig:
+    """Two cameras, ``a`` and ``b``, both playing ``clip`` in a loop."""
+    return AppConfig(
+        cameras=(_camera("a", str(clip), loop=True), _camera("b", str(clip), loop=True)),
+        runtime=runtime,
+    )
 
 
 def test_two_file_cameras_share_a_detector_and_track_separately(
     square_clip: Path, runtimes: list[CameraRuntime]
 ) -> None:
-    config = AppConfig(
-        cameras=(
-            _camera("a", str(square_clip), loop=True),
-            _camera("b", str(square_clip), loop=True),
-        ),
-        runtime=RuntimeConfig(batch_size=2, batch_wait_ms=30),
-    )
+    config = _looping_pair(square_clip, RuntimeConfig(batch_size=2, batch_wait_ms=30))
     runtime = _blob_runtime(runtimes, config)
     runtime.start()
     subscriptions = {c: runtime.subscribe(c) for c in ("a", "b")}
-    _wait(lambda: all(runtime.status(c).frames_analysed >= 15 for c in "ab"), timeout_s=15)
+    wait_until(lambda: all(runtime.status(c).frames_analysed >= 15 for c in "ab"), timeout_s=15)
     for camera_id, slot in subscriptions.items():
         result = slot.take(2.0)
         assert result is not None and result.camera_id == camera_id
@@ -80,14 +75,14 @@ def test_cameras_come_and_go_without_disturbing_the_others(
         runtimes, AppConfig(cameras=(_camera("a", str(square_clip), loop=True),))
     )
     runtime.start()
-    _wait(lambda: runtime.status("a").frames_analysed >= 5, timeout_s=10)
+    wait_until(lambda: runtime.status("a").frames_analysed >= 5, timeout_s=10)
     runtime.add_camera(_camera("b", str(square_clip), loop=True))
-    _wait(lambda: runtime.status("b").frames_analysed >= 5, timeout_s=10)
+    wait_until(lambda: runtime.status("b").frames_analysed >= 5, timeout_s=10)
     with pytest.raises(ValueError, match="already exists"):
         runtime.add_camera(_camera("b", str(square_clip)))
     before = runtime.status("a").frames_analysed
     assert runtime.remove_camera("b")
-    _wait(lambda: runtime.status("a").frames_analysed >= before + 10, timeout_s=10)
+    wait_until(lambda: runtime.status("a").frames_analysed >= before + 10, timeout_s=10)
     assert runtime.camera_ids() == ["a"]
     with pytest.raises(KeyError):
         runtime.status("b")
@@ -128,7 +123,7 @@ def test_a_dead_camera_does_not_slow_the_live_ones(
         runtime = CameraRuntime(config)
         runtimes.append(runtime)
         runtime.start()
-        _wait(lambda: all(runtime.status(c).frames_analysed > 20 for c in live), 20)
+        wait_until(lambda: all(runtime.status(c).frames_analysed > 20 for c in live), 20)
         alone = _analysed_fps(runtime, live, window_s=5)
         runtime.add_camera(
             _camera("dead", "rtsp://127.0.0.1:9/none", reconnect={"backoff_max_s": 0.5})
@@ -153,13 +148,7 @@ class _SlowBlobDetector(BrightBlobDetector):
 def test_a_saturated_detector_shares_its_time_fairly(
     square_clip: Path, runtimes: list[CameraRuntime]
 ) -> None:
-    config = AppConfig(
-        cameras=(
-            _camera("a", str(square_clip), loop=True),
-            _camera("b", str(square_clip), loop=True),
-        ),
-        runtime=RuntimeConfig(batch_size=1, batch_wait_ms=0),
-    )
+    config = _looping_pair(square_clip, RuntimeConfig(batch_size=1, batch_wait_ms=0))
     runtime = CameraRuntime(config, detector_factory=lambda _: _SlowBlobDetector())
     runtimes.append(runtime)
     runtime.start()
@@ -185,7 +174,7 @@ def test_trackers_run_at_the_rate_each_camera_is_analysed(
     )
     runtime = _blob_runtime(runtimes, config)
     runtime.start()
-    _wait(lambda: all(runtime.status(c).frames_analysed > 3 for c in ("native", "capped")), 10)
+    wait_until(lambda: all(runtime.status(c).frames_analysed > 3 for c in ("native", "capped")), 10)
     rates = {}
     for camera_id in ("native", "capped"):
         tracker = runtime._pipeline(camera_id).tracker

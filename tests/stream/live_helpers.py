@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
-
-import pytest
 
 from stream.live import LiveCamera, LiveSettings
 
@@ -44,16 +40,6 @@ class FrameRecorder:
     def join(self) -> None:
         self._thread.join(5)
         assert not self._thread.is_alive()
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float, step_s: float = 0.02) -> float:
-    """Seconds until ``condition`` held; fails the test after ``timeout_s``."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout_s:
-            pytest.fail(f"condition not met within {timeout_s} s")
-        time.sleep(step_s)
-    return time.monotonic() - started
 
 
 def start(cameras: list[LiveCamera], url: str, **settings: object) -> LiveCamera:

@@ -18,7 +18,8 @@ from stream import VideoSource
 from stream.health import CameraState
 from stream.live import LiveCamera
 from tests.conftest import CAMERA_CLIP_FRAMES
-from tests.stream.live_helpers import start, wait_until
+from tests.stream.live_helpers import start
+from tests.waiting import wait_until
 
 
 @pytest.fixture

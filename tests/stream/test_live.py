@@ -16,7 +16,8 @@ import pytest
 from stream.health import CameraState
 from stream.live import LiveCamera
 from tests.servers.rtsp import RtspCamera
-from tests.stream.live_helpers import FrameRecorder, start, wait_until
+from tests.stream.live_helpers import FrameRecorder, start
+from tests.waiting import wait_until
 
 
 @pytest.mark.parametrize("transport", ["tcp", "udp"])

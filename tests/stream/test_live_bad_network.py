@@ -8,7 +8,8 @@ from stream.health import CameraState
 from stream.live import LiveCamera
 from tests.servers.rtsp import RtspCamera
 from tests.servers.tcp_proxy import TcpProxy
-from tests.stream.live_helpers import start, wait_until
+from tests.stream.live_helpers import start
+from tests.waiting import wait_until
 
 
 def test_delay_and_jitter_slow_nothing_down(
