@@ -114,16 +114,18 @@ class DetectorWorker:
             deadline = time.monotonic() + self._batch_wait_s
             while len(batch) < self._batch_size and not self._stop.is_set():
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or len(batch) >= self._camera_count():
+                if remaining <= 0 or len(batch) >= self._streaming_count():
                     break
                 self._wake.wait(remaining)
                 self._wake.clear()
                 batch = self._collect(batch)
             self._process(list(batch.values()))
 
-    def _camera_count(self) -> int:
+    def _streaming_count(self) -> int:
+        """Cameras that can still add a frame to a batch: waiting for a camera that is down
+        would delay every batch of the live ones."""
         with self._lock:
-            return len(self._pipelines)
+            return sum(1 for p in self._pipelines.values() if p.camera.streaming)
 
     def _collect(
         self, batch: dict[str, tuple[CameraPipeline, VideoFrame]]

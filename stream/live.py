@@ -126,6 +126,11 @@ class LiveCamera:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def streaming(self) -> bool:
+        """True while frames are arriving (a cheap read of the state, no watchdog check)."""
+        return self._state is CameraState.STREAMING
+
     def health(self) -> CameraHealth:
         """A snapshot; a camera that has gone ``stall_timeout_s`` without a frame shows ``stalled``
         at once, even while its thread still waits for the read timeout."""
