@@ -4,21 +4,31 @@ from config.errors import ConfigError
 from config.loader import load_config, parse_config
 from config.models import (
     AppConfig,
+    AuthConfig,
     CameraConfig,
     DetectorConfig,
+    MqttConfig,
     ReconnectConfig,
     RuntimeConfig,
+    StorageConfig,
+    TokenConfig,
     TrackerConfig,
+    WebhookConfig,
 )
 
 __all__ = [
     "AppConfig",
+    "AuthConfig",
     "CameraConfig",
     "ConfigError",
     "DetectorConfig",
+    "MqttConfig",
     "ReconnectConfig",
     "RuntimeConfig",
+    "StorageConfig",
+    "TokenConfig",
     "TrackerConfig",
+    "WebhookConfig",
     "load_config",
     "parse_config",
 ]

@@ -93,12 +93,75 @@ class RuntimeConfig(_Strict):
     )
 
 
+class StorageConfig(_Strict):
+    """Where events are kept and for how long."""
+
+    url: str | None = Field(
+        None,
+        description="SQLAlchemy database URL, e.g. postgresql+psycopg://user:pw@host/db; "
+        "default: SQLite file trackcast.db in data_dir.",
+    )
+    retention_days: float = Field(30.0, gt=0, description="Events older than this are deleted.")
+    batch_size: int = Field(500, ge=1, le=10_000, description="Most events per transaction.")
+    flush_interval_ms: float = Field(
+        200.0, gt=0, description="Longest an emitted event waits before it is written."
+    )
+
+
+class WebhookConfig(_Strict):
+    """POST each event of the chosen types to ``url``, signed, retried, dead-lettered."""
+
+    url: str = Field(pattern=r"^https?://", description="http(s) URL that receives events.")
+    events: tuple[str, ...] = Field((), description="Event types to send; empty sends all.")
+    secret: str | None = Field(
+        None, min_length=1, description="Key of the X-Trackcast-Signature HMAC-SHA256 header."
+    )
+    max_attempts: int = Field(5, ge=1, le=100, description="Attempts before dead-lettering.")
+    backoff_initial_s: float = Field(1.0, gt=0, description="Delay before the first retry.")
+    backoff_max_s: float = Field(60.0, gt=0, description="Retry delay cap.")
+    timeout_s: float = Field(5.0, gt=0, description="Limit on one delivery attempt.")
+
+
+class MqttConfig(_Strict):
+    """Publish every event to an MQTT broker as ``<topic_prefix>/<camera>/<event type>``."""
+
+    host: str = Field(min_length=1, description="Broker host name or address.")
+    port: int = Field(1883, ge=1, le=65535)
+    username: str | None = None
+    password: str | None = None
+    topic_prefix: str = Field("trackcast", min_length=1, pattern=r"^[^#+]+$")
+    qos: Literal[0, 1, 2] = 1
+    client_id: str | None = Field(None, description="Default: trackcast-<random>.")
+
+
+class TokenConfig(_Strict):
+    """An API token: viewers read, admins also write."""
+
+    token: str = Field(min_length=16, description="Sent as 'Authorization: Bearer <token>'.")
+    role: Literal["viewer", "admin"] = "viewer"
+    name: str | None = Field(None, description="Shown in logs instead of the token.")
+
+
+class AuthConfig(_Strict):
+    """Who may use the API. With no tokens and ``open`` false only TRACKCAST_ADMIN_TOKEN works."""
+
+    open: bool = Field(False, description="Allow every request without a token.")
+    tokens: tuple[TokenConfig, ...] = ()
+
+
 class AppConfig(_Strict):
     """A whole trackcast deployment."""
 
+    data_dir: str = Field(
+        "trackcast-data", min_length=1, description="Database file and thumbnails live here."
+    )
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    webhooks: tuple[WebhookConfig, ...] = ()
+    mqtt: MqttConfig | None = None
+    auth: AuthConfig = Field(default_factory=AuthConfig)
     cameras: tuple[CameraConfig, ...] = ()
 
     @model_validator(mode="after")

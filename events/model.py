@@ -1,0 +1,94 @@
+"""Events: typed records of what the analysis saw, with a stable id and an optional thumbnail.
+
+An analyser emits an :class:`Event` together with its :class:`Evidence` (the frame and the box it
+was seen in). Storage writes the thumbnail and the row, numbers the event with a ``seq`` that grows
+in commit order (the cursor live feeds resume from), and only then hands the
+:class:`StoredEvent` to live feeds, webhooks and MQTT.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+TRACK_STARTED = "track.started"
+TRACK_ENDED = "track.ended"
+EVENT_TYPES: tuple[str, ...] = (TRACK_STARTED, TRACK_ENDED)
+"""Every event type trackcast emits (analytics adds its own in ``analytics``)."""
+
+
+def new_event_id(at: float | None = None) -> str:
+    """32 hex digits: milliseconds since the epoch, then 80 random bits (sortable, unique)."""
+    millis = int((time.time() if at is None else at) * 1000)
+    return f"{millis:012x}{secrets.token_hex(10)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened on a camera.
+
+    Attributes:
+        id: Stable unique id; webhooks send it as the idempotency key.
+        type: One of :data:`EVENT_TYPES`, e.g. ``track.started``.
+        camera_id: The camera it happened on.
+        time: When it happened: wall-clock seconds since the epoch (the frame's receive time).
+        track_id: The track it is about, if any.
+        class_name: That track's class, if any.
+        region: The zone or line it is about, if any.
+        data: Type-specific JSON-serialisable details (durations, boxes, directions).
+    """
+
+    type: str
+    camera_id: str
+    time: float
+    track_id: int | None = None
+    class_name: str | None = None
+    region: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    id: str = field(default_factory=new_event_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The frame an event was seen in and the box to crop its thumbnail from."""
+
+    image: npt.NDArray[np.uint8]
+    box: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event after it was committed: ``seq`` grows in commit order and is the feeds' cursor;
+    ``thumbnail`` is the JPEG's path relative to the thumbnail directory, if one was written."""
+
+    seq: int
+    event: Event
+    thumbnail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        event = self.event
+        return {
+            "seq": self.seq,
+            "id": event.id,
+            "type": event.type,
+            "camera_id": event.camera_id,
+            "time": event.time,
+            "track_id": event.track_id,
+            "class_name": event.class_name,
+            "region": event.region,
+            "data": dict(event.data),
+            "thumbnail": self.thumbnail,
+        }
+
+
+class EventSink(Protocol):
+    """Where analysers send events; implementations must be thread-safe and must not block for
+    long (they run on the detector thread)."""
+
+    def emit(self, event: Event, evidence: Evidence | None = None) -> None: ...
