@@ -1,0 +1,24 @@
+"""A point-in-time summary of one delivery target, read by metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStats:
+    """Counters of one delivery target.
+
+    Attributes:
+        target: The destination with credentials redacted (a URL, or ``mqtt://host:port``).
+        delivered: Events the destination accepted.
+        failed: Failed attempts (a retried event can fail more than once).
+        dead_lettered: Events given up on and handed to the dead-letter sink.
+        queue_depth: Events accepted by ``deliver`` and not yet settled.
+    """
+
+    target: str
+    delivered: int
+    failed: int
+    dead_lettered: int
+    queue_depth: int
