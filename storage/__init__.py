@@ -1,0 +1,24 @@
+"""Durable events: SQLite (default, WAL) or PostgreSQL through SQLAlchemy, alembic migrations,
+thumbnails on disk, a batching writer thread and retention."""
+
+from storage.database import default_url, open_database, redacted
+from storage.errors import StorageError
+from storage.event_store import DeadLetter, EventQuery, EventStore
+from storage.migrate import migrate
+from storage.retention import Retention
+from storage.thumbnails import ThumbnailStore
+from storage.writer import EventWriter
+
+__all__ = [
+    "DeadLetter",
+    "EventQuery",
+    "EventStore",
+    "EventWriter",
+    "Retention",
+    "StorageError",
+    "ThumbnailStore",
+    "default_url",
+    "migrate",
+    "open_database",
+    "redacted",
+]

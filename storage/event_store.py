@@ -1,0 +1,182 @@
+"""Events and dead letters in the database: insert in batches, query with filters and a cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from events import Event, StoredEvent
+from storage.schema import dead_letters, events
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """Which events to read; empty tuples mean any. Results come in ``seq`` order."""
+
+    camera_ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    class_names: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    since: float | None = None
+    """On ``time``: at or after."""
+    until: float | None = None
+    """On ``time``: before."""
+    after_seq: int | None = None
+    before_seq: int | None = None
+    limit: int = 100
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An event a delivery target gave up on, with the reason."""
+
+    id: int | None
+    event_id: str
+    event_seq: int
+    target: str
+    attempts: int
+    last_error: str
+    failed_at: float
+    payload: dict[str, Any]
+
+
+class EventStore:
+    """Thread-safe (each call uses its own pooled connection)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def insert(self, items: Sequence[tuple[Event, str | None]]) -> list[StoredEvent]:
+        """Write ``items`` (event, thumbnail path) in one transaction; seq grows in order."""
+        if not items:
+            return []
+        statement = events.insert().returning(events.c.seq, sort_by_parameter_order=True)
+        with self.engine.begin() as connection:
+            seqs = connection.execute(statement, [_row(e, t) for e, t in items]).scalars().all()
+        return [
+            StoredEvent(int(seq), event, thumbnail)
+            for seq, (event, thumbnail) in zip(seqs, items, strict=True)
+        ]
+
+    def query(self, query: EventQuery) -> list[StoredEvent]:
+        order = events.c.seq.desc() if query.descending else events.c.seq.asc()
+        statement = sa.select(events).where(*_conditions(query)).order_by(order).limit(query.limit)
+        with self.engine.connect() as connection:
+            return [_stored(row) for row in connection.execute(statement).mappings()]
+
+    def count(self, query: EventQuery | None = None) -> int:
+        statement = sa.select(sa.func.count()).select_from(events)
+        if query is not None:
+            statement = statement.where(*_conditions(query))
+        with self.engine.connect() as connection:
+            return int(connection.execute(statement).scalar_one())
+
+    def get(self, event_id: str) -> StoredEvent | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(events).where(events.c.id == event_id)).mappings()
+            first = row.first()
+        return _stored(first) if first is not None else None
+
+    def latest_seq(self) -> int:
+        with self.engine.connect() as connection:
+            value = connection.execute(sa.select(sa.func.max(events.c.seq))).scalar_one()
+        return int(value or 0)
+
+    def delete_before(self, cutoff: float, limit: int = 10_000) -> tuple[int, list[str]]:
+        """Delete up to ``limit`` events older than ``cutoff``: how many, and the thumbnail
+        paths they had (for the caller to delete)."""
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                sa.select(events.c.seq, events.c.thumbnail)
+                .where(events.c.time < cutoff)
+                .order_by(events.c.seq)
+                .limit(limit)
+            ).all()
+            if rows:
+                connection.execute(events.delete().where(events.c.seq.in_([r[0] for r in rows])))
+        return len(rows), [r[1] for r in rows if r[1]]
+
+    def add_dead_letter(self, letter: DeadLetter) -> int:
+        values = {
+            "event_id": letter.event_id,
+            "event_seq": letter.event_seq,
+            "target": letter.target,
+            "attempts": letter.attempts,
+            "last_error": letter.last_error,
+            "failed_at": letter.failed_at,
+            "payload": letter.payload,
+        }
+        with self.engine.begin() as connection:
+            statement = dead_letters.insert().returning(dead_letters.c.id)
+            return int(connection.execute(statement, values).scalar_one())
+
+    def dead_letters(self, limit: int = 100, after_id: int | None = None) -> list[DeadLetter]:
+        statement = sa.select(dead_letters).order_by(dead_letters.c.id).limit(limit)
+        if after_id is not None:
+            statement = statement.where(dead_letters.c.id > after_id)
+        with self.engine.connect() as connection:
+            return [DeadLetter(**row) for row in connection.execute(statement).mappings()]
+
+    def get_dead_letter(self, letter_id: int) -> DeadLetter | None:
+        statement = sa.select(dead_letters).where(dead_letters.c.id == letter_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(statement).mappings().first()
+        return DeadLetter(**row) if row is not None else None
+
+    def delete_dead_letter(self, letter_id: int) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(dead_letters.delete().where(dead_letters.c.id == letter_id))
+        return result.rowcount > 0
+
+
+def _row(event: Event, thumbnail: str | None) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "camera_id": event.camera_id,
+        "time": event.time,
+        "track_id": event.track_id,
+        "class_name": event.class_name,
+        "region": event.region,
+        "data": dict(event.data),
+        "thumbnail": thumbnail,
+    }
+
+
+def _stored(row: Any) -> StoredEvent:
+    event = Event(
+        id=row["id"],
+        type=row["type"],
+        camera_id=row["camera_id"],
+        time=row["time"],
+        track_id=row["track_id"],
+        class_name=row["class_name"],
+        region=row["region"],
+        data=row["data"],
+    )
+    return StoredEvent(int(row["seq"]), event, row["thumbnail"])
+
+
+def _conditions(query: EventQuery) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    for column, values in (
+        (events.c.camera_id, query.camera_ids),
+        (events.c.type, query.types),
+        (events.c.class_name, query.class_names),
+        (events.c.region, query.regions),
+    ):
+        if values:
+            conditions.append(column.in_(values))
+    if query.since is not None:
+        conditions.append(events.c.time >= query.since)
+    if query.until is not None:
+        conditions.append(events.c.time < query.until)
+    if query.after_seq is not None:
+        conditions.append(events.c.seq > query.after_seq)
+    if query.before_seq is not None:
+        conditions.append(events.c.seq < query.before_seq)
+    return conditions

@@ -1,0 +1,65 @@
+"""Deletes events (and their thumbnails) older than the retention period, periodically."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from storage.event_store import EventStore
+from storage.thumbnails import ThumbnailStore
+
+log = logging.getLogger(__name__)
+
+BATCH = 10_000
+
+
+class Retention:
+    def __init__(
+        self,
+        store: EventStore,
+        thumbnails: ThumbnailStore,
+        *,
+        max_age_s: float,
+        interval_s: float = 300.0,
+    ) -> None:
+        self._store = store
+        self._thumbnails = thumbnails
+        self.max_age_s = max_age_s
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="trackcast-retention", daemon=True)
+        self.deleted = 0
+
+    def run_once(self, now: float | None = None) -> int:
+        """Delete everything older than the retention period; how many events went."""
+        cutoff = (time.time() if now is None else now) - self.max_age_s
+        total = 0
+        while True:
+            deleted, thumbnails = self._store.delete_before(cutoff, limit=BATCH)
+            for relative in thumbnails:
+                self._thumbnails.delete(relative)
+            total += deleted
+            if deleted < BATCH:
+                break
+        self.deleted += total
+        return total
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                deleted = self.run_once()
+            except Exception:
+                log.exception("retention run failed; trying again next interval")
+                continue
+            if deleted:
+                log.info("retention deleted %d events", deleted)

@@ -1,0 +1,79 @@
+"""Event thumbnails: a JPEG crop around the event's box, kept on disk next to the database."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import cv2
+
+from events import Event, Evidence
+
+log = logging.getLogger(__name__)
+
+MAX_SIDE = 320
+MARGIN = 0.15
+JPEG_QUALITY = 80
+
+
+class ThumbnailStore:
+    """Files under ``root``/<camera>/<UTC date>/<event id>.jpg; paths are kept relative."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.written = 0
+        self.failed = 0
+
+    def save(self, event: Event, evidence: Evidence) -> str | None:
+        """Write the thumbnail; None (logged and counted) if it cannot be written."""
+        day = time.strftime("%Y-%m-%d", time.gmtime(event.time))
+        relative = f"{event.camera_id}/{day}/{event.id}.jpg"
+        path = self.root / relative
+        try:
+            ok, jpeg = cv2.imencode(
+                ".jpg", _crop(evidence), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+            )
+            if not ok:
+                raise OSError("JPEG encoding failed")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".part")
+            partial.write_bytes(jpeg.tobytes())
+            partial.replace(path)
+        except (OSError, cv2.error) as error:
+            self.failed += 1
+            log.error("thumbnail for event %s not written: %s", event.id, error)
+            return None
+        self.written += 1
+        return relative
+
+    def path(self, relative: str) -> Path:
+        """The file for a stored relative path; ValueError if it would leave ``root``."""
+        root = self.root.resolve()
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root):
+            raise ValueError(f"thumbnail path {relative!r} leaves the thumbnail directory")
+        return path
+
+    def delete(self, relative: str) -> None:
+        try:
+            self.path(relative).unlink(missing_ok=True)
+        except (OSError, ValueError) as error:
+            log.warning("thumbnail %s not deleted: %s", relative, error)
+
+
+def _crop(evidence: Evidence) -> cv2.typing.MatLike:
+    image: cv2.typing.MatLike = evidence.image
+    height, width = image.shape[:2]
+    if evidence.box is not None:
+        x1, y1, x2, y2 = evidence.box
+        pad_x, pad_y = (x2 - x1) * MARGIN, (y2 - y1) * MARGIN
+        left, top = max(0, int(x1 - pad_x)), max(0, int(y1 - pad_y))
+        right, bottom = min(width, int(x2 + pad_x + 1)), min(height, int(y2 + pad_y + 1))
+        if right > left and bottom > top:
+            image = image[top:bottom, left:right]
+    scale = MAX_SIDE / max(image.shape[:2])
+    if scale < 1:
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return image

@@ -1,0 +1,84 @@
+"""EventStore on SQLite and PostgreSQL: inserts, every filter, cursors, retention, dead letters."""
+
+from __future__ import annotations
+
+from events import Event
+from storage import DeadLetter, EventQuery, EventStore
+
+
+def _event(n: int, camera: str = "a", type_: str = "track.started", **fields: object) -> Event:
+    return Event(
+        type=type_, camera_id=camera, time=1000.0 + n, track_id=n,
+        class_name=str(fields.pop("class_name", "person")), data={"n": n, "box": [1.5, 2, 3, 4]},
+        **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_insert_numbers_events_in_order_and_reads_them_back(store: EventStore) -> None:
+    events = [_event(n) for n in range(5)]
+    stored = store.insert([(e, f"a/{e.id}.jpg" if n % 2 else None) for n, e in enumerate(events)])
+    seqs = [s.seq for s in stored]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 5
+    assert store.latest_seq() == seqs[-1]
+    back = store.query(EventQuery(limit=10))
+    assert [s.event for s in back] == events  # every field survives the round trip
+    assert [s.thumbnail for s in back] == [None, f"a/{events[1].id}.jpg", None,
+                                           f"a/{events[3].id}.jpg", None]  # fmt: skip
+    assert store.get(events[2].id) == back[2]
+    assert store.get("missing") is None
+    assert store.insert([]) == []
+
+
+def test_every_filter(store: EventStore) -> None:
+    store.insert(
+        [
+            (_event(1, "a", "track.started"), None),
+            (_event(2, "b", "track.ended", class_name="car"), None),
+            (_event(3, "a", "line.crossed", region="door"), None),
+            (_event(4, "b", "zone.entered", region="till"), None),
+        ]
+    )
+
+    def ns(**fields: object) -> list[int]:
+        return [s.event.data["n"] for s in store.query(EventQuery(**fields))]  # type: ignore[arg-type]
+
+    assert ns() == [1, 2, 3, 4]
+    assert ns(camera_ids=("a",)) == [1, 3]
+    assert ns(types=("track.ended", "zone.entered")) == [2, 4]
+    assert ns(class_names=("car",)) == [2]
+    assert ns(regions=("door", "till")) == [3, 4]
+    assert ns(since=1002.0, until=1004.0) == [2, 3]
+    assert ns(descending=True, limit=2) == [4, 3]
+    assert store.count() == 4 and store.count(EventQuery(camera_ids=("b",))) == 2
+
+
+def test_a_cursor_walks_every_event_exactly_once(store: EventStore) -> None:
+    store.insert([(_event(n), None) for n in range(23)])
+    walked: list[int] = []
+    after = 0
+    while page := store.query(EventQuery(after_seq=after, limit=5)):
+        walked += [s.event.data["n"] for s in page]
+        after = page[-1].seq
+    assert walked == list(range(23))
+    last = store.latest_seq()
+    assert [s.event.data["n"] for s in store.query(EventQuery(before_seq=last - 20))] == [0, 1]
+
+
+def test_delete_before_returns_the_count_and_thumbnails(store: EventStore) -> None:
+    store.insert([(_event(n), f"a/{n}.jpg" if n < 2 else None) for n in range(5)])
+    deleted, thumbnails = store.delete_before(1003.0)
+    assert deleted == 3 and sorted(thumbnails) == ["a/0.jpg", "a/1.jpg"]
+    assert [s.event.data["n"] for s in store.query(EventQuery())] == [3, 4]
+
+
+def test_dead_letters(store: EventStore) -> None:
+    letter = DeadLetter(None, "e1", 7, "http://h/hook", 5, "HTTP 500", 123.5, {"id": "e1"})
+    first = store.add_dead_letter(letter)
+    second = store.add_dead_letter(letter)
+    assert second > first
+    assert [d.id for d in store.dead_letters()] == [first, second]
+    assert store.dead_letters(after_id=first)[0].id == second
+    fetched = store.get_dead_letter(first)
+    assert fetched is not None and fetched.payload == {"id": "e1"} and fetched.attempts == 5
+    assert store.delete_dead_letter(first) and not store.delete_dead_letter(first)
+    assert store.get_dead_letter(first) is None
