@@ -1,6 +1,7 @@
 """The one configuration schema: YAML files and the API both validate against these models."""
 
 from config.errors import ConfigError
+from config.geometry import LineConfig, ZoneConfig
 from config.loader import load_config, parse_config
 from config.models import (
     AppConfig,
@@ -22,6 +23,7 @@ __all__ = [
     "CameraConfig",
     "ConfigError",
     "DetectorConfig",
+    "LineConfig",
     "MqttConfig",
     "ReconnectConfig",
     "RuntimeConfig",
@@ -29,6 +31,7 @@ __all__ = [
     "TokenConfig",
     "TrackerConfig",
     "WebhookConfig",
+    "ZoneConfig",
     "load_config",
     "parse_config",
 ]

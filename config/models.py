@@ -6,6 +6,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from config.geometry import LineConfig, ZoneConfig, check_unique_names
 from detectors import DEFAULT_MODEL, DetectorOptions
 from tracking import DEFAULT_TRACKER, TrackerName, TrackerOptions
 
@@ -82,6 +83,17 @@ class CameraConfig(_Strict):
     detector: DetectorConfig | None = Field(None, description="Overrides the global detector.")
     tracker: TrackerConfig | None = Field(None, description="Overrides the global tracker.")
     reconnect: ReconnectConfig = Field(default_factory=ReconnectConfig)
+    lines: tuple[LineConfig, ...] = Field(
+        (), description="Counting lines: crossings by direction and class (line.crossed events)."
+    )
+    zones: tuple[ZoneConfig, ...] = Field(
+        (), description="Polygon zones: entries, exits, dwell, occupancy and loitering."
+    )
+
+    @model_validator(mode="after")
+    def _unique_region_names(self) -> Self:
+        check_unique_names(self.lines, self.zones)
+        return self
 
 
 class RuntimeConfig(_Strict):

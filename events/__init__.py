@@ -2,8 +2,12 @@
 
 from events.model import (
     EVENT_TYPES,
+    LINE_CROSSED,
     TRACK_ENDED,
     TRACK_STARTED,
+    ZONE_ENTERED,
+    ZONE_EXITED,
+    ZONE_LOITERING,
     Event,
     EventSink,
     Evidence,
@@ -13,8 +17,12 @@ from events.model import (
 
 __all__ = [
     "EVENT_TYPES",
+    "LINE_CROSSED",
     "TRACK_ENDED",
     "TRACK_STARTED",
+    "ZONE_ENTERED",
+    "ZONE_EXITED",
+    "ZONE_LOITERING",
     "Event",
     "EventSink",
     "Evidence",

@@ -19,7 +19,18 @@ import numpy.typing as npt
 
 TRACK_STARTED = "track.started"
 TRACK_ENDED = "track.ended"
-EVENT_TYPES: tuple[str, ...] = (TRACK_STARTED, TRACK_ENDED)
+LINE_CROSSED = "line.crossed"
+ZONE_ENTERED = "zone.entered"
+ZONE_EXITED = "zone.exited"
+ZONE_LOITERING = "zone.loitering"
+EVENT_TYPES: tuple[str, ...] = (
+    TRACK_STARTED,
+    TRACK_ENDED,
+    LINE_CROSSED,
+    ZONE_ENTERED,
+    ZONE_EXITED,
+    ZONE_LOITERING,
+)
 """Every event type trackcast emits (analytics adds its own in ``analytics``)."""
 
 

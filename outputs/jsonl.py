@@ -1,7 +1,8 @@
 """JSON Lines output: one object per analysed frame.
 
-Each line: ``{"frame": 0, "pts": 0.0, "tracks": [{"track_id", "class_id", "class_name",
-"confidence", "box": [x1, y1, x2, y2], "attributes": {...}}]}``.
+Each line: ``{"frame": 0, "pts": 0.0, "width": 768, "height": 576, "tracks": [{"track_id",
+"class_id", "class_name", "confidence", "box": [x1, y1, x2, y2], "attributes": {...}}]}``; width and
+height are the frame's, so ``trackcast analyze`` can resolve normalized geometry offline.
 """
 
 from __future__ import annotations
@@ -17,5 +18,12 @@ class JsonlWriter(TextLinesSink):
 
     def lines(self, result: FrameResult) -> list[str]:
         pts = None if result.pts is None else round(result.pts, 6)
-        record = {"frame": result.index, "pts": pts, "tracks": list(result.objects())}
+        height, width = result.image.shape[:2]
+        record = {
+            "frame": result.index,
+            "pts": pts,
+            "width": width,
+            "height": height,
+            "tracks": list(result.objects()),
+        }
         return [json.dumps(record, separators=(",", ":")) + "\n"]

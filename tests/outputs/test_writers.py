@@ -43,6 +43,7 @@ def test_jsonl_has_one_record_per_analysed_frame(tmp_path: Path) -> None:
     records = [json.loads(line) for line in (tmp_path / "tracks.jsonl").read_text().splitlines()]
     assert [r["frame"] for r in records] == [0, 2]
     assert records[1]["pts"] == pytest.approx(0.2)
+    assert (records[0]["width"], records[0]["height"]) == (64, 48)
     first = records[0]["tracks"][0]
     assert first == {
         "track_id": 7,
