@@ -1,4 +1,4 @@
-"""The FastAPI application around a camera runtime."""
+"""The FastAPI application around a :class:`service.Service`."""
 
 from __future__ import annotations
 
@@ -8,26 +8,33 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import cameras, health
-from runtime.camera_set import CameraSet
+from api import cameras, dead_letters, events, health, metrics, snapshots, tracks
+from api.auth import Authorizer
+from service import Service
 
 
-def create_app(camera_set: CameraSet) -> FastAPI:
-    """The app starts the cameras when it starts and stops every thread when it stops."""
+def create_app(service: Service) -> FastAPI:
+    """The app starts the service when it starts and stops (and flushes) it when it stops."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(camera_set.start)
+        await run_in_threadpool(service.start)
         app.state.ready = True
         try:
             yield
         finally:
             app.state.ready = False
-            await run_in_threadpool(camera_set.runtime.stop)
+            await run_in_threadpool(service.stop)
 
-    app = FastAPI(title="trackcast", lifespan=lifespan)
-    app.state.cameras = camera_set
+    app = FastAPI(
+        title="trackcast",
+        summary="Cameras, live tracks and events over REST, WebSocket and SSE.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.state.cameras = service.cameras
+    app.state.auth = Authorizer(service.config.auth, service.admin_token)
     app.state.ready = False
-    app.include_router(health.router)
-    app.include_router(cameras.router)
+    for module in (health, metrics, cameras, snapshots, tracks, events, dead_letters):
+        app.include_router(module.router)
     return app

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import ValidationError
 
+from api.auth import authorize
 from api.schemas import CameraOut, CameraPatch
 from config import CameraConfig
 from detectors import ModelError
 from runtime.camera_set import CameraExistsError, CameraSet
 
-router = APIRouter(prefix="/api/cameras", tags=["cameras"])
+router = APIRouter(prefix="/api/cameras", tags=["cameras"], dependencies=[Depends(authorize)])
 
 
 def _cameras(request: Request) -> CameraSet:

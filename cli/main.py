@@ -7,9 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cli import run, serve, track
+from cli import analyze, run, serve, track
 from detectors import ModelError
 from outputs import OutputError
+from storage import StorageError
 from stream import SourceError
 
 EXIT_OK = 0
@@ -17,7 +18,7 @@ EXIT_USAGE = 2
 """Bad input of any kind: arguments, files, models, outputs. One line on stderr, no traceback."""
 EXIT_INTERRUPTED = 130
 
-USER_ERRORS = (SourceError, ModelError, OutputError, ValueError)
+USER_ERRORS = (SourceError, ModelError, OutputError, StorageError, ValueError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     track.register(commands)
     run.register(commands)
     serve.register(commands)
+    analyze.register(commands)
     return parser
 
 

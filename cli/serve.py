@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,7 @@ import uvicorn
 
 from api.app import create_app
 from config import AppConfig, load_config
-from runtime.camera_set import CameraSet
-from runtime.cameras import CameraRuntime
+from service import build_service
 
 
 def register(commands: Any) -> None:
@@ -28,7 +28,10 @@ def register(commands: Any) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    logging.getLogger().setLevel(logging.INFO)  # a service reports what it does
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
     config = load_config(args.config) if args.config else AppConfig()
-    app = create_app(CameraSet(CameraRuntime(config)))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    app = create_app(build_service(config))
+    # Live feeds never end on their own: give them a bounded time to close at shutdown.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=3)
     return 0

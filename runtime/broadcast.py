@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from stream.latest import LatestSlot
@@ -18,9 +19,11 @@ class Broadcast(Generic[T]):
         self._lock = threading.Lock()
         self._subscribers: list[LatestSlot[T]] = []
         self.published = 0
+        self.latest: T | None = None
+        """The last value published, for one-off reads such as snapshots."""
 
-    def subscribe(self) -> LatestSlot[T]:
-        slot: LatestSlot[T] = LatestSlot()
+    def subscribe(self, on_put: Callable[[], None] | None = None) -> LatestSlot[T]:
+        slot: LatestSlot[T] = LatestSlot(on_put)
         with self._lock:
             self._subscribers.append(slot)
         return slot
@@ -35,6 +38,7 @@ class Broadcast(Generic[T]):
         with self._lock:
             subscribers = list(self._subscribers)
             self.published += 1
+            self.latest = value
         for slot in subscribers:
             slot.put(value)
 

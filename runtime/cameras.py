@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analytics import ActiveTrack, Analyser, Heatmap, LineCrossing, TrackLifecycle, ZoneMonitor
 from config import AppConfig, CameraConfig, DetectorConfig
 from detectors import Detector, load_detector
+from events import EventSink
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
 from runtime.detector_worker import CameraPipeline, DetectorWorker
@@ -39,14 +42,27 @@ class CameraStatus:
     fps_out: float
     frames_analysed: int
     frames_capped: int
+    analysis_errors: int
+    queue_depth: int
 
 
 class CameraRuntime:
     """Runs the cameras of an :class:`AppConfig`; more can be added and removed while running."""
 
-    def __init__(self, config: AppConfig, *, detector_factory: DetectorFactory = _load) -> None:
+    def __init__(
+        self,
+        config: AppConfig,
+        *,
+        detector_factory: DetectorFactory | None = None,
+        events: EventSink | None = None,
+        on_batch: Callable[[str, float, int], None] | None = None,
+    ) -> None:
+        """``events`` receives each camera's track events; ``on_batch(worker, seconds, frames)``
+        is told every detector call's latency."""
         self.config = config
-        self._detector_factory = detector_factory
+        self._detector_factory = detector_factory or _load
+        self._events = events
+        self._on_batch = on_batch
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
@@ -70,6 +86,7 @@ class CameraRuntime:
                 make_tracker=lambda fps: create_tracker(tracker_config.options(frame_rate=fps)),
                 results=Broadcast(),
                 min_interval_s=1 / camera.fps_cap if camera.fps_cap else 0.0,
+                analysers=self._analysers(camera),
             )
             worker.attach(camera.id, pipeline)
             self._cameras[camera.id] = (live, worker)
@@ -87,6 +104,7 @@ class CameraRuntime:
         pipeline = worker.detach(camera_id)
         if pipeline is not None:
             pipeline.results.close()
+            pipeline.finish(time.time())
         log.info("camera %s removed", camera_id)
         return stopped
 
@@ -94,9 +112,33 @@ class CameraRuntime:
         with self._lock:
             return list(self._cameras)
 
-    def subscribe(self, camera_id: str) -> LatestSlot[FrameResult]:
-        """A slot that always holds the camera's newest tracked frame."""
-        return self._pipeline(camera_id).results.subscribe()
+    def subscribe(
+        self, camera_id: str, on_put: Callable[[], None] | None = None
+    ) -> LatestSlot[FrameResult]:
+        """A slot that always holds the camera's newest tracked frame; ``on_put`` runs (on the
+        detector thread) after each new frame and when the slot closes."""
+        return self._pipeline(camera_id).results.subscribe(on_put)
+
+    def unsubscribe(self, camera_id: str, slot: LatestSlot[FrameResult]) -> None:
+        try:
+            self._pipeline(camera_id).results.unsubscribe(slot)
+        except KeyError:  # the camera is gone; its slots were closed with it
+            slot.close()
+
+    def latest(self, camera_id: str) -> FrameResult | None:
+        """The camera's newest tracked frame, if any yet."""
+        return self._pipeline(camera_id).results.latest
+
+    def active_tracks(self, camera_id: str) -> list[ActiveTrack]:
+        """The camera's open tracks (empty when it runs without events)."""
+        for analyser in self._pipeline(camera_id).analysers:
+            if isinstance(analyser, TrackLifecycle):
+                return analyser.active()
+        return []
+
+    def analysers(self, camera_id: str) -> tuple[Analyser, ...]:
+        """The camera's analysers (lifecycle, lines, zones, heatmap); KeyError if unknown."""
+        return self._pipeline(camera_id).analysers
 
     def status(self, camera_id: str) -> CameraStatus:
         pipeline = self._pipeline(camera_id)
@@ -105,7 +147,13 @@ class CameraRuntime:
             fps_out=pipeline.fps_out(),
             frames_analysed=pipeline.analysed,
             frames_capped=pipeline.capped,
+            analysis_errors=pipeline.analysis_errors,
+            queue_depth=pipeline.camera.frames.pending,
         )
+
+    def detector_workers(self) -> list[DetectorWorker]:
+        with self._lock:
+            return list(self._workers.values())
 
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop all cameras (in parallel), then the detector workers; True if every thread ended."""
@@ -137,14 +185,32 @@ class CameraRuntime:
             raise KeyError(camera_id)
         return pipeline
 
+    def _analysers(self, camera: CameraConfig) -> tuple[Analyser, ...]:
+        """A heatmap always; with an event sink also the track lifecycle, one analyser per line
+        and per zone (normalized geometry is resolved on the first frame)."""
+        heatmap = Heatmap(camera.id)
+        if self._events is None:
+            return (heatmap,)
+        events = self._events
+        lost_timeout_s = self.config.tracker_for(camera).lost_timeout_s
+        return (
+            TrackLifecycle(camera.id, events, lost_timeout_s),
+            *(LineCrossing(camera.id, line, events, lost_timeout_s) for line in camera.lines),
+            *(ZoneMonitor(camera.id, zone, events, lost_timeout_s) for zone in camera.zones),
+            heatmap,
+        )
+
     def _worker_for(self, detector: DetectorConfig) -> DetectorWorker:
         worker = self._workers.get(detector)
         if worker is None:
+            name = f"detector-{len(self._workers)}"
+            on_batch = self._on_batch
             worker = DetectorWorker(
                 self._detector_factory(detector),
                 batch_size=self.config.runtime.batch_size,
                 batch_wait_s=self.config.runtime.batch_wait_ms / 1000,
-                name=f"detector-{len(self._workers)}",
+                name=name,
+                on_batch=(lambda s, n: on_batch(name, s, n)) if on_batch else None,
             )
             worker.start()
             self._workers[detector] = worker

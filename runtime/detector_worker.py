@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from analytics import Analyser
 from detectors import Detector
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
@@ -40,6 +41,9 @@ class CameraPipeline:
     results: Broadcast[FrameResult]
     min_interval_s: float = 0.0
     """From the camera's fps cap: frames closer together than this are skipped."""
+    analysers: tuple[Analyser, ...] = ()
+    """Fed every analysed frame after the subscribers got it (events, counts)."""
+    analysis_errors: int = 0
     last_analysed: float = float("-inf")
     analysed: int = 0
     capped: int = 0
@@ -58,14 +62,39 @@ class CameraPipeline:
     def fps_out(self) -> float:
         return self.rate_out.rate(time.monotonic())
 
+    def analyse(self, result: FrameResult) -> None:
+        for analyser in self.analysers:
+            try:
+                analyser.update(result)
+            except Exception:
+                self.analysis_errors += 1
+                log.exception("%s failed on frame %d", type(analyser).__name__, result.index)
+
+    def finish(self, now: float) -> None:
+        for analyser in self.analysers:
+            try:
+                analyser.finish(now)
+            except Exception:
+                self.analysis_errors += 1
+                log.exception("%s failed to finish", type(analyser).__name__)
+
 
 class DetectorWorker:
     """Runs ``detector`` for every attached camera on one thread."""
 
     def __init__(
-        self, detector: Detector, *, batch_size: int, batch_wait_s: float, name: str
+        self,
+        detector: Detector,
+        *,
+        batch_size: int,
+        batch_wait_s: float,
+        name: str,
+        on_batch: Callable[[float, int], None] | None = None,
     ) -> None:
+        """``on_batch(seconds, frames)`` is told each detector call's latency (for metrics)."""
         self.detector = detector
+        self.name = name
+        self._on_batch = on_batch
         self._batch_size = batch_size
         self._batch_wait_s = batch_wait_s
         self._pipelines: dict[str, CameraPipeline] = {}
@@ -159,19 +188,21 @@ class DetectorWorker:
             log.exception("detector failed on a batch of %d frames; skipping it", len(batch))
             return
         self.last_latency_s = time.monotonic() - started
+        if self._on_batch is not None:
+            self._on_batch(self.last_latency_s, len(batch))
         self.batches += 1
         self.frames += len(batch)
         for (pipeline, frame), found in zip(batch, detections, strict=True):
             tracks = pipeline.tracker_for_frame().update(found, frame.image)
             pipeline.analysed += 1
             pipeline.rate_out.tick(time.monotonic())
-            pipeline.results.publish(
-                FrameResult(
-                    index=frame.index,
-                    pts=frame.pts,
-                    image=frame.image,
-                    tracks=tracks,
-                    camera_id=frame.source_id,
-                    received_at=frame.received_at,
-                )
+            result = FrameResult(
+                index=frame.index,
+                pts=frame.pts,
+                image=frame.image,
+                tracks=tracks,
+                camera_id=frame.source_id,
+                received_at=frame.received_at,
             )
+            pipeline.results.publish(result)
+            pipeline.analyse(result)

@@ -50,8 +50,20 @@ class LatestSlot(Generic[T]):
             self.taken_count += 1
             return self._value
 
+    @property
+    def pending(self) -> int:
+        """1 while a value waits to be taken, else 0 (the slot's queue depth)."""
+        return int(self._fresh)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
-        """Wake every waiting ``take``; later takes return what is left, then None."""
+        """Wake every waiting ``take`` (and ``on_put``); later takes return what is left, then
+        None."""
         with self._condition:
             self._closed = True
             self._condition.notify_all()
+        if self._on_put is not None:
+            self._on_put()

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from config import AppConfig
-from runtime.camera_set import CameraSet
-from runtime.cameras import CameraRuntime
-from tests.blob_detector import BrightBlobDetector
 from tests.waiting import wait_until
-
-
-@pytest.fixture
-def client() -> Iterator[TestClient]:
-    runtime = CameraRuntime(AppConfig(), detector_factory=lambda _: BrightBlobDetector())
-    with TestClient(create_app(CameraSet(runtime))) as test_client:
-        yield test_client
-    assert [t.name for t in threading.enumerate() if t.name.startswith("trackcast")] == []
 
 
 def _state_becomes(client: TestClient, camera_id: str, state: str, timeout_s: float = 10) -> None:

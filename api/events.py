@@ -1,0 +1,128 @@
+"""/api/events: stored events with filters and a cursor, their thumbnails, and live feeds.
+
+The cursor is an event's ``seq``: it grows in commit order, so ``?after=<seq>`` (REST and
+WebSocket) or ``Last-Event-ID`` (SSE) continue exactly where a client left off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import authorize, authorize_websocket
+from api.deps import MAX_ID, not_found, service_of
+from api.event_filters import EventFilters, event_filters
+from api.event_stream import follow_events
+
+router = APIRouter()
+guarded = APIRouter(prefix="/api/events", tags=["events"], dependencies=[Depends(authorize)])
+feeds = APIRouter(prefix="/api/events", tags=["events"])
+
+Filters = Annotated[EventFilters, Depends(event_filters)]
+
+
+class EventOut(BaseModel):
+    seq: int
+    id: str
+    type: str
+    camera_id: str
+    time: float
+    track_id: int | None
+    class_name: str | None
+    region: str | None
+    data: dict[str, Any]
+    thumbnail: str | None
+    """URL of the thumbnail JPEG, if one was stored."""
+
+
+class EventPage(BaseModel):
+    events: list[EventOut]
+    next_after: int | None
+    """Pass as ``after`` to get the next page; null when this page was the last."""
+
+
+def _out(stored: Any) -> EventOut:
+    body = stored.to_json()
+    if body["thumbnail"] is not None:
+        body["thumbnail"] = f"/api/events/{body['id']}/thumbnail.jpg"
+    return EventOut.model_validate(body)
+
+
+@guarded.get("")
+async def list_events(
+    request: Request,
+    filters: Filters,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="Only events with seq above this.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> EventPage:
+    """Events in commit order; follow ``next_after`` to page through all of them."""
+    store = service_of(request).store
+    page = await run_in_threadpool(store.query, filters.query(after=after, limit=limit))
+    events = [_out(stored) for stored in page]
+    return EventPage(events=events, next_after=events[-1].seq if len(events) == limit else None)
+
+
+@guarded.get("/stream", response_class=EventSourceResponse)
+async def stream_events(
+    request: Request,
+    filters: Filters,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="Resume after this seq.")
+    ] = None,
+    last_event_id: Annotated[
+        int | None, Header(ge=0, le=MAX_ID, description="Set by EventSource.")
+    ] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events: the backlog after the cursor, then live events (id = seq)."""
+    cursor = last_event_id if last_event_id is not None else after
+    async for stored in follow_events(service_of(request), filters, cursor):
+        yield ServerSentEvent(
+            id=str(stored.seq), event=stored.event.type, data=_out(stored).model_dump(mode="json")
+        )
+
+
+@feeds.websocket("/ws")
+async def events_websocket(
+    websocket: WebSocket,
+    _: Annotated[None, Depends(authorize_websocket)],
+    filters: Filters,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+) -> None:
+    """One JSON message per event: the backlog after ``after``, then live events."""
+    await websocket.accept()
+    with contextlib.suppress(WebSocketDisconnect):
+        async for stored in follow_events(service_of(websocket), filters, after):
+            await websocket.send_json(_out(stored).model_dump(mode="json"))
+
+
+@guarded.get("/{event_id}")
+async def get_event(event_id: str, request: Request) -> EventOut:
+    stored = await run_in_threadpool(service_of(request).store.get, event_id)
+    if stored is None:
+        raise not_found(f"event {event_id!r}")
+    return _out(stored)
+
+
+@guarded.get("/{event_id}/thumbnail.jpg", response_class=FileResponse)
+async def get_thumbnail(event_id: str, request: Request) -> FileResponse:
+    service = service_of(request)
+    stored = await run_in_threadpool(service.store.get, event_id)
+    if stored is None or stored.thumbnail is None:
+        raise not_found(f"thumbnail for event {event_id!r}")
+    path = service.thumbnails.path(stored.thumbnail)
+    if not path.is_file():
+        raise not_found(f"thumbnail for event {event_id!r} (deleted)")
+    return FileResponse(path, media_type="image/jpeg")
+
+
+router.include_router(feeds)
+router.include_router(guarded)

@@ -1,0 +1,175 @@
+"""Tracks: open ones per camera, ended ones by time range, and live per-frame feeds.
+
+Each live client reads from its own newest-frame slot: a slow client skips frames (the message's
+``index`` shows the gap); it never queues them and never slows the pipeline or other clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import authorize, authorize_websocket
+from api.deps import MAX_ID, not_found, service_of
+from events import TRACK_ENDED
+from outputs import FrameResult
+from runtime.cameras import CameraRuntime
+from storage import EventQuery
+
+router = APIRouter(tags=["tracks"])
+guarded = APIRouter(dependencies=[Depends(authorize)])
+
+
+class TrackOut(BaseModel):
+    camera_id: str
+    track_id: int
+    class_name: str
+    first_seen: float
+    last_seen: float
+    first_box: list[float]
+    last_box: list[float]
+    frames: int
+    event_id: str | None = None
+    """For ended tracks: the ``track.ended`` event that recorded it."""
+
+
+def frame_message(result: FrameResult) -> dict[str, Any]:
+    height, width = result.image.shape[:2]
+    return {
+        "camera_id": result.camera_id,
+        "index": result.index,
+        "pts": result.pts,
+        "time": result.received_at,
+        "width": width,
+        "height": height,
+        "tracks": list(result.objects()),
+    }
+
+
+@guarded.get("/api/cameras/{camera_id}/tracks")
+def active_tracks(camera_id: str, request: Request) -> list[TrackOut]:
+    """The camera's open tracks right now."""
+    runtime = service_of(request).runtime
+    try:
+        tracks = runtime.active_tracks(camera_id)
+    except KeyError:
+        raise not_found(f"running camera {camera_id!r}") from None
+    return [
+        TrackOut(
+            camera_id=camera_id,
+            track_id=t.track_id,
+            class_name=t.main_class(),
+            first_seen=t.first_seen,
+            last_seen=t.last_seen,
+            first_box=list(t.first_box),
+            last_box=list(t.last_box),
+            frames=t.frames,
+        )
+        for t in tracks
+    ]
+
+
+@guarded.get("/api/tracks")
+async def track_history(
+    request: Request,
+    camera: Annotated[list[str] | None, Query(description="Camera id; repeatable.")] = None,
+    class_name: Annotated[list[str] | None, Query()] = None,
+    since: Annotated[
+        float | None, Query(allow_inf_nan=False, description="Ended at or after (epoch s).")
+    ] = None,
+    until: Annotated[
+        float | None, Query(allow_inf_nan=False, description="Ended before (epoch s).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Event seq cursor.")] = None,
+) -> list[TrackOut]:
+    """Tracks that ended in the time range, oldest first (from their ``track.ended`` events)."""
+    query = EventQuery(
+        camera_ids=tuple(camera or ()),
+        types=(TRACK_ENDED,),
+        class_names=tuple(class_name or ()),
+        since=since,
+        until=until,
+        after_seq=after,
+        limit=limit,
+    )
+    stored = await run_in_threadpool(service_of(request).store.query, query)
+    return [
+        TrackOut(
+            camera_id=s.event.camera_id,
+            track_id=s.event.track_id if s.event.track_id is not None else -1,
+            class_name=s.event.class_name or "",
+            first_seen=s.event.data["first_seen"],
+            last_seen=s.event.data["last_seen"],
+            first_box=s.event.data["first_box"],
+            last_box=s.event.data["last_box"],
+            frames=s.event.data["frames"],
+            event_id=s.event.id,
+        )
+        for s in stored
+    ]
+
+
+async def follow_frames(runtime: CameraRuntime, camera_id: str) -> AsyncIterator[FrameResult]:
+    """The camera's newest tracked frames until it stops; KeyError if it is not running."""
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+
+    def on_put() -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed: the client is gone
+            loop.call_soon_threadsafe(wake.set)
+
+    slot = runtime.subscribe(camera_id, on_put)
+    try:
+        while not slot.closed:
+            await wake.wait()
+            wake.clear()
+            result = slot.take_nowait()
+            if result is not None:
+                yield result
+    finally:
+        runtime.unsubscribe(camera_id, slot)
+
+
+def _running(request: Request, camera_id: str) -> CameraRuntime:
+    """Dependency: the runtime, 404 before any streaming starts if the camera is not running."""
+    runtime = service_of(request).runtime
+    if camera_id not in runtime.camera_ids():
+        raise not_found(f"running camera {camera_id!r}")
+    return runtime
+
+
+@guarded.get("/api/cameras/{camera_id}/tracks/stream", response_class=EventSourceResponse)
+async def stream_tracks(
+    camera_id: str, runtime: Annotated[CameraRuntime, Depends(_running)]
+) -> AsyncIterator[ServerSentEvent]:
+    """Server-sent events, one ``frame`` event per analysed frame (newest first when slow)."""
+    async for result in follow_frames(runtime, camera_id):
+        yield ServerSentEvent(event="frame", data=frame_message(result))
+
+
+@router.websocket("/api/cameras/{camera_id}/tracks/ws")
+async def tracks_websocket(
+    websocket: WebSocket, camera_id: str, _: Annotated[None, Depends(authorize_websocket)]
+) -> None:
+    """One JSON message per analysed frame (a slow client gets the newest, skipping others)."""
+    runtime = service_of(websocket).runtime
+    if camera_id not in runtime.camera_ids():
+        await websocket.close(code=4404, reason=f"no running camera {camera_id!r}")
+        return
+    await websocket.accept()
+    with contextlib.suppress(WebSocketDisconnect, KeyError):
+        async for result in follow_frames(runtime, camera_id):
+            await websocket.send_json(frame_message(result))
+    with contextlib.suppress(RuntimeError):
+        await websocket.close()
+
+
+router.include_router(guarded)

@@ -1,0 +1,119 @@
+"""Prometheus metrics for one service, in its own registry (no process-wide globals).
+
+Gauges and counters are read from the live objects at scrape time; only the detector latency is
+observed as it happens (a histogram per detector worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from service.service import Service
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class ServiceMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.detector_latency = Histogram(
+            "trackcast_detector_latency_seconds",
+            "Time of one detector call (one batch).",
+            ["worker"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_batch(self, worker: str, seconds: float, frames: int) -> None:
+        self.detector_latency.labels(worker=worker).observe(seconds)
+
+    def bind(self, service: Service) -> None:
+        self.registry.register(_ServiceCollector(service))
+
+
+def _counter(name: str, doc: str, labels: list[str]) -> CounterMetricFamily:
+    return CounterMetricFamily(name, doc, labels=labels)
+
+
+def _gauge(name: str, doc: str, labels: list[str]) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, doc, labels=labels)
+
+
+class _ServiceCollector(Collector):
+    def __init__(self, service: Service) -> None:
+        self._service = service
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._cameras()
+        yield from self._events()
+
+    def _cameras(self) -> Iterator[Metric]:
+        cam = ["camera"]
+        up = _gauge("trackcast_camera_up", "1 while the camera is streaming.", cam)
+        fps_in = _gauge("trackcast_camera_fps_in", "Frames per second decoded.", cam)
+        fps_out = _gauge("trackcast_camera_fps_out", "Frames per second analysed.", cam)
+        frames_in = _counter("trackcast_camera_frames", "Frames decoded.", cam)
+        dropped = _counter(
+            "trackcast_camera_frames_dropped", "Frames replaced before analysis.", cam
+        )
+        analysed = _counter("trackcast_camera_frames_analysed", "Frames analysed.", cam)
+        reconnects = _counter("trackcast_camera_reconnects", "Reconnections.", cam)
+        queue = _gauge(
+            "trackcast_camera_queue_depth", "Frames waiting for the detector (0 or 1).", cam
+        )
+        runtime = self._service.runtime
+        for camera_id in runtime.camera_ids():
+            try:
+                status = runtime.status(camera_id)
+            except KeyError:  # removed while scraping
+                continue
+            health = status.health
+            up.add_metric([camera_id], 1.0 if health.state.value == "streaming" else 0.0)
+            fps_in.add_metric([camera_id], health.fps_in)
+            fps_out.add_metric([camera_id], status.fps_out)
+            frames_in.add_metric([camera_id], health.frames_in)
+            dropped.add_metric([camera_id], health.frames_dropped)
+            analysed.add_metric([camera_id], status.frames_analysed)
+            reconnects.add_metric([camera_id], health.reconnects)
+            queue.add_metric([camera_id], status.queue_depth)
+        yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
+
+    def _events(self) -> Iterator[Metric]:
+        writer = self._service.writer
+        yield CounterMetricFamily(
+            "trackcast_events_emitted", "Events emitted by analysis.", value=writer.emitted
+        )
+        yield CounterMetricFamily(
+            "trackcast_events_stored", "Events committed to storage.", value=writer.written
+        )
+        yield CounterMetricFamily(
+            "trackcast_events_dropped", "Events lost to a full write queue.", value=writer.dropped
+        )
+        yield GaugeMetricFamily(
+            "trackcast_event_queue_depth",
+            "Events waiting to be written.",
+            value=writer.queue_depth(),
+        )
+        yield GaugeMetricFamily(
+            "trackcast_event_feed_clients", "Live event feed clients.",
+            value=self._service.feed.subscriber_count(),
+        )  # fmt: skip
+        delivered = _counter("trackcast_events_delivered", "Events delivered.", ["target"])
+        failed = _counter(
+            "trackcast_events_delivery_failed", "Failed delivery attempts.", ["target"]
+        )
+        dead = _counter("trackcast_events_dead_lettered", "Events given up on.", ["target"])
+        depth = _gauge("trackcast_delivery_queue_depth", "Events waiting for delivery.", ["target"])
+        for delivery in self._service.deliveries:
+            stats = delivery.stats()
+            delivered.add_metric([stats.target], stats.delivered)
+            failed.add_metric([stats.target], stats.failed)
+            dead.add_metric([stats.target], stats.dead_lettered)
+            depth.add_metric([stats.target], stats.queue_depth)
+        yield from (delivered, failed, dead, depth)

@@ -1,0 +1,114 @@
+"""Builds and owns everything one ``trackcast serve`` process runs, and stops it in order.
+
+Start order: storage writer, deliveries, retention, cameras. Stop order is the reverse, so that
+every track still open when the cameras stop is ended, written and delivered before exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from config import AppConfig
+from delivery import Delivery, build_deliveries
+from events.feed import EventFeed
+from runtime.camera_set import CameraSet
+from runtime.cameras import CameraRuntime, DetectorFactory
+from service.dead_letters import StoreDeadLetters
+from service.metrics import ServiceMetrics
+from storage import (
+    EventStore,
+    EventWriter,
+    Retention,
+    ThumbnailStore,
+    default_url,
+    migrate,
+    open_database,
+)
+
+log = logging.getLogger(__name__)
+
+ADMIN_TOKEN_ENV = "TRACKCAST_ADMIN_TOKEN"
+
+
+@dataclass(eq=False)
+class Service:
+    config: AppConfig
+    cameras: CameraSet
+    store: EventStore
+    thumbnails: ThumbnailStore
+    writer: EventWriter
+    feed: EventFeed
+    deliveries: list[Delivery]
+    retention: Retention
+    metrics: ServiceMetrics
+    admin_token: str | None = None
+
+    @property
+    def runtime(self) -> CameraRuntime:
+        return self.cameras.runtime
+
+    def start(self) -> None:
+        self.writer.start()
+        for delivery in self.deliveries:
+            delivery.start()
+        self.retention.start()
+        self.cameras.start()
+
+    def stop(self, timeout_s: float = 15.0) -> bool:
+        """Stop cameras, then flush every emitted event to storage and deliveries."""
+        clean = self.runtime.stop(timeout_s)
+        clean = self.writer.stop(timeout_s) and clean
+        for delivery in self.deliveries:
+            clean = delivery.stop(timeout_s) and clean
+        clean = self.retention.stop(timeout_s) and clean
+        self.store.engine.dispose()
+        writer = self.writer
+        log.info(
+            "service stopped%s: events emitted %d, stored %d, dropped %d",
+            "" if clean else " (some threads did not end in time)",
+            writer.emitted,
+            writer.written,
+            writer.dropped,
+        )
+        return clean
+
+
+def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None = None) -> Service:
+    """Open (and migrate) the database and wire every part; nothing runs until ``start``."""
+    data_dir = Path(config.data_dir)
+    engine = open_database(config.storage.url or default_url(data_dir))
+    migrate(engine)
+    store = EventStore(engine)
+    thumbnails = ThumbnailStore(data_dir / "thumbnails")
+    writer = EventWriter(
+        store,
+        thumbnails,
+        batch_size=config.storage.batch_size,
+        flush_interval_s=config.storage.flush_interval_ms / 1000,
+    )
+    feed = EventFeed()
+    deliveries = build_deliveries(config.webhooks, config.mqtt, StoreDeadLetters(store))
+    writer.add_listener(feed.publish)
+    for delivery in deliveries:
+        writer.add_listener(delivery.deliver)
+    metrics = ServiceMetrics()
+    runtime = CameraRuntime(
+        config, detector_factory=detector_factory, events=writer, on_batch=metrics.observe_batch
+    )
+    service = Service(
+        config=config,
+        cameras=CameraSet(runtime),
+        store=store,
+        thumbnails=thumbnails,
+        writer=writer,
+        feed=feed,
+        deliveries=deliveries,
+        retention=Retention(store, thumbnails, max_age_s=config.storage.retention_days * 86400),
+        metrics=metrics,
+        admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
+    )
+    metrics.bind(service)
+    return service
