@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import cameras, dead_letters, events, health, metrics, snapshots, tracks
+from api import analytics, cameras, dead_letters, events, health, metrics, snapshots, tracks
 from api.auth import Authorizer
 from service import Service
 
@@ -35,6 +35,6 @@ def create_app(service: Service) -> FastAPI:
     app.state.cameras = service.cameras
     app.state.auth = Authorizer(service.config.auth, service.admin_token)
     app.state.ready = False
-    for module in (health, metrics, cameras, snapshots, tracks, events, dead_letters):
+    for module in (health, metrics, cameras, snapshots, tracks, events, analytics, dead_letters):
         app.include_router(module.router)
     return app

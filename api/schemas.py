@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from config import CameraConfig
+from config import CameraConfig, LineConfig, ZoneConfig
 from runtime.cameras import CameraStatus
 from stream import redact_url
 
@@ -32,6 +32,8 @@ class CameraOut(BaseModel):
     enabled: bool
     transport: Literal["tcp", "udp"]
     fps_cap: float | None
+    lines: tuple[LineConfig, ...]
+    zones: tuple[ZoneConfig, ...]
     state: str
     health: CameraHealthOut
 
@@ -43,6 +45,8 @@ class CameraOut(BaseModel):
             enabled=camera.enabled,
             transport=camera.transport,
             fps_cap=camera.fps_cap,
+            lines=camera.lines,
+            zones=camera.zones,
             state=status.health.state.value if status else "disabled",
             health=_health(status),
         )
@@ -78,3 +82,5 @@ class CameraPatch(BaseModel):
     enabled: bool | None = None
     transport: Literal["tcp", "udp"] | None = None
     fps_cap: float | None = None
+    lines: tuple[LineConfig, ...] | None = None
+    zones: tuple[ZoneConfig, ...] | None = None

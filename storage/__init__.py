@@ -1,6 +1,7 @@
 """Durable events: SQLite (default, WAL) or PostgreSQL through SQLAlchemy, alembic migrations,
 thumbnails on disk, a batching writer thread and retention."""
 
+from storage.counts import INTERVALS_S, CountQuery
 from storage.database import default_url, open_database, redacted
 from storage.errors import StorageError
 from storage.event_store import DeadLetter, EventQuery, EventStore
@@ -10,6 +11,8 @@ from storage.thumbnails import ThumbnailStore
 from storage.writer import EventWriter
 
 __all__ = [
+    "INTERVALS_S",
+    "CountQuery",
     "DeadLetter",
     "EventQuery",
     "EventStore",

@@ -8,7 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analytics.counts import CountRow
 from events import Event, StoredEvent
+from storage.counts import CountQuery, add_counts, query_counts
 from storage.schema import dead_letters, events
 
 
@@ -50,13 +52,17 @@ class EventStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
-    def insert(self, items: Sequence[tuple[Event, str | None]]) -> list[StoredEvent]:
-        """Write ``items`` (event, thumbnail path) in one transaction; seq grows in order."""
+    def insert(
+        self, items: Sequence[tuple[Event, str | None]], counts: Sequence[CountRow] = ()
+    ) -> list[StoredEvent]:
+        """Write ``items`` (event, thumbnail path) and add ``counts`` to their buckets, in one
+        transaction; seq grows in order."""
         if not items:
             return []
         statement = events.insert().returning(events.c.seq, sort_by_parameter_order=True)
         with self.engine.begin() as connection:
             seqs = connection.execute(statement, [_row(e, t) for e, t in items]).scalars().all()
+            add_counts(connection, counts)
         return [
             StoredEvent(int(seq), event, thumbnail)
             for seq, (event, thumbnail) in zip(seqs, items, strict=True)
@@ -99,6 +105,10 @@ class EventStore:
             if rows:
                 connection.execute(events.delete().where(events.c.seq.in_([r[0] for r in rows])))
         return len(rows), [r[1] for r in rows if r[1]]
+
+    def counts(self, query: CountQuery) -> list[CountRow]:
+        with self.engine.connect() as connection:
+            return query_counts(connection, query)
 
     def add_dead_letter(self, letter: DeadLetter) -> int:
         values = {

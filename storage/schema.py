@@ -39,3 +39,19 @@ dead_letters = sa.Table(
     sa.Column("failed_at", Time, nullable=False),
     sa.Column("payload", sa.JSON, nullable=False),
 )
+
+counts = sa.Table(
+    "counts",
+    metadata,
+    sa.Column("camera_id", sa.String(64), nullable=False),
+    sa.Column("region", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("direction", sa.String(64), nullable=False),
+    sa.Column("class_name", sa.String(64), nullable=False),
+    sa.Column("bucket_start", sa.BigInteger, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint(
+        "camera_id", "region", "kind", "direction", "class_name", "bucket_start"
+    ),
+    sa.Index("ix_counts_bucket", "bucket_start"),
+)

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from analytics.counts import CountBuckets
 from events import Event, Evidence, StoredEvent
 from storage.event_store import EventStore
 from storage.thumbnails import ThumbnailStore
@@ -130,10 +131,14 @@ class EventWriter:
 
     def _write(self, batch: list[tuple[Event, Evidence | None]]) -> None:
         items = [(event, self._thumbnail(event, evidence)) for event, evidence in batch]
+        buckets = CountBuckets()
+        for event, _ in batch:
+            buckets.add(event)
+        counts = buckets.drain()
         delay = RETRY_INITIAL_S
         while True:  # never give a batch up: stop()'s join bounds how long shutdown waits
             try:
-                stored = self._store.insert(items)
+                stored = self._store.insert(items, counts)
                 break
             except Exception as error:
                 self.write_errors += 1

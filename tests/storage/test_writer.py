@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analytics.counts import CountRow
 from events import Event, Evidence, StoredEvent
 from storage import EventQuery, EventStore, EventWriter, ThumbnailStore
 
@@ -73,11 +74,13 @@ class FlakyStore(EventStore):
         super().__init__(store.engine)
         self.failures = failures
 
-    def insert(self, items: Sequence[tuple[Event, str | None]]) -> list[StoredEvent]:
+    def insert(
+        self, items: Sequence[tuple[Event, str | None]], counts: Sequence[CountRow] = ()
+    ) -> list[StoredEvent]:
         if self.failures > 0:
             self.failures -= 1
             raise ConnectionError("database went away")
-        return super().insert(items)
+        return super().insert(items, counts)
 
 
 def test_a_database_outage_delays_but_loses_nothing(store: EventStore, tmp_path: Path) -> None:
