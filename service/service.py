@@ -111,4 +111,10 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
     )
     metrics.bind(service)
+    if not (config.auth.open or config.auth.tokens or service.admin_token):
+        log.warning(
+            "no API token is configured: every /api request will be refused; set %s or add "
+            "auth.tokens (or auth.open: true for a trusted network)",
+            ADMIN_TOKEN_ENV,
+        )
     return service

@@ -1,8 +1,11 @@
-"""The live result equals the offline replay of the same tracks: real footage (vtest.avi) and the
-real person model run as a live camera in the runtime (paced at 10 fps); every tracked frame its analysers saw is
-recorded as tracks JSONL (with the frame's wall-clock time as pts), then ``trackcast analyze``
-replays that file through the same geometry. Both must report the same crossings and zone visits
-(crossings in both directions on vtest.avi are checked in tests/cli/test_analyze.py)."""
+"""The live result equals the offline replay of the same tracks.
+
+Real footage (vtest.avi) and the real person model run as a live camera in the runtime, paced
+at 10 fps; every tracked frame its analysers saw is recorded as tracks JSONL (with the frame's
+wall-clock time as pts), then ``trackcast analyze`` replays that file through the same geometry.
+Both must report the same crossings and zone visits (crossings in both directions on vtest.avi
+are checked in tests/cli/test_analyze.py).
+"""
 
 from __future__ import annotations
 
