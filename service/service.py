@@ -19,6 +19,7 @@ from runtime.cameras import CameraRuntime, DetectorFactory
 from service.dead_letters import StoreDeadLetters
 from service.metrics import ServiceMetrics
 from storage import (
+    CameraStore,
     EventStore,
     EventWriter,
     Retention,
@@ -100,7 +101,7 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
     )
     service = Service(
         config=config,
-        cameras=CameraSet(runtime),
+        cameras=CameraSet(runtime, CameraStore(engine)),
         store=store,
         thumbnails=thumbnails,
         writer=writer,

@@ -1,6 +1,7 @@
 """Durable events: SQLite (default, WAL) or PostgreSQL through SQLAlchemy, alembic migrations,
 thumbnails on disk, a batching writer thread and retention."""
 
+from storage.cameras import CameraStore
 from storage.counts import INTERVALS_S, CountQuery
 from storage.database import default_url, open_database, redacted
 from storage.errors import StorageError
@@ -12,6 +13,7 @@ from storage.writer import EventWriter
 
 __all__ = [
     "INTERVALS_S",
+    "CameraStore",
     "CountQuery",
     "DeadLetter",
     "EventQuery",

@@ -55,3 +55,11 @@ counts = sa.Table(
     ),
     sa.Index("ix_counts_bucket", "bucket_start"),
 )
+
+cameras = sa.Table(
+    "cameras",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("config", sa.JSON, nullable=True),  # NULL: deleted through the API
+    sa.Column("updated_at", Time, nullable=False),
+)
