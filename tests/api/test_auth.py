@@ -44,7 +44,7 @@ def test_every_mutating_route_needs_an_admin_token(guarded: TestClient) -> None:
         (method.upper(), _concrete(path))
         for path, operations in paths.items()
         for method in operations
-        if method not in ("get", "head")
+        if method not in ("get", "head") and "/whep" not in path  # watching is reading
     ]
     assert len(mutating) >= 4  # POST and PATCH/DELETE cameras, DELETE dead letters
     for method, path in mutating:
@@ -53,6 +53,17 @@ def test_every_mutating_route_needs_an_admin_token(guarded: TestClient) -> None:
         assert viewer.status_code == 403, (method, path)
         wrong = guarded.request(method, path, json={}, headers=_bearer("not-a-token-at-all"))
         assert wrong.status_code == 401
+
+
+def test_watching_over_whep_needs_a_viewer_token(guarded: TestClient) -> None:
+    offer = {"content": "v=0\r\n", "headers": {"Content-Type": "application/sdp"}}
+    assert guarded.post("/api/cameras/x/whep", **offer).status_code == 401  # type: ignore[arg-type]
+    as_viewer = guarded.post(
+        "/api/cameras/x/whep",
+        content="v=0\r\n",
+        headers={"Content-Type": "application/sdp", **_bearer(VIEWER)},
+    )
+    assert as_viewer.status_code == 400  # let in: the offer itself is refused
 
 
 def test_reads_need_a_viewer_token(guarded: TestClient) -> None:
