@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The main job: set up, then track people in data/vtest.avi with the offline person model.
-# Writes out/vtest.mp4 (open it in a browser), out/vtest.mot.txt and out/vtest.jsonl;
-# TRACKCAST_OUT changes the folder. Extra arguments go to `trackcast track` (e.g. --max-frames 100).
+# The main job: set up, then run the trackcast service on the bundled footage (data/vtest.avi,
+# standing in for a live camera) with the offline person model, a counting line and a zone.
+# Open http://127.0.0.1:8080/ to watch the live view; Ctrl-C stops it (events are kept in
+# trackcast-data/demo). TRACKCAST_PORT changes the port; extra arguments go to `trackcast serve`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT="${TRACKCAST_OUT:-$ROOT/out}"
+PORT="${TRACKCAST_PORT:-8080}"
 bash "$ROOT/scripts/setup.sh"
-"$ROOT/.venv/bin/trackcast" track "$ROOT/data/vtest.avi" --model person-yolov8s \
-    --video "$OUT/vtest.mp4" --mot "$OUT/vtest.mot.txt" --jsonl "$OUT/vtest.jsonl" "$@"
-echo "open file://$OUT/vtest.mp4 in a browser to watch the tracks"
+cd "$ROOT"
+echo "open http://127.0.0.1:$PORT/ in a browser (API docs: http://127.0.0.1:$PORT/docs)"
+exec "$ROOT/.venv/bin/trackcast" serve --config "$ROOT/scripts/demo.yaml" --host 127.0.0.1 \
+    --port "$PORT" "$@"

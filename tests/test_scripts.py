@@ -1,29 +1,64 @@
-"""The README's commands: the demo script runs end to end (on a few frames here)."""
+"""The README's main command: the demo script serves the bundled footage, live, to a browser."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
-import av
+import httpx
 
 from tests.conftest import ROOT
+from tests.servers.trackcast_server import free_port
+from tests.waiting import wait_until
 
 
-def test_demo_script_tracks_vtest_into_the_output_folder(vtest: Path, tmp_path: Path) -> None:
-    completed = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "demo.sh"), "--max-frames", "12", "--no-progress"],
-        env={**os.environ, "TRACKCAST_OUT": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert "12 frames decoded, 0 skipped" in completed.stdout
-    assert f"file://{tmp_path}/vtest.mp4" in completed.stdout
-    with av.open(str(tmp_path / "vtest.mp4")) as container:
-        assert sum(1 for _ in container.decode(video=0)) == 12
-    assert len((tmp_path / "vtest.jsonl").read_text().splitlines()) == 12
-    assert (tmp_path / "vtest.mot.txt").stat().st_size > 0
+def test_demo_script_serves_vtest_live_with_events(vtest: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        demo = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "demo.sh")],
+            env={**os.environ, "TRACKCAST_PORT": str(port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+
+            def ready() -> bool:
+                assert demo.poll() is None, "demo.sh exited early"
+                try:
+                    return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            wait_until(ready, timeout_s=300, step_s=0.5)
+            since = time.time()
+            camera = f"{base}/api/cameras/walkway"
+            wait_until(lambda: httpx.get(camera).json()["state"] == "streaming", 60, 0.5)
+            page = httpx.get(f"{base}/", follow_redirects=True, timeout=10)
+            assert page.status_code == 200 and "<video" in page.text
+            wait_until(
+                lambda: bool(
+                    httpx.get(f"{base}/api/events", params={"since": since}, timeout=10).json()[
+                        "events"
+                    ]
+                ),
+                timeout_s=60,
+                step_s=0.5,
+            )
+            snapshot = httpx.get(f"{camera}/snapshot.jpg", timeout=10)
+            assert snapshot.headers["content-type"] == "image/jpeg"
+            demo.send_signal(signal.SIGTERM)
+            assert demo.wait(timeout=60) in (0, -signal.SIGTERM)
+        finally:
+            if demo.poll() is None:
+                demo.kill()
+                demo.wait()
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+    assert f"open http://127.0.0.1:{port}/ in a browser" in output
+    assert "events emitted" in output
