@@ -63,7 +63,10 @@ def update_camera(camera_id: str, patch: CameraPatch, request: Request) -> Camer
     except KeyError:
         raise _not_found(camera_id) from None
     except ValidationError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, error.errors()) from None
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            error.errors(include_url=False, include_context=False),
+        ) from None
     except ModelError as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     return _out(cameras, updated)

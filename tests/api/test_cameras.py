@@ -78,3 +78,11 @@ def test_patch_refuses_unknown_fields(client: TestClient, square_clip: Path) -> 
     client.post("/api/cameras", json={"id": "c", "url": str(square_clip), "enabled": False})
     assert client.patch("/api/cameras/c", json={"colour": "red"}).status_code == 422
     assert client.patch("/api/cameras/c", json={"fps_cap": -1}).status_code == 422
+
+
+def test_patch_with_a_name_used_twice_is_a_clear_422(client: TestClient, square_clip: Path) -> None:
+    client.post("/api/cameras", json={"id": "c", "url": str(square_clip), "enabled": False})
+    line = {"name": "door", "points": [[0, 0], [10, 10]]}
+    refused = client.patch("/api/cameras/c", json={"lines": [line, line]})
+    assert refused.status_code == 422
+    assert "door" in refused.text and "twice" in refused.text
