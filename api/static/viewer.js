@@ -241,7 +241,8 @@ function draw(message, width, height) {
   }
   const g = canvas.getContext("2d");
   g.clearRect(0, 0, width, height);
-  if ($("show-zones").checked) drawRegions(g, width, height);
+  if (viewer.editor && viewer.editor.active) viewer.editor.draw(g, width, height);
+  else if ($("show-zones").checked) drawRegions(g, width, height);
   if (!message) return;
   const sx = width / message.width, sy = height / message.height;
   for (const track of message.tracks) {
@@ -276,7 +277,7 @@ function draw(message, width, height) {
 
 function regionPoints(region, width, height) {
   const normalized = region.coordinates === "normalized";
-  return region.points.map(([x, y]) => normalized ? [x * width, y * height] : [x, y]);
+  return (region.points || region.polygon).map(([x, y]) => normalized ? [x * width, y * height] : [x, y]);
 }
 
 function drawRegions(g, width, height) {
@@ -339,6 +340,9 @@ window.addEventListener("pagehide", () => { closeCamera(); });
 
 viewer.open = openCamera;
 viewer.close = closeCamera;
+viewer.api = api;
+viewer.withToken = withToken;
+viewer.regionPoints = regionPoints;
 loadCameras();
 followEvents();
 setInterval(() => { if (!viewer.camera) loadCameras(); }, 5000);
