@@ -20,6 +20,7 @@ from api import (
     tracks,
     viewer,
     whep,
+    whip,
 )
 from api.auth import Authorizer
 from api.restream import close_restream
@@ -50,6 +51,6 @@ def create_app(service: Service) -> FastAPI:
     app.state.auth = Authorizer(service.config.auth, service.admin_token)
     app.state.ready = False
     routers = (health, metrics, cameras, snapshots, tracks, events, analytics, dead_letters)
-    for module in (*routers, mjpeg, whep, viewer):
+    for module in (*routers, mjpeg, whep, whip, viewer):
         app.include_router(module.router)
     return app

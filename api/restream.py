@@ -1,5 +1,5 @@
-"""The app's :class:`restream.RestreamHub` (WHEP sessions, MJPEG relays), made on first use and
-closed when the app shuts down.
+"""The app's :class:`restream.RestreamHub` (WHEP sessions, MJPEG relays) and its WHIP publishers,
+made on first use and closed when the app shuts down.
 
 ``TRACKCAST_WEBRTC_HOSTS`` (comma-separated addresses, e.g. ``127.0.0.1``) makes WebRTC gather
 host candidates on exactly those addresses; unset, it uses every interface but loopback. Tests
@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, WebSocket
 
 from api.deps import service_of
 from restream import IceSettings, RestreamHub
+from restream.whip import WhipPublishers
 
 WEBRTC_HOSTS_ENV = "TRACKCAST_WEBRTC_HOSTS"
 
@@ -35,8 +36,20 @@ def hub_of(request: Request | WebSocket) -> RestreamHub:
     return hub
 
 
+def publishers_of(request: Request) -> WhipPublishers:
+    app: FastAPI = request.app
+    publishers: WhipPublishers | None = getattr(app.state, "whip", None)
+    if publishers is None:
+        publishers = app.state.whip = WhipPublishers(service_of(request).runtime, _ice(app))
+    return publishers
+
+
 async def close_restream(app: FastAPI) -> None:
-    """Close every viewer's peer connection and stop every encoder (app shutdown)."""
+    """Close every publisher's and viewer's peer connection and stop every encoder (app
+    shutdown)."""
+    publishers: WhipPublishers | None = getattr(app.state, "whip", None)
+    if publishers is not None:
+        await publishers.close()
     hub: RestreamHub | None = getattr(app.state, "restream", None)
     if hub is not None:
         await hub.close()

@@ -74,7 +74,10 @@ class CameraConfig(_Strict):
     """One camera (or a file standing in for one)."""
 
     id: str = Field(pattern=CAMERA_ID_PATTERN, description="Unique id: letters, digits, _ . -")
-    url: str = Field(min_length=1, description="rtsp://, http(s)://, file path or /dev/videoN.")
+    url: str = Field(
+        min_length=1,
+        description="rtsp://, http(s)://, file path, /dev/videoN, or whip: (a WHIP publisher).",
+    )
     enabled: bool = True
     transport: Literal["tcp", "udp"] = Field("tcp", description="RTSP transport.")
     fps_cap: float | None = Field(None, gt=0, description="Analyse at most this many fps.")

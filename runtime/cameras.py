@@ -23,6 +23,7 @@ from runtime.detector_worker import CameraPipeline, DetectorWorker
 from stream.health import CameraHealth
 from stream.latest import LatestSlot
 from stream.live import LiveCamera, LiveSettings
+from stream.push_source import PushSource, is_push_url
 from tracking import create_tracker
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class CameraRuntime:
                 raise ValueError(f"camera {camera.id!r} already exists")
             worker = self._worker_for(self.config.detector_for(camera))
             tracker_config = self.config.tracker_for(camera)
-            live = LiveCamera(camera.id, camera.url, _live_settings(camera), on_frame=worker.notify)
+            live = _make_camera(camera, worker.notify)
             pipeline = CameraPipeline(
                 camera=live,
                 make_tracker=lambda fps: create_tracker(tracker_config.options(frame_rate=fps)),
@@ -107,6 +108,13 @@ class CameraRuntime:
             pipeline.finish(time.time())
         log.info("camera %s removed", camera_id)
         return stopped
+
+    def push_source(self, camera_id: str) -> PushSource | None:
+        """The running camera's push source (``whip:`` cameras), None for other cameras;
+        KeyError if it is not running."""
+        with self._lock:
+            live, _ = self._cameras[camera_id]
+        return live if isinstance(live, PushSource) else None
 
     def camera_ids(self) -> list[str]:
         with self._lock:
@@ -215,6 +223,12 @@ class CameraRuntime:
             worker.start()
             self._workers[detector] = worker
         return worker
+
+
+def _make_camera(camera: CameraConfig, on_frame: Callable[[], None]) -> LiveCamera:
+    """A decoding thread for the camera's URL, or a push source for ``whip:``."""
+    kind = PushSource if is_push_url(camera.url) else LiveCamera
+    return kind(camera.id, camera.url, _live_settings(camera), on_frame=on_frame)
 
 
 def _live_settings(camera: CameraConfig) -> LiveSettings:
