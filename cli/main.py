@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cli import analyze, run, serve, track
+from cli import analyze, evaluate, run, serve, track
 from detectors import ModelError
 from outputs import OutputError
 from storage import StorageError
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register(commands)
     serve.register(commands)
     analyze.register(commands)
+    evaluate.register(commands)
     return parser
 
 

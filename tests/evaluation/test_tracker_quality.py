@@ -1,0 +1,61 @@
+"""The reduced tracker benchmark (``bench.tracker_quality --quick``) reproduces exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.tracker_quality import benchmark, markdown, parse_args
+
+# (tracker, rate): HOTA, IDF1, ID switches, FP, FN, measured on seed 0, 150 frames, defaults.
+EXPECTED = {
+    ("bytetrack", 1): (72.3328, 88.8814, 4, 17, 229),
+    ("botsort", 1): (74.1491, 91.2927, 5, 17, 229),
+    ("bytetrack", 2): (71.0014, 87.3392, 11, 6, 127),
+    ("botsort", 2): (69.7438, 85.3081, 10, 6, 127),
+    ("bytetrack", 3): (71.7719, 87.9433, 10, 2, 81),
+    ("botsort", 3): (71.7719, 87.9433, 10, 2, 81),
+    ("bytetrack", 5): (70.8918, 85.4237, 10, 1, 51),
+    ("botsort", 5): (70.8918, 85.4237, 10, 1, 51),
+}
+
+
+def _scores(tmp_path: Path) -> dict[tuple[str, int], tuple[float, float, int, int, int]]:
+    rows = benchmark(parse_args(["--quick", "--out", str(tmp_path / "q.json")]))
+    result = {}
+    for row in rows:
+        (run,) = row["runs"]  # type: ignore[misc]
+        key = (str(row["tracker"]), int(row["rate"]))  # type: ignore[call-overload]
+        result[key] = tuple(
+            run[k] for k in ("hota", "idf1", "id_switches", "false_positives", "false_negatives")
+        )
+    return result  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], tuple[float, ...]]:
+    return _scores(tmp_path_factory.mktemp("first"))  # type: ignore[return-value]
+
+
+def test_reduced_benchmark_repeats_exactly(
+    first: dict[tuple[str, int], tuple[float, ...]], tmp_path: Path
+) -> None:
+    assert _scores(tmp_path) == first
+
+
+def test_reduced_benchmark_matches_stored_numbers(
+    first: dict[tuple[str, int], tuple[float, ...]],
+) -> None:
+    assert set(first) == set(EXPECTED)
+    for key, (hota, idf1, *counts) in EXPECTED.items():
+        assert first[key][0] == pytest.approx(hota, abs=1e-4), key
+        assert first[key][1] == pytest.approx(idf1, abs=1e-4), key
+        assert list(first[key][2:]) == counts, key
+
+
+def test_markdown_table_has_a_row_per_tracker_and_rate(tmp_path: Path) -> None:
+    rows = benchmark(parse_args(["--quick", "--rates", "5", "--out", str(tmp_path / "q.json")]))
+    table = markdown(rows, 25.0)
+    assert table.count("\n") == 1 + len(rows)
+    assert "| 1/5 (5.0 fps) | bytetrack | default |" in table
