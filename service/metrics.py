@@ -95,6 +95,12 @@ class _ServiceCollector(Collector):
         yield CounterMetricFamily(
             "trackcast_events_dropped", "Events lost to a full write queue.", value=writer.dropped
         )
+        yield CounterMetricFamily(
+            "trackcast_events_rejected", "Events the database refused.", value=writer.rejected
+        )
+        yield CounterMetricFamily(
+            "trackcast_events_lost", "Events not written before shutdown.", value=writer.lost
+        )
         yield GaugeMetricFamily(
             "trackcast_event_queue_depth",
             "Events waiting to be written.",

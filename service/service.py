@@ -68,11 +68,13 @@ class Service:
         self.store.engine.dispose()
         writer = self.writer
         log.info(
-            "service stopped%s: events emitted %d, stored %d, dropped %d",
+            "service stopped%s: events emitted %d, stored %d, dropped %d, rejected %d, lost %d",
             "" if clean else " (some threads did not end in time)",
             writer.emitted,
             writer.written,
             writer.dropped,
+            writer.rejected,
+            writer.lost,
         )
         return clean
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from storage.errors import StorageError
+from stream.redact import redact_url
 
 DB_FILE = "trackcast.db"
 CONNECT_TIMEOUT_S = 5
@@ -22,18 +25,36 @@ def default_url(data_dir: Path) -> str:
 
 
 def redacted(url: str) -> str:
+    """``url`` fit for logs and errors: password and secret query values (``?password=``)
+    replaced by ``***``."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable database URL>"
+        return redact_url(make_url(url).render_as_string(hide_password=True))
+    except (ArgumentError, ValueError):
+        return "<unparseable database URL>"  # where a password would be is anyone's guess
+
+
+def _scrub(message: str, url: sa.URL) -> str:
+    """``message`` (a driver's error) with the URL's password, if it shows, replaced by ``***``."""
+    query_password = url.query.get("password", ())
+    secrets = [
+        url.password,
+        *([query_password] if isinstance(query_password, str) else query_password),
+    ]
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
+    return message
 
 
 def open_database(url: str) -> sa.Engine:
     """An engine that has connected once; StorageError (URL redacted) if that fails."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StorageError(f"not a database URL: {redacted(url)}") from None
+    except (ArgumentError, ValueError):
+        raise StorageError(
+            "not a database URL: expected dialect+driver://user:password@host:port/database "
+            "or sqlite:///path/to/file.db"
+        ) from None
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -49,9 +70,10 @@ def open_database(url: str) -> sa.Engine:
         options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
         options["pool_pre_ping"] = True
     try:
-        engine = sa.create_engine(parsed, **options)
+        engine = sa.create_engine(parsed, json_serializer=_json_dumps, **options)
     except (ArgumentError, ImportError, SQLAlchemyError) as error:
-        raise StorageError(f"cannot use database {redacted(url)}: {error}") from None
+        reason = _scrub(str(error), parsed)
+        raise StorageError(f"cannot use database {redacted(url)}: {reason}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
@@ -59,9 +81,23 @@ def open_database(url: str) -> sa.Engine:
             pass
     except SQLAlchemyError as error:
         engine.dispose()
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        reason = _scrub(str(getattr(error, "orig", None) or error).splitlines()[0], parsed)
         raise StorageError(f"cannot open database {redacted(url)}: {reason}") from None
     return engine
+
+
+def _json_dumps(value: object) -> str:
+    """JSON for the ``data`` columns; numpy numbers and arrays (common in analysis results)
+    become plain numbers and lists."""
+    return json.dumps(value, default=_json_default)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _sqlite_pragmas(connection: sqlite3.Connection, _: object) -> None:

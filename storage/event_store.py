@@ -12,6 +12,9 @@ from analytics.counts import CountRow
 from events import Event, StoredEvent
 from storage.counts import CountQuery, add_counts, query_counts
 from storage.schema import dead_letters, events
+from stream.redact import redact_url
+
+INSERT_LOCK_KEY = 0x74726B63  # "trkc": the advisory lock that orders event inserts
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +59,13 @@ class EventStore:
         self, items: Sequence[tuple[Event, str | None]], counts: Sequence[CountRow] = ()
     ) -> list[StoredEvent]:
         """Write ``items`` (event, thumbnail path) and add ``counts`` to their buckets, in one
-        transaction; seq grows in order."""
+        transaction; seq grows in the given order, and in commit order across transactions (the
+        cursor feeds resume from never skips a row committed later with a smaller seq)."""
         if not items:
             return []
         statement = events.insert().returning(events.c.seq, sort_by_parameter_order=True)
         with self.engine.begin() as connection:
+            _serialize_inserts(connection)
             seqs = connection.execute(statement, [_row(e, t) for e, t in items]).scalars().all()
             add_counts(connection, counts)
         return [
@@ -111,10 +116,12 @@ class EventStore:
             return query_counts(connection, query)
 
     def add_dead_letter(self, letter: DeadLetter) -> int:
+        """Keep ``letter`` (its ``id`` is ignored); its new id. The target URL is stored with
+        credentials redacted."""
         values = {
             "event_id": letter.event_id,
             "event_seq": letter.event_seq,
-            "target": letter.target,
+            "target": redact_url(letter.target),
             "attempts": letter.attempts,
             "last_error": letter.last_error,
             "failed_at": letter.failed_at,
@@ -141,6 +148,14 @@ class EventStore:
         with self.engine.begin() as connection:
             result = connection.execute(dead_letters.delete().where(dead_letters.c.id == letter_id))
         return result.rowcount > 0
+
+
+def _serialize_inserts(connection: sa.Connection) -> None:
+    """PostgreSQL hands out sequence values at insert, not at commit: two overlapping inserting
+    transactions could commit out of seq order. A transaction-scoped advisory lock makes inserts
+    take turns (SQLite's write lock already does)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(INSERT_LOCK_KEY)))
 
 
 def _row(event: Event, thumbnail: str | None) -> dict[str, Any]:

@@ -15,11 +15,13 @@ BATCH = 10_000
 
 
 class Retention:
+    """Every ``interval_s``, on its own thread, deletes events older than ``max_age_s`` and
+    their thumbnail files."""
+
     def __init__(
         self,
         store: EventStore,
         thumbnails: ThumbnailStore,
-        *,
         max_age_s: float,
         interval_s: float = 300.0,
     ) -> None:
@@ -32,7 +34,8 @@ class Retention:
         self.deleted = 0
 
     def run_once(self, now: float | None = None) -> int:
-        """Delete everything older than the retention period; how many events went."""
+        """Delete everything older than the retention period, in batches of ``BATCH`` (the
+        batches stop early once ``stop`` is called); how many events went."""
         cutoff = (time.time() if now is None else now) - self.max_age_s
         total = 0
         while True:
@@ -40,7 +43,7 @@ class Retention:
             for relative in thumbnails:
                 self._thumbnails.delete(relative)
             total += deleted
-            if deleted < BATCH:
+            if deleted < BATCH or self._stop.is_set():
                 break
         self.deleted += total
         return total
@@ -49,6 +52,7 @@ class Retention:
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> bool:
+        """Stop the thread (a run in progress finishes its batch); True if it ended in time."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
 
@@ -26,32 +27,27 @@ class ThumbnailStore:
         self.failed = 0
 
     def save(self, event: Event, evidence: Evidence) -> str | None:
-        """Write the thumbnail; None (logged and counted) if it cannot be written."""
-        day = time.strftime("%Y-%m-%d", time.gmtime(event.time))
-        relative = f"{event.camera_id}/{day}/{event.id}.jpg"
-        path = self.root / relative
+        """Write the thumbnail; None (logged and counted in ``failed``) if it cannot be made or
+        written: a full disk or unusable evidence costs the thumbnail, never the event."""
         try:
-            ok, jpeg = cv2.imencode(
-                ".jpg", _crop(evidence), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
-            )
-            if not ok:
-                raise OSError("JPEG encoding failed")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".part")
-            partial.write_bytes(jpeg.tobytes())
-            partial.replace(path)
-        except (OSError, cv2.error) as error:
+            day = time.strftime("%Y-%m-%d", time.gmtime(event.time))
+            relative = f"{event.camera_id}/{day}/{event.id}.jpg"
+            path = self.path(relative)
+            jpeg = _encode(_crop(evidence))
+            _write_atomically(path, jpeg)
+        except (OSError, ValueError, OverflowError, cv2.error) as error:
             self.failed += 1
-            log.error("thumbnail for event %s not written: %s", event.id, error)
+            log.error("thumbnail for event %s on %s not written: %s", event.id,
+                      event.camera_id, error)  # fmt: skip
             return None
         self.written += 1
         return relative
 
     def path(self, relative: str) -> Path:
-        """The file for a stored relative path; ValueError if it would leave ``root``."""
+        """The file for a stored relative path; ValueError if it is not inside ``root``."""
         root = self.root.resolve()
         path = (root / relative).resolve()
-        if not path.is_relative_to(root):
+        if path == root or not path.is_relative_to(root):
             raise ValueError(f"thumbnail path {relative!r} leaves the thumbnail directory")
         return path
 
@@ -62,11 +58,35 @@ class ThumbnailStore:
             log.warning("thumbnail %s not deleted: %s", relative, error)
 
 
+def _encode(image: cv2.typing.MatLike) -> bytes:
+    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return jpeg.tobytes()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Readers see the whole file or none: write a temporary file next to it, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        partial.write_bytes(data)
+        partial.replace(path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def _crop(evidence: Evidence) -> cv2.typing.MatLike:
+    """The box plus ``MARGIN`` a side, clamped to the frame (the whole frame when there is no
+    usable box), shrunk to at most ``MAX_SIDE`` pixels a side."""
     image: cv2.typing.MatLike = evidence.image
     height, width = image.shape[:2]
-    if evidence.box is not None:
-        x1, y1, x2, y2 = evidence.box
+    if height == 0 or width == 0:
+        raise ValueError(f"empty frame {image.shape}")
+    box = evidence.box
+    if box is not None and all(math.isfinite(v) for v in box):
+        x1, y1, x2, y2 = box
         pad_x, pad_y = (x2 - x1) * MARGIN, (y2 - y1) * MARGIN
         left, top = max(0, int(x1 - pad_x)), max(0, int(y1 - pad_y))
         right, bottom = min(width, int(x2 + pad_x + 1)), min(height, int(y2 + pad_y + 1))

@@ -4,16 +4,21 @@
 dropped and logs it). The writer thread takes up to ``batch_size`` events or whatever arrived
 within ``flush_interval_s``, writes their thumbnails, inserts them in one transaction and then
 hands the committed batch to the listeners (live feed, webhooks, MQTT). A database error keeps
-the batch and retries it with backoff. ``stop`` writes everything still queued.
+the batch and retries it with backoff; events the database rejects (a duplicate id) are logged and
+counted, never allowed to block the events behind them. ``stop`` writes everything still queued,
+giving up only on a database that stays down past its timeout (logged and counted as ``lost``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from analytics.counts import CountBuckets
 from events import Event, Evidence, StoredEvent
@@ -23,13 +28,27 @@ from storage.thumbnails import ThumbnailStore
 log = logging.getLogger(__name__)
 
 Listener = Callable[[list[StoredEvent]], None]
+Item = tuple[Event, Evidence | None]
+Row = tuple[Event, str | None]
 PUT_TIMEOUT_S = 1.0
 RETRY_INITIAL_S = 0.5
 RETRY_MAX_S = 10.0
 STOP_POLL_S = 0.05
+JOIN_GRACE_S = 1.0
 
 
 class EventWriter:
+    """The :class:`events.EventSink` that stores events; counters feed the metrics.
+
+    Attributes:
+        emitted: ``emit`` calls accepted (written, dropped, rejected or lost ones included).
+        written: Events committed.
+        dropped: Events not queued because the queue stayed full for a second.
+        rejected: Events the database refused (a duplicate id): logged, never retried.
+        lost: Events given up on because the database was still failing when ``stop`` timed out.
+        write_errors: Failed insert attempts (each retried).
+    """
+
     def __init__(
         self,
         store: EventStore,
@@ -43,15 +62,19 @@ class EventWriter:
         self._thumbnails = thumbnails
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
-        self._queue: queue.Queue[tuple[Event, Evidence | None]] = queue.Queue(queue_size)
+        self._queue: queue.Queue[Item] = queue.Queue(queue_size)
         self._listeners: list[Listener] = []
+        self._state = threading.Condition()
         self._accepting = True
+        self._putting = 0  # emit calls past the ``accepting`` check, not yet done with their put
         self._stop = threading.Event()
+        self._deadline = math.inf  # set by stop(): when to give up on a failing database
         self._thread = threading.Thread(target=self._run, name="trackcast-events", daemon=True)
-        self._count_lock = threading.Lock()
         self.emitted = 0
         self.written = 0
         self.dropped = 0
+        self.rejected = 0
+        self.lost = 0
         self.write_errors = 0
 
     def add_listener(self, listener: Listener) -> None:
@@ -62,31 +85,46 @@ class EventWriter:
         return self._queue.qsize()
 
     def emit(self, event: Event, evidence: Evidence | None = None) -> None:
-        if not self._accepting:
-            raise RuntimeError("the event writer is stopped")
-        with self._count_lock:
+        """Queue ``event``; blocks at most a second. RuntimeError once ``stop`` was called."""
+        with self._state:
+            if not self._accepting:
+                raise RuntimeError("the event writer is stopped")
             self.emitted += 1
+            self._putting += 1
         try:
             self._queue.put((event, evidence), timeout=PUT_TIMEOUT_S)
         except queue.Full:
-            with self._count_lock:
+            with self._state:
                 self.dropped += 1
             log.error(
                 "event queue full: %s %s on %s dropped", event.type, event.id, event.camera_id
             )
+        finally:
+            with self._state:
+                self._putting -= 1
+                self._state.notify_all()
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self, timeout_s: float = 10.0) -> bool:
-        """Stop accepting, write everything queued, join; True if it all got written."""
-        self._accepting = False
+        """Stop accepting, write everything queued, join; True if it all got written.
+
+        Waits at most ``timeout_s`` (plus a second's grace for an attempt in progress); a
+        database still failing then makes the writer give up on what it holds (logged)."""
+        deadline = time.monotonic() + timeout_s
+        with self._state:
+            self._accepting = False
+            self._state.wait_for(
+                lambda: self._putting == 0, timeout=max(0.0, deadline - time.monotonic())
+            )
+        self._deadline = deadline
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join(timeout_s)
+            self._thread.join(max(0.0, deadline - time.monotonic()) + JOIN_GRACE_S)
         elif self._thread.ident is None:  # never started: write what was emitted here
             self._drain()
-        return not self._thread.is_alive() and self._queue.empty()
+        return not self._thread.is_alive() and self._queue.empty() and self.lost == 0
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -96,16 +134,13 @@ class EventWriter:
         self._drain()  # what was queued when stop() came
 
     def _drain(self) -> None:
-        while True:
-            batch = self._take(block=False)
-            if not batch:
-                return
+        while batch := self._take():
             self._write(batch)
 
-    def _next_batch(self) -> list[tuple[Event, Evidence | None]]:
-        """Up to ``batch_size`` events, waiting at most ``flush_interval_s`` after the first
-        (in short slices, so that ``stop`` is noticed at once)."""
-        batch: list[tuple[Event, Evidence | None]] = []
+    def _next_batch(self) -> list[Item]:
+        """Up to ``batch_size`` events, waiting at most ``flush_interval_s`` (in short slices,
+        so that ``stop`` is noticed at once)."""
+        batch: list[Item] = []
         deadline = time.monotonic() + self._flush_interval_s
         while len(batch) < self._batch_size and not self._stop.is_set():
             remaining = deadline - time.monotonic()
@@ -120,42 +155,119 @@ class EventWriter:
                 continue
         return batch
 
-    def _take(self, block: bool) -> list[tuple[Event, Evidence | None]]:
-        batch: list[tuple[Event, Evidence | None]] = []
+    def _take(self) -> list[Item]:
+        batch: list[Item] = []
         while len(batch) < self._batch_size:
             try:
-                batch.append(self._queue.get(block=block))
+                batch.append(self._queue.get_nowait())
             except queue.Empty:
                 break
         return batch
 
-    def _write(self, batch: list[tuple[Event, Evidence | None]]) -> None:
-        items = [(event, self._thumbnail(event, evidence)) for event, evidence in batch]
-        buckets = CountBuckets()
-        for event, _ in batch:
-            buckets.add(event)
-        counts = buckets.drain()
-        delay = RETRY_INITIAL_S
-        while True:  # never give a batch up: stop()'s join bounds how long shutdown waits
-            try:
-                stored = self._store.insert(items, counts)
-                break
-            except Exception as error:
-                self.write_errors += 1
-                log.error(
-                    "writing %d events failed (%s); retry in %.1f s", len(items), error, delay
-                )
-                if self._stop.is_set():
-                    time.sleep(delay)
-                else:
-                    self._stop.wait(delay)
-                delay = min(delay * 2, RETRY_MAX_S)
+    def _write(self, batch: list[Item]) -> None:
+        rows = [(event, self._thumbnail(event, evidence)) for event, evidence in batch]
+        stored = self._insert(rows)
         self.written += len(stored)
+        if not stored:
+            return
         for listener in self._listeners:
             try:
                 listener(stored)
             except Exception:
                 log.exception("an event listener failed")
 
+    def _insert(self, rows: list[Row]) -> list[StoredEvent]:
+        """Insert ``rows`` in one transaction, retrying with backoff until it works or the
+        ``stop`` deadline passes. If the database refuses the batch (a constraint), the rows go
+        one by one and only those it refuses are left out."""
+        stored: list[StoredEvent] = []
+        pending = rows
+        one_by_one = False
+        delay = RETRY_INITIAL_S
+        while pending:
+            chunk = pending[:1] if one_by_one else pending
+            try:
+                stored += _insert(self._store, chunk)
+            except Exception as error:
+                self.write_errors += 1
+                if _refused(error):
+                    if one_by_one:
+                        self._reject(chunk[0], _reason(error))
+                        pending = pending[1:]
+                    else:
+                        log.error("the database refused %d events (%s); inserting one by one",
+                                  len(chunk), _reason(error))  # fmt: skip
+                        one_by_one = True
+                    continue
+                if not self._wait_to_retry(len(chunk), error, delay):
+                    self._give_up(pending, error)
+                    break
+                delay = min(delay * 2, RETRY_MAX_S)
+                continue
+            pending = pending[len(chunk) :]
+            delay = RETRY_INITIAL_S
+        return stored
+
+    def _wait_to_retry(self, count: int, error: Exception, delay: float) -> bool:
+        """Sleep ``delay`` before the next attempt; False once ``stop``'s deadline has passed."""
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        log.error("writing %d events failed (%s); retry in %.1f s", count, _reason(error), delay)
+        if self._stop.is_set():
+            time.sleep(min(delay, remaining))
+        else:
+            self._stop.wait(delay)  # stop() cuts the wait short: retry, then drain
+        return True
+
+    def _reject(self, row: Row, reason: str) -> None:
+        # Its thumbnail stays: with a duplicate id, the file is the stored event's too.
+        self.rejected += 1
+        event = row[0]
+        log.error("event %s on %s refused by the database, not stored: %s",
+                  event.id, event.camera_id, reason)  # fmt: skip
+
+    def _give_up(self, rows: list[Row], error: Exception) -> None:
+        self.lost += len(rows)
+        log.error(
+            "stopping: %d events not written, the database still fails (%s); first %s, last %s",
+            len(rows), _reason(error), rows[0][0].id, rows[-1][0].id,
+        )  # fmt: skip
+        self._delete_thumbnails(rows)
+
+    def _delete_thumbnails(self, rows: Sequence[Row]) -> None:
+        for _, thumbnail in rows:
+            if thumbnail is not None:
+                self._thumbnails.delete(thumbnail)
+
     def _thumbnail(self, event: Event, evidence: Evidence | None) -> str | None:
-        return self._thumbnails.save(event, evidence) if evidence is not None else None
+        if evidence is None:
+            return None
+        try:
+            return self._thumbnails.save(event, evidence)
+        except Exception:  # bad evidence costs the thumbnail, never the event
+            log.exception("thumbnail for event %s failed", event.id)
+            return None
+
+
+def _insert(store: EventStore, rows: list[Row]) -> list[StoredEvent]:
+    """Insert ``rows`` with the footfall counts their events add, in one transaction."""
+    buckets = CountBuckets()
+    for event, _ in rows:
+        buckets.add(event)
+    return store.insert(rows, buckets.drain())
+
+
+def _refused(error: Exception) -> bool:
+    """Whether the database (or SQLAlchemy, binding the values) refused the data itself, so that
+    retrying the same rows cannot help: a duplicate id, a value too long, JSON it cannot encode."""
+    if isinstance(error, IntegrityError | DataError | TypeError | ValueError):
+        return True  # psycopg lets JSON's TypeError through unwrapped
+    return isinstance(error, StatementError) and not isinstance(error, DBAPIError)
+
+
+def _reason(error: Exception) -> str:
+    """One line, without the SQL and its parameters."""
+    cause = error.orig if isinstance(error, StatementError) and error.orig else error
+    lines = str(cause).splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,74 +16,116 @@ import sqlalchemy as sa
 from storage import EventStore, migrate, open_database
 from tests.servers.trackcast_server import free_port
 
+PG_INSTALL = Path("/usr/lib/postgresql")
+COMMAND_TIMEOUT_S = 90
+
 
 class PostgresServer:
-    """A throwaway cluster in a temp dir on 127.0.0.1 (run as ``postgres`` when we are root:
-    PostgreSQL refuses to run as root)."""
+    """A throwaway cluster in a temp dir, listening on 127.0.0.1 only (its unix socket is in the
+    temp dir too). As root it runs as ``postgres``: PostgreSQL refuses to run as root."""
 
     def __init__(self) -> None:
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        found = sorted(PG_INSTALL.glob("*/bin/pg_ctl"), key=_version)
         if not found:
-            pytest.fail("PostgreSQL is missing: run scripts/setup.sh --test (Debian postgresql)")
+            pytest.fail(
+                f"PostgreSQL is missing (no {PG_INSTALL}/*/bin/pg_ctl): install Debian's "
+                "postgresql package, e.g. with scripts/setup.sh"
+            )
         self.bin = found[-1].parent
+        self._as_user: list[str] = []
+        if os.geteuid() == 0:
+            runuser = shutil.which("runuser")
+            if runuser is None:
+                pytest.fail("running as root needs runuser to start PostgreSQL as postgres")
+            self._as_user = [runuser, "-u", "postgres", "--"]
         self.root = Path(tempfile.mkdtemp(prefix="trackcast-pg-"))
-        self.data = self.root / "data"
-        self.port = free_port()
-        self._as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self._as_user:
             shutil.chown(self.root, "postgres")
-            self.root.chmod(0o755)
-
-    def _run(self, *command: str) -> None:
-        subprocess.run(
-            [*self._as_user, *command], check=True, capture_output=True, timeout=120, cwd="/"
-        )
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        self.port = free_port()
+        self._admin: sa.Engine | None = None
 
     def start(self) -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "trackcast",
-                  "--auth=trust", "--no-sync")  # fmt: skip
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w",
-                  "-t", "60", "-l", str(self.root / "log"), "start")  # fmt: skip
+        self._run("initdb", "-D", str(self.data), "-U", "trackcast", "--auth=trust",
+                  "--no-sync", "--encoding=UTF8")  # fmt: skip
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log),
+                  "-w", "-t", "60", "start")  # fmt: skip
+        self._admin = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+
+    def stop(self) -> None:
+        try:
+            if self._admin is not None:
+                self._admin.dispose()
+            if (self.data / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://trackcast@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        engine = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as connection:
-                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        finally:
-            engine.dispose()
-        return self.url(name)
+    def create_database(self) -> str:
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        self._sql(f'CREATE DATABASE "{name}"')
+        return name
 
-    def stop(self) -> None:
+    def drop_database(self, name: str) -> None:
+        self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _sql(self, statement: str) -> None:
+        assert self._admin is not None, "the server is not started"
+        with self._admin.connect() as connection:
+            connection.execute(sa.text(statement))
+
+    def _run(self, program: str, *arguments: str) -> None:
+        command = [*self._as_user, str(self.bin / program), *arguments]
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            subprocess.run(command, check=True, capture_output=True, text=True,
+                           timeout=COMMAND_TIMEOUT_S, cwd="/")  # fmt: skip
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+            output = "".join(_text(stream) for stream in (error.stdout, error.stderr)).strip()
+            log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+            pytest.fail(f"PostgreSQL {program} failed ({error}):\n{output}\n{log}")
+
+
+def _text(output: str | bytes | None) -> str:
+    """What a command printed (TimeoutExpired keeps bytes even with ``text=True``)."""
+    if isinstance(output, bytes):
+        return output.decode(errors="replace")
+    return output or ""
+
+
+def _version(pg_ctl: Path) -> tuple[int, ...]:
+    """(15,) for /usr/lib/postgresql/15/bin/pg_ctl."""
+    return tuple(int(part) for part in pg_ctl.parents[1].name.split(".") if part.isdigit())
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     server = PostgresServer()
-    server.start()
     try:
+        server.start()
         yield server
     finally:
         server.stop()
 
 
-_databases = iter(range(1, 1_000_000))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a fresh database on the session's
+    PostgreSQL server (dropped afterwards)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'trackcast.db'}"
+        yield f"sqlite:///{tmp_path / 'trackcast.db'}"
+        return
     server: PostgresServer = request.getfixturevalue("postgres")
-    return server.create_database(f"test_{int(time.time())}_{next(_databases)}")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
 
 
 @pytest.fixture

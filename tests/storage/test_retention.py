@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from events import Event, Evidence
 from storage import EventQuery, EventStore, Retention, ThumbnailStore
@@ -27,3 +29,49 @@ def test_old_events_and_their_thumbnails_go(store: EventStore, tmp_path: Path) -
     assert retention.run_once(now=100 * 86_400) == 0
     retention.start()
     assert retention.stop(timeout_s=5)
+
+
+def test_a_run_deletes_in_batches_until_nothing_old_is_left(
+    store: EventStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("storage.retention.BATCH", 3)
+    store.insert([(Event(type="t", camera_id="a", time=float(n)), None) for n in range(11)])
+    retention = Retention(store, ThumbnailStore(tmp_path), 2.0)
+    assert retention.run_once(now=10.0) == 8  # times 0..7 are older than 8
+    assert retention.deleted == 8
+    assert [s.event.time for s in store.query(EventQuery())] == [8.0, 9.0, 10.0]
+
+
+class FailingOnce(EventStore):
+    """A database that is away for the first retention run."""
+
+    def __init__(self, store: EventStore) -> None:
+        super().__init__(store.engine)
+        self.calls = 0
+
+    def delete_before(self, cutoff: float, limit: int = 10_000) -> tuple[int, list[str]]:
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("database went away")
+        return super().delete_before(cutoff, limit)
+
+
+def test_the_thread_runs_every_interval_and_survives_errors(
+    store: EventStore, tmp_path: Path
+) -> None:
+    flaky = FailingOnce(store)
+    retention = Retention(flaky, ThumbnailStore(tmp_path), max_age_s=60.0, interval_s=0.05)
+    retention.start()
+    try:
+        old = Event(type="t", camera_id="a", time=time.time() - 3600)
+        new = Event(type="t", camera_id="a", time=time.time())
+        store.insert([(old, None), (new, None)])
+        deadline = time.monotonic() + 10
+        while store.count() > 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [s.event for s in store.query(EventQuery())] == [new]
+        assert flaky.calls >= 2
+    finally:
+        started = time.monotonic()
+        assert retention.stop(timeout_s=5)
+        assert time.monotonic() - started < 1

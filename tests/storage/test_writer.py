@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from analytics.counts import CountRow
 from events import Event, Evidence, StoredEvent
@@ -95,3 +97,114 @@ def test_a_database_outage_delays_but_loses_nothing(store: EventStore, tmp_path:
     assert writer.stop(timeout_s=10)
     assert writer.write_errors == 2
     assert sorted(s.event.data["n"] for s in store.query(EventQuery())) == list(range(10))
+
+
+class DownStore(EventStore):
+    """A database that never comes back."""
+
+    def insert(
+        self, items: Sequence[tuple[Event, str | None]], counts: Sequence[CountRow] = ()
+    ) -> list[StoredEvent]:
+        raise ConnectionError("database is down")
+
+
+def test_stop_gives_up_on_a_dead_database_in_bounded_time(
+    store: EventStore, tmp_path: Path
+) -> None:
+    thumbnails = ThumbnailStore(tmp_path)
+    writer = EventWriter(DownStore(store.engine), thumbnails, flush_interval_s=0.05)
+    writer.start()
+    frame = np.zeros((48, 64, 3), dtype=np.uint8)
+    for n in range(5):
+        writer.emit(_event(n), Evidence(frame, None))
+    time.sleep(0.3)  # the first attempts fail
+    started = time.monotonic()
+    assert not writer.stop(timeout_s=1.0)
+    assert time.monotonic() - started < 2.5
+    assert writer.lost == 5 and writer.written == 0 and writer.write_errors >= 2
+    assert list(tmp_path.rglob("*.jpg")) == []  # the lost events' thumbnails are gone too
+    assert store.count() == 0
+
+
+def test_emit_after_stop_is_an_error(store: EventStore, tmp_path: Path) -> None:
+    writer = EventWriter(store, ThumbnailStore(tmp_path))
+    writer.start()
+    assert writer.stop()
+    with pytest.raises(RuntimeError, match="stopped"):
+        writer.emit(_event(1))
+    assert writer.emitted == 0
+
+
+def test_emits_racing_stop_are_either_refused_or_stored(store: EventStore, tmp_path: Path) -> None:
+    writer = EventWriter(store, ThumbnailStore(tmp_path), flush_interval_s=0.01)
+    writer.start()
+    refused = [0] * 4
+
+    def emit_until_refused(worker: int) -> None:
+        for n in itertools.count(worker * 1_000_000):
+            try:
+                writer.emit(_event(n))
+            except RuntimeError:
+                refused[worker] += 1
+                return
+
+    threads = [threading.Thread(target=emit_until_refused, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    assert writer.stop(timeout_s=30)
+    for thread in threads:
+        thread.join(5)
+    assert refused == [1, 1, 1, 1]
+    assert writer.emitted > 0
+    assert store.count() == writer.written == writer.emitted - writer.dropped
+
+
+def test_a_failing_listener_does_not_stop_the_others(store: EventStore, tmp_path: Path) -> None:
+    writer = EventWriter(store, ThumbnailStore(tmp_path), flush_interval_s=0.05)
+    heard: list[StoredEvent] = []
+
+    def broken(_: list[StoredEvent]) -> None:
+        raise ValueError("listener bug")
+
+    writer.add_listener(broken)
+    writer.add_listener(heard.extend)
+    writer.start()
+    writer.emit(_event(1))
+    _wait_for(lambda: len(heard) == 1)  # written within the flush interval, without stop()
+    writer.emit(_event(2))
+    assert writer.stop(timeout_s=10)
+    assert [s.event.data["n"] for s in heard] == [1, 2]
+
+
+def test_events_the_database_refuses_do_not_block_the_rest(
+    store: EventStore, tmp_path: Path
+) -> None:
+    writer = EventWriter(store, ThumbnailStore(tmp_path), flush_interval_s=0.5)
+    writer.start()
+    twice = _event(3)
+    events = [_event(1), twice, twice, _event(4)]
+    events.append(Event(type="t", camera_id="c0", time=5.0, data={"n": {5}}))  # a set: no JSON
+    events.append(_event(6))
+    for event in events:
+        writer.emit(event)
+    assert writer.stop(timeout_s=10)
+    assert [s.event.data["n"] for s in store.query(EventQuery())] == [1, 3, 4, 6]
+    assert writer.rejected == 2 and writer.written == 4 and writer.lost == 0
+
+
+def test_bad_evidence_costs_only_the_thumbnail(store: EventStore, tmp_path: Path) -> None:
+    writer = EventWriter(store, ThumbnailStore(tmp_path))
+    writer.start()
+    writer.emit(_event(1), Evidence(np.zeros((0, 0, 3), dtype=np.uint8)))
+    writer.emit(_event(2), Evidence(np.zeros((40, 40, 3), dtype=np.uint8), (5, 5, 20, 20)))
+    assert writer.stop(timeout_s=10)
+    thumbnails = [s.thumbnail for s in store.query(EventQuery())]
+    assert thumbnails[0] is None and thumbnails[1] is not None
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
