@@ -171,11 +171,17 @@ def test_opening_and_closing_twenty_viewers_leaves_nothing_behind(
         page.wait_for_function("trackcastViewer.framesShown >= 1", timeout=15_000)
         page.evaluate("trackcastViewer.close()")
     hub: RestreamHub = app.state.restream
+
+    def encoders() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name.startswith("trackcast-encode")]
+
+    # a feed leaves the hub first, then its encoder thread ends: wait (bounded) for both
     deadline = time.monotonic() + 5
-    while (hub.whep.session_count or hub.whep.feed_count) and time.monotonic() < deadline:
+    while (
+        hub.whep.session_count or hub.whep.feed_count or encoders()
+    ) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert hub.whep.session_count == 0
     assert hub.whep.feed_count == 0
-    encoders = [t.name for t in threading.enumerate() if t.name.startswith("trackcast-encode")]
-    assert encoders == []
+    assert encoders() == []
     assert page.evaluate("trackcastViewer.pc") is None
