@@ -1,8 +1,9 @@
 # trackcast image. It runs the same scripts/setup.sh as a developer machine and CI, so the three
 # stay in step: apt packages, the virtual environment, the offline models and data/vtest.avi.
 #   docker build -t trackcast .
-#   docker run --rm -v "$PWD/out:/app/out" trackcast track data/vtest.avi --model person-yolov8s \
-#       --video out/vtest.mp4
+#   docker run --rm -p 8080:8080 trackcast          # the demo: open http://localhost:8080/
+#   docker run --rm -p 8080:8080 -v "$PWD/cameras.yaml:/app/cameras.yaml" \
+#       -e TRACKCAST_ADMIN_TOKEN=... trackcast serve --config cameras.yaml --host 0.0.0.0
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,18 +11,27 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHON=/usr/local/bin/python3.11
 
 WORKDIR /app
-# Dependencies first, so code changes do not reinstall torch.
 COPY pyproject.toml README.md LICENSE ./
 COPY scripts/ scripts/
 COPY stream/ stream/
 COPY detectors/ detectors/
 COPY tracking/ tracking/
+COPY analytics/ analytics/
+COPY events/ events/
 COPY runtime/ runtime/
 COPY outputs/ outputs/
+COPY storage/ storage/
+COPY delivery/ delivery/
+COPY restream/ restream/
+COPY service/ service/
+COPY evaluation/ evaluation/
+COPY config/ config/
 COPY api/ api/
 COPY cli/ cli/
 RUN bash scripts/setup.sh && rm -rf /var/lib/apt/lists/*
 
 ENV PATH="/app/.venv/bin:${PATH}"
+EXPOSE 8080
 ENTRYPOINT ["trackcast"]
-CMD ["--help"]
+# The demo, reachable from outside the container (open access: for trying it out only).
+CMD ["serve", "--config", "scripts/demo.yaml", "--host", "0.0.0.0", "--port", "8080"]
