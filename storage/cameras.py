@@ -11,6 +11,7 @@ import time
 import sqlalchemy as sa
 
 from config import CameraConfig
+from storage.database import write_lock
 from storage.schema import cameras
 
 
@@ -34,7 +35,7 @@ class CameraStore:
         self._put(camera_id, None)
 
     def _put(self, camera_id: str, config: object) -> None:
-        with self.engine.begin() as connection:
+        with write_lock(self.engine), self.engine.begin() as connection:
             connection.execute(cameras.delete().where(cameras.c.id == camera_id))
             connection.execute(
                 cameras.insert().values(id=camera_id, config=config, updated_at=time.time())

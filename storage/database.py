@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import weakref
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +87,24 @@ def open_database(url: str) -> sa.Engine:
         reason = _scrub(str(getattr(error, "orig", None) or error).splitlines()[0], parsed)
         raise StorageError(f"cannot open database {redacted(url)}: {reason}") from None
     return engine
+
+
+_write_locks: weakref.WeakKeyDictionary[sa.Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_write_locks_guard = threading.Lock()
+
+
+def write_lock(engine: sa.Engine) -> AbstractContextManager[object]:
+    """Hold around every write transaction. SQLite allows one writer, and a deferred transaction
+    that has to wait for the write lock can fail at once ("database is locked") instead of
+    waiting out busy_timeout; all writers are in this process, so they queue here instead.
+    Other databases handle concurrent writers themselves."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _write_locks_guard:
+        lock = _write_locks.get(engine)
+        if lock is None:
+            lock = _write_locks[engine] = threading.Lock()
+    return lock
 
 
 def _json_dumps(value: object) -> str:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from analytics.counts import CountRow
 from events import Event, StoredEvent
 from storage.counts import CountQuery, add_counts, query_counts
+from storage.database import write_lock
 from storage.schema import dead_letters, events
 from stream.redact import redact_url
 
@@ -64,7 +65,7 @@ class EventStore:
         if not items:
             return []
         statement = events.insert().returning(events.c.seq, sort_by_parameter_order=True)
-        with self.engine.begin() as connection:
+        with write_lock(self.engine), self.engine.begin() as connection:
             _serialize_inserts(connection)
             seqs = connection.execute(statement, [_row(e, t) for e, t in items]).scalars().all()
             add_counts(connection, counts)
@@ -100,7 +101,7 @@ class EventStore:
     def delete_before(self, cutoff: float, limit: int = 10_000) -> tuple[int, list[str]]:
         """Delete up to ``limit`` events older than ``cutoff``: how many, and the thumbnail
         paths they had (for the caller to delete)."""
-        with self.engine.begin() as connection:
+        with write_lock(self.engine), self.engine.begin() as connection:
             rows = connection.execute(
                 sa.select(events.c.seq, events.c.thumbnail)
                 .where(events.c.time < cutoff)
@@ -127,7 +128,7 @@ class EventStore:
             "failed_at": letter.failed_at,
             "payload": letter.payload,
         }
-        with self.engine.begin() as connection:
+        with write_lock(self.engine), self.engine.begin() as connection:
             statement = dead_letters.insert().returning(dead_letters.c.id)
             return int(connection.execute(statement, values).scalar_one())
 
@@ -145,7 +146,7 @@ class EventStore:
         return DeadLetter(**row) if row is not None else None
 
     def delete_dead_letter(self, letter_id: int) -> bool:
-        with self.engine.begin() as connection:
+        with write_lock(self.engine), self.engine.begin() as connection:
             result = connection.execute(dead_letters.delete().where(dead_letters.c.id == letter_id))
         return result.rowcount > 0
 

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.database import redacted
+from storage.database import redacted, write_lock
 from storage.errors import StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -20,7 +20,7 @@ def migrate(engine: sa.Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with engine.begin() as connection:
+        with write_lock(engine), engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as error:
