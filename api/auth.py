@@ -61,17 +61,10 @@ class Authorizer:
 _bearer = HTTPBearer(auto_error=False, description="An API token (viewer or admin).")
 
 
-def authorize(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Router dependency: reads need a viewer token, writes an admin token."""
+def _require(request: Request, token: str | None, needed: Role) -> None:
+    """401 without a valid token, 403 when its role is too low."""
     authorizer: Authorizer = request.app.state.auth
-    reading = request.method in READ_METHODS
-    token = credentials.credentials if credentials else None
-    if token is None and reading:
-        token = request.query_params.get(TOKEN_QUERY)
-    allowed = authorizer.allows(token, "viewer" if reading else "admin")
+    allowed = authorizer.allows(token, needed)
     if allowed is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -80,6 +73,28 @@ def authorize(
         )
     if not allowed:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs an admin token")
+
+
+def authorize(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Router dependency: reads need a viewer token, writes an admin token."""
+    reading = request.method in READ_METHODS
+    token = credentials.credentials if credentials else None
+    if token is None and reading:
+        token = request.query_params.get(TOKEN_QUERY)
+    _require(request, token, "viewer" if reading else "admin")
+
+
+def authorize_watching(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Router dependency for live viewing (WHEP): watching is reading, whatever the method, so a
+    viewer token is enough, in the header or the ``access_token`` parameter."""
+    token = credentials.credentials if credentials else request.query_params.get(TOKEN_QUERY)
+    _require(request, token, "viewer")
 
 
 def authorize_websocket(websocket: WebSocket) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import FastAPI, HTTPException, Request, Response, WebSocket, status
 
 from api.deps import service_of
 from restream import IceSettings, RestreamHub
@@ -53,3 +53,23 @@ async def close_restream(app: FastAPI) -> None:
     hub: RestreamHub | None = getattr(app.state, "restream", None)
     if hub is not None:
         await hub.close()
+
+
+SDP = "application/sdp"
+
+
+async def read_sdp_offer(request: Request) -> str:
+    """The request body as an SDP offer; 415 unless it is sent as ``application/sdp``."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != SDP:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"send the offer as {SDP}")
+    return (await request.body()).decode("utf-8", errors="replace")
+
+
+def sdp_answer(sdp: str, location: str) -> Response:
+    """``201 Created`` with the SDP answer and the session's ``Location`` (WHEP and WHIP)."""
+    return Response(
+        sdp,
+        status_code=status.HTTP_201_CREATED,
+        media_type=SDP,
+        headers={"Location": location, "Cache-Control": "no-store"},
+    )

@@ -12,33 +12,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.auth import TOKEN_QUERY, Authorizer
+from api.auth import authorize_watching
 from api.deps import not_found
-from api.restream import hub_of
+from api.restream import SDP, hub_of, read_sdp_offer, sdp_answer
 from restream.manager import OfferError, SessionLimitError
 
-SDP = "application/sdp"
-_bearer = HTTPBearer(auto_error=False, description="An API token (viewer or admin).")
-
-
-def authorize_viewer(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Watching is reading, whatever the method: a viewer token is enough."""
-    authorizer: Authorizer = request.app.state.auth
-    token = credentials.credentials if credentials else request.query_params.get(TOKEN_QUERY)
-    if not authorizer.allows(token, "viewer"):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "a valid API token is required (Authorization: Bearer <token>)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-
-router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_viewer)])
+router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_watching)])
 
 
 @router.post(
@@ -57,9 +37,7 @@ async def start_viewing(
 ) -> Response:
     """Start a viewer session: the body is an ``application/sdp`` offer with its candidates (no
     trickle ICE); the answer comes back the same way."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != SDP:
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"send the offer as {SDP}")
-    offer = (await request.body()).decode("utf-8", errors="replace")
+    offer = await read_sdp_offer(request)
     try:
         answer = await hub_of(request).whep.create(
             camera_id, offer, burn_overlay=overlay == "burned"
@@ -70,13 +48,7 @@ async def start_viewing(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     except SessionLimitError as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
-    location = f"/api/cameras/{camera_id}/whep/{answer.session_id}"
-    return Response(
-        answer.sdp,
-        status_code=status.HTTP_201_CREATED,
-        media_type=SDP,
-        headers={"Location": location, "Cache-Control": "no-store"},
-    )
+    return sdp_answer(answer.sdp, f"/api/cameras/{camera_id}/whep/{answer.session_id}")
 
 
 @router.delete("/api/cameras/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -12,11 +12,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from api.auth import authorize
 from api.deps import not_found
-from api.restream import publishers_of
+from api.restream import SDP, publishers_of, read_sdp_offer, sdp_answer
 from restream.manager import OfferError, SessionLimitError
 from restream.whip import NotPublishableError, PublisherBusyError
-
-SDP = "application/sdp"
 
 router = APIRouter(tags=["live ingest"], dependencies=[Depends(authorize)])
 
@@ -29,9 +27,7 @@ router = APIRouter(tags=["live ingest"], dependencies=[Depends(authorize)])
 )
 async def start_publishing(camera_id: str, request: Request) -> Response:
     """Start publishing: the body is an ``application/sdp`` offer that sends video."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != SDP:
-        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"send the offer as {SDP}")
-    offer = (await request.body()).decode("utf-8", errors="replace")
+    offer = await read_sdp_offer(request)
     try:
         answer = await publishers_of(request).create(camera_id, offer)
     except KeyError:
@@ -42,13 +38,7 @@ async def start_publishing(camera_id: str, request: Request) -> Response:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     except SessionLimitError as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
-    location = f"/api/cameras/{camera_id}/whip/{answer.session_id}"
-    return Response(
-        answer.sdp,
-        status_code=status.HTTP_201_CREATED,
-        media_type=SDP,
-        headers={"Location": location, "Cache-Control": "no-store"},
-    )
+    return sdp_answer(answer.sdp, f"/api/cameras/{camera_id}/whip/{answer.session_id}")
 
 
 @router.delete("/api/cameras/{camera_id}/whip/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
