@@ -10,6 +10,7 @@ from typing import cast
 import sqlalchemy as sa
 
 from analytics.counts import CountKind, CountRow
+from storage.filters import matching
 from storage.schema import counts
 
 INTERVALS_S = {"1m": 60, "15m": 900, "1h": 3600, "1d": 86_400}
@@ -45,19 +46,17 @@ def add_counts(connection: sa.Connection, rows: Sequence[CountRow]) -> None:
 def query_counts(connection: sa.Connection, query: CountQuery) -> list[CountRow]:
     """Summed counts per interval, ordered by interval start then key."""
     start = ((counts.c.bucket_start // query.interval_s) * query.interval_s).label("bucket_start")
-    conditions: list[sa.ColumnElement[bool]] = []
-    for column, values in (
-        (counts.c.camera_id, query.camera_ids),
-        (counts.c.region, query.regions),
-        (counts.c.kind, query.kinds),
-        (counts.c.class_name, query.class_names),
-    ):
-        if values:
-            conditions.append(column.in_(values))
-    if query.since is not None:
-        conditions.append(counts.c.bucket_start >= query.since)
-    if query.until is not None:
-        conditions.append(counts.c.bucket_start < query.until)
+    conditions = matching(
+        (
+            (counts.c.camera_id, query.camera_ids),
+            (counts.c.region, query.regions),
+            (counts.c.kind, query.kinds),
+            (counts.c.class_name, query.class_names),
+        ),
+        counts.c.bucket_start,
+        query.since,
+        query.until,
+    )
     keys = [counts.c.camera_id, counts.c.region, counts.c.kind, counts.c.direction,
             counts.c.class_name]  # fmt: skip
     statement = (

@@ -12,6 +12,7 @@ from analytics.counts import CountRow
 from events import Event, StoredEvent
 from storage.counts import CountQuery, add_counts, query_counts
 from storage.database import write_lock
+from storage.filters import Condition, matching
 from storage.schema import dead_letters, events
 from stream.redact import redact_url
 
@@ -187,20 +188,18 @@ def _stored(row: Any) -> StoredEvent:
     return StoredEvent(int(row["seq"]), event, row["thumbnail"])
 
 
-def _conditions(query: EventQuery) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = []
-    for column, values in (
-        (events.c.camera_id, query.camera_ids),
-        (events.c.type, query.types),
-        (events.c.class_name, query.class_names),
-        (events.c.region, query.regions),
-    ):
-        if values:
-            conditions.append(column.in_(values))
-    if query.since is not None:
-        conditions.append(events.c.time >= query.since)
-    if query.until is not None:
-        conditions.append(events.c.time < query.until)
+def _conditions(query: EventQuery) -> list[Condition]:
+    conditions = matching(
+        (
+            (events.c.camera_id, query.camera_ids),
+            (events.c.type, query.types),
+            (events.c.class_name, query.class_names),
+            (events.c.region, query.regions),
+        ),
+        events.c.time,
+        query.since,
+        query.until,
+    )
     if query.after_seq is not None:
         conditions.append(events.c.seq > query.after_seq)
     if query.before_seq is not None:
