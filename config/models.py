@@ -38,14 +38,20 @@ class DetectorConfig(_Strict):
 class TrackerConfig(_Strict):
     """Tracker choice and its main knob (see ``tracking.TrackerOptions``)."""
 
-    name: TrackerName = Field(DEFAULT_TRACKER, description="bytetrack or botsort.")
+    name: TrackerName = Field(DEFAULT_TRACKER, description="trackcast, bytetrack or botsort.")
     lost_timeout_s: float = Field(
         3.0, gt=0, description="How long a lost track can be re-found, in seconds."
+    )
+    smooth_boxes: bool = Field(
+        True, description="trackcast only: report filtered boxes instead of raw detections."
     )
 
     def options(self, frame_rate: float) -> TrackerOptions:
         return TrackerOptions(
-            name=self.name, frame_rate=frame_rate, lost_timeout_s=self.lost_timeout_s
+            name=self.name,
+            frame_rate=frame_rate,
+            lost_timeout_s=self.lost_timeout_s,
+            smooth_boxes=self.smooth_boxes,
         )
 
 

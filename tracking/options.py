@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-TrackerName = Literal["bytetrack", "botsort"]
-TRACKER_NAMES: tuple[TrackerName, ...] = ("bytetrack", "botsort")
-DEFAULT_TRACKER: TrackerName = "bytetrack"
+TrackerName = Literal["bytetrack", "botsort", "trackcast"]
+TRACKER_NAMES: tuple[TrackerName, ...] = ("bytetrack", "botsort", "trackcast")
+DEFAULT_TRACKER: TrackerName = "trackcast"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,8 @@ class TrackerOptions:
         match_thresh: Largest association cost (1 - IoU, score-fused) accepted as a match.
         lost_timeout_s: How long a lost track waits to be re-found before it ends, in seconds.
         gmc_method: BoT-SORT's camera-motion compensation (``sparseOptFlow``, ``orb``, ``ecc``,
-            ``none``); ignored by ByteTrack.
+            ``none``); ignored by the others.
+        smooth_boxes: ``trackcast`` only: report the Kalman-filtered box instead of the detector's.
     """
 
     name: TrackerName = DEFAULT_TRACKER
@@ -34,6 +35,7 @@ class TrackerOptions:
     match_thresh: float = 0.8
     lost_timeout_s: float = 3.0
     gmc_method: str = "sparseOptFlow"
+    smooth_boxes: bool = True
 
     def __post_init__(self) -> None:
         if self.name not in TRACKER_NAMES:

@@ -57,7 +57,10 @@ def test_empty_file_is_a_service_with_no_cameras(tmp_path: Path) -> None:
         ("cameras:\n  - {id: a, url: x}\n  - {id: a, url: y}\n", "camera id 'a' is used twice"),
         ("cameras:\n  - {id: 'bad id', url: x}\n", "cameras.0.id: String should match pattern"),
         ("detector:\n  imgsz: 100\n", "detector.imgsz: Input should be a multiple of 32"),
-        ("tracker:\n  name: magic\n", "tracker.name: Input should be 'bytetrack' or 'botsort'"),
+        (
+            "tracker:\n  name: magic\n",
+            "tracker.name: Input should be 'bytetrack', 'botsort' or 'trackcast'",
+        ),
         (
             "cameras:\n  - id: a\n    url: x\n"
             "    reconnect: {backoff_initial_s: 5, backoff_max_s: 1}\n",

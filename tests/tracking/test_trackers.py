@@ -1,3 +1,5 @@
+"""Behaviour every tracker behind the ``Tracker`` port shares."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,7 +32,8 @@ def test_steady_walkers_keep_their_ids(name: TrackerName) -> None:
 
 @pytest.mark.parametrize("name", TRACKER_NAMES)
 def test_output_keeps_detector_boxes_and_data_columns(name: TrackerName) -> None:
-    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
+    options = TrackerOptions(name=name, frame_rate=10, gmc_method="none", smooth_boxes=False)
+    tracker = create_tracker(options)
     for step in range(3):
         detections = _walkers(step, posture="fall")
         tracked = tracker.update(detections)
@@ -40,10 +43,11 @@ def test_output_keeps_detector_boxes_and_data_columns(name: TrackerName) -> None
     assert list(tracked.data["class_name"]) == ["person"] * 3
 
 
-def test_instances_share_no_id_counter() -> None:
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_instances_share_no_id_counter(name: TrackerName) -> None:
     """Two cameras in one process: each tracker numbers its own tracks from 1."""
-    first = create_tracker(TrackerOptions(frame_rate=10))
-    second = create_tracker(TrackerOptions(frame_rate=10))
+    first = create_tracker(TrackerOptions(name=name, frame_rate=10))
+    second = create_tracker(TrackerOptions(name=name, frame_rate=10))
     for step in range(5):
         a = first.update(_walkers(step, count=3))
         b = second.update(_walkers(step, count=2))
@@ -56,8 +60,9 @@ def test_instances_share_no_id_counter() -> None:
     assert sorted(first.update(_walkers(0, count=1)).tracker_id) == [1]
 
 
-def test_a_track_that_vanishes_past_the_timeout_gets_a_new_id() -> None:
-    tracker = create_tracker(TrackerOptions(frame_rate=10, lost_timeout_s=0.5))
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_a_track_that_vanishes_past_the_timeout_gets_a_new_id(name: TrackerName) -> None:
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, lost_timeout_s=0.5))
     for step in range(5):
         tracker.update(_walkers(step, count=1))
     for _ in range(10):  # 1 s without detections: longer than the 0.5 s timeout
@@ -67,8 +72,9 @@ def test_a_track_that_vanishes_past_the_timeout_gets_a_new_id() -> None:
     assert list(back.tracker_id) == [2]
 
 
-def test_a_short_gap_keeps_the_id() -> None:
-    tracker = create_tracker(TrackerOptions(frame_rate=10, lost_timeout_s=2.0))
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_a_short_gap_keeps_the_id(name: TrackerName) -> None:
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, lost_timeout_s=2.0))
     for step in range(5):
         tracker.update(_walkers(step, count=1))
     for _ in range(3):
@@ -78,8 +84,9 @@ def test_a_short_gap_keeps_the_id() -> None:
     assert list(back.tracker_id) == [1]
 
 
-def test_low_confidence_detections_do_not_start_tracks() -> None:
-    tracker = create_tracker(TrackerOptions(frame_rate=10))
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_low_confidence_detections_do_not_start_tracks(name: TrackerName) -> None:
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10))
     for step in range(5):
         weak = _walkers(step, count=2)
         weak.confidence = np.full(2, 0.15, dtype=np.float32)

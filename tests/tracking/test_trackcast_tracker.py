@@ -1,0 +1,75 @@
+"""trackcast's own tracker: what it adds to ByteTrack's association."""
+
+from __future__ import annotations
+
+import numpy as np
+import supervision as sv
+
+from tracking import TrackerOptions, create_tracker
+
+
+def _person(x: float, y: float = 100.0, confidence: float = 0.9) -> sv.Detections:
+    return sv.Detections(
+        xyxy=np.array([[x, y, x + 40, y + 100]], dtype=np.float32),
+        confidence=np.array([confidence], dtype=np.float32),
+        class_id=np.array([0]),
+    )
+
+
+def _ids(tracked: sv.Detections) -> list[int]:
+    assert tracked.tracker_id is not None
+    return [int(i) for i in tracked.tracker_id]
+
+
+def _ids_of_a_walker_who_speeds_up(frame_rate: float) -> list[int]:
+    """8 px per processed frame, then 30: a person breaking into a run."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=frame_rate))
+    x, ids = 100.0, []
+    for speed in [8.0] * 10 + [30.0] * 10:
+        x += speed
+        tracked = tracker.update(_person(x))
+        ids.append(int(tracked.tracker_id[0]) if len(tracked) else 0)
+    return ids
+
+
+def test_at_5_fps_a_change_of_pace_keeps_the_id() -> None:
+    assert _ids_of_a_walker_who_speeds_up(frame_rate=5.0) == [1] * 20
+
+
+def test_the_same_boxes_at_25_fps_would_be_a_real_jump() -> None:
+    """The filter's noise follows the frame rate: at 25 fps the same jump breaks the track."""
+    ids = _ids_of_a_walker_who_speeds_up(frame_rate=25.0)
+    assert ids[:10] == [1] * 10
+    assert ids[10:] != [1] * 10
+
+
+def test_smoothed_boxes_are_closer_to_the_truth_than_the_detections() -> None:
+    rng = np.random.default_rng(7)
+    raw_error, smooth_error = [], []
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=25.0))
+    for step in range(60):
+        truth = 100.0 + 3.0 * step
+        noisy = truth + rng.normal(0, 4.0)
+        tracked = tracker.update(_person(noisy))
+        if step >= 10:
+            raw_error.append(abs(noisy - truth))
+            smooth_error.append(abs(float(tracked.xyxy[0, 0]) - truth))
+    assert np.mean(smooth_error) < 0.8 * np.mean(raw_error)
+
+
+def test_a_new_track_is_reported_once_confirmed() -> None:
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=10.0))
+    assert _ids(tracker.update(_person(100.0))) == [1]  # first frame: confirmed
+    both = sv.Detections.merge([_person(100.0, y=400.0), _person(100.0)])
+    assert _ids(tracker.update(both)) == [1]  # the new one is tentative
+    tracked = tracker.update(both)
+    assert sorted(_ids(tracked)) == [1, 2]
+
+
+def test_low_confidence_detections_extend_a_track_but_never_start_one() -> None:
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=10.0))
+    tracker.update(_person(100.0))
+    assert _ids(tracker.update(_person(102.0, confidence=0.15))) == [1]
+    for x in (104.0, 106.0):
+        weak = sv.Detections.merge([_person(x, confidence=0.15), _person(400.0, confidence=0.15)])
+        assert _ids(tracker.update(weak)) == [1]

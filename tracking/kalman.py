@@ -1,0 +1,79 @@
+"""A constant-velocity Kalman filter over box centre and size, one step per processed frame.
+
+State ``[cx, cy, w, h, vcx, vcy, vw, vh]``; measurement ``[cx, cy, w, h]``. Noise is relative to
+the box size, as in SORT and ByteTrack, so near and far objects are filtered alike. ``step`` is
+the time between processed frames in frames of a 25 fps source: at a detection rate of 5 fps a
+step is 5. Velocities are per 25 fps frame, and the process noise grows with the step, because
+people turn and change pace between detections; a filter that assumed one frame per update would
+trust its stale velocity and lose them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+POSITION_NOISE = 1.0 / 20
+"""Measurement and position process noise, relative to the box height."""
+VELOCITY_NOISE = 1.0 / 160
+"""Velocity process noise per reference frame, relative to the box height."""
+
+_MEASURE = np.eye(4, 8)
+
+
+@dataclass(slots=True)
+class BoxState:
+    """Mean and covariance of one track's box."""
+
+    mean: FloatArray
+    covariance: FloatArray
+
+    def copy(self) -> BoxState:
+        return BoxState(self.mean.copy(), self.covariance.copy())
+
+    @property
+    def xywh(self) -> FloatArray:
+        """Centre and size, ``[cx, cy, w, h]``."""
+        return self.mean[:4]
+
+
+class BoxFilter:
+    """Predict and correct :class:`BoxState` objects; holds no per-track state itself."""
+
+    def __init__(self, step: float = 1.0) -> None:
+        if step <= 0:
+            raise ValueError(f"step must be positive, got {step}")
+        self.step = step
+        self._motion = np.eye(8)
+        self._motion[:4, 4:] = np.eye(4) * step
+
+    def initiate(self, xywh: FloatArray) -> BoxState:
+        """A new state at ``xywh`` with unknown velocity."""
+        h = xywh[3]
+        std = np.array([2, 2, 2, 2, 10, 10, 10, 10], dtype=np.float64) * np.array(
+            [POSITION_NOISE] * 4 + [VELOCITY_NOISE] * 4
+        )
+        mean = np.concatenate([xywh.astype(np.float64), np.zeros(4)])
+        return BoxState(mean, np.diag(np.square(std * h)))
+
+    def predict(self, state: BoxState) -> None:
+        """Advance ``state`` by one step, in place."""
+        h = state.mean[3]
+        std_pos = POSITION_NOISE * h * self.step
+        std_vel = VELOCITY_NOISE * h * self.step
+        noise = np.diag(np.square([std_pos] * 4 + [std_vel] * 4))
+        state.mean = self._motion @ state.mean
+        state.covariance = self._motion @ state.covariance @ self._motion.T + noise
+        state.mean[2:4] = np.maximum(state.mean[2:4], 1.0)
+
+    def update(self, state: BoxState, xywh: FloatArray) -> None:
+        """Correct ``state`` with a measured box, in place."""
+        std = POSITION_NOISE * state.mean[3]
+        innovation_cov = _MEASURE @ state.covariance @ _MEASURE.T + np.diag(np.square([std] * 4))
+        gain = np.linalg.solve(innovation_cov, _MEASURE @ state.covariance).T
+        state.mean = state.mean + gain @ (xywh - _MEASURE @ state.mean)
+        state.covariance = state.covariance - gain @ innovation_cov @ gain.T
