@@ -193,7 +193,8 @@ class DetectorWorker:
         self.batches += 1
         self.frames += len(batch)
         for (pipeline, frame), found in zip(batch, detections, strict=True):
-            tracks = pipeline.tracker_for_frame().update(found, frame.image)
+            tracker = pipeline.tracker_for_frame()
+            tracks = tracker.update(found, frame.image, timestamp=frame.timestamp)
             pipeline.analysed += 1
             pipeline.rate_out.tick(time.monotonic())
             result = FrameResult(

@@ -35,7 +35,8 @@ class FramePipeline:
         for frame in frames:
             is_analysed = frame.index % self._stride == 0
             if is_analysed:
-                self._last = self._tracker.update(next(detections), frame.image)
+                found = next(detections)
+                self._last = self._tracker.update(found, frame.image, timestamp=frame.timestamp)
             results.append(
                 FrameResult(
                     index=frame.index,

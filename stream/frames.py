@@ -30,6 +30,11 @@ class VideoFrame:
     source_id: str
 
     @property
+    def timestamp(self) -> float:
+        """The frame's time in seconds: ``pts``, or ``received_at`` when the container has none."""
+        return self.pts if self.pts is not None else self.received_at
+
+    @property
     def width(self) -> int:
         return int(self.image.shape[1])
 

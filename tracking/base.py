@@ -19,11 +19,18 @@ class Tracker(ABC):
     """Associates detections over consecutive processed frames of one stream."""
 
     @abstractmethod
-    def update(self, detections: sv.Detections, image: Image | None = None) -> sv.Detections:
+    def update(
+        self,
+        detections: sv.Detections,
+        image: Image | None = None,
+        timestamp: float | None = None,
+    ) -> sv.Detections:
         """Return the tracked subset of ``detections`` with ``tracker_id`` set.
 
         ``image`` is the frame the detections came from; trackers that compensate camera motion use
-        it, others ignore it.
+        it, others ignore it. ``timestamp`` is the frame's time in seconds (stream or wall clock);
+        trackers that model motion over real time use the gaps between timestamps instead of
+        assuming ``frame_rate``, others ignore it.
         """
 
     @abstractmethod

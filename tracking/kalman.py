@@ -1,9 +1,9 @@
 """A constant-velocity Kalman filter over box centre and size, one step per processed frame.
 
 State ``[cx, cy, w, h, vcx, vcy, vw, vh]``; measurement ``[cx, cy, w, h]``. Noise is relative to
-the box size, as in SORT and ByteTrack, so near and far objects are filtered alike. ``step`` is
-the time between processed frames in frames of a 25 fps source: at a detection rate of 5 fps a
-step is 5. Velocities are per 25 fps frame, and the process noise grows with the step, because
+the box size, as in SORT and ByteTrack, so near and far objects are filtered alike. A prediction
+``step`` is the time since the last one in frames of a 25 fps source: at a detection rate of 5 fps
+a step is 5. Velocities are per 25 fps frame, and the process noise grows with the step, because
 people turn and change pace between detections; a filter that assumed one frame per update would
 trust its stale velocity and lose them.
 """
@@ -44,13 +44,6 @@ class BoxState:
 class BoxFilter:
     """Predict and correct :class:`BoxState` objects; holds no per-track state itself."""
 
-    def __init__(self, step: float = 1.0) -> None:
-        if step <= 0:
-            raise ValueError(f"step must be positive, got {step}")
-        self.step = step
-        self._motion = np.eye(8)
-        self._motion[:4, 4:] = np.eye(4) * step
-
     def initiate(self, xywh: FloatArray) -> BoxState:
         """A new state at ``xywh`` with unknown velocity."""
         h = xywh[3]
@@ -60,14 +53,18 @@ class BoxFilter:
         mean = np.concatenate([xywh.astype(np.float64), np.zeros(4)])
         return BoxState(mean, np.diag(np.square(std * h)))
 
-    def predict(self, state: BoxState) -> None:
-        """Advance ``state`` by one step, in place."""
+    def predict(self, state: BoxState, step: float = 1.0) -> None:
+        """Advance ``state`` by ``step`` frames of 25 fps, in place."""
+        if step <= 0:
+            raise ValueError(f"step must be positive, got {step}")
         h = state.mean[3]
-        std_pos = POSITION_NOISE * h * self.step
-        std_vel = VELOCITY_NOISE * h * self.step
+        std_pos = POSITION_NOISE * h * step
+        std_vel = VELOCITY_NOISE * h * step
         noise = np.diag(np.square([std_pos] * 4 + [std_vel] * 4))
-        state.mean = self._motion @ state.mean
-        state.covariance = self._motion @ state.covariance @ self._motion.T + noise
+        motion = np.eye(8)
+        motion[:4, 4:] = np.eye(4) * step
+        state.mean = motion @ state.mean
+        state.covariance = motion @ state.covariance @ motion.T + noise
         state.mean[2:4] = np.maximum(state.mean[2:4], 1.0)
 
     def update(self, state: BoxState, xywh: FloatArray) -> None:

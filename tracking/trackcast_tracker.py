@@ -10,14 +10,17 @@ ultralytics' ByteTrack and BoT-SORT with tuned thresholds, on held-out seeds:
   assumes one video frame between updates; when detection runs on every 5th frame, people turn
   and change pace five times as much between updates, its predictions are over-confident, and
   tracks break or swap where they meet. Scaling the noise with the interval removes most of
-  those ID switches at 5 fps.
+  those ID switches at 5 fps. The interval is measured between frame timestamps when the caller
+  passes them (``update(..., timestamp=)``; the runtime passes each frame's pts), so a camera
+  whose analysis slows down under load, or skips frames, still gets the right filter and a lost
+  timeout in real seconds; without timestamps it is ``1 / frame_rate``.
 * **Smoothed output boxes** (``smooth_boxes``, on by default): the filtered box instead of the
   raw detection, which is steadier for overlays and line crossings and closer to the object.
 
-Tried and dropped because held-out numbers did not support them: re-association of lost tracks
-by buffered IoU against their last observed box (it lets lost tracks pick up false positives and
-passers-by), a matching cascade that serves recently seen tracks first, and OC-SORT's re-update
-of the filter along a virtual path after a gap (no measurable change).
+Tried on tuning seeds and dropped, because the numbers did not support them: re-association of
+lost tracks by buffered IoU against their last observed box (it lets lost tracks pick up false
+positives and passers-by), a matching cascade that serves recently seen tracks first, and
+OC-SORT's re-update of the filter along a virtual path after a gap (no measurable change).
 
 Everything is plain numpy on boxes; ``image`` is ignored.
 """
@@ -41,6 +44,8 @@ LOW_MATCH_COST = 0.5
 """Low-confidence detections extend a track only with IoU of at least 0.5 (ByteTrack)."""
 TENTATIVE_MATCH_COST = 0.7
 """A tentative track is confirmed by a detection with IoU of at least 0.3 (ByteTrack)."""
+CLOCK_TOLERANCE_S = 1e-6
+"""Rounding allowance when the clock is compared with the lost timeout."""
 
 IndexArray = IntArray
 
@@ -54,8 +59,8 @@ class Status(enum.Enum):
 @dataclass(slots=True, eq=False)
 class _Track:
     state: BoxState
-    last_seen: int
-    """Processed-frame number of the last matched detection."""
+    last_seen: float
+    """Tracker clock (seconds) at the last matched detection."""
     status: Status = Status.TENTATIVE
     track_id: int = 0
     """0 until the track is confirmed."""
@@ -68,16 +73,26 @@ class TrackcastTracker(Tracker):
 
     def __init__(self, options: TrackerOptions) -> None:
         self.options = options
-        self._filter = BoxFilter(step=max(1.0, REFERENCE_FPS / options.frame_rate))
+        self._filter = BoxFilter()
+        self._interval = 1.0 / options.frame_rate
+        self._nominal_step = max(1.0, REFERENCE_FPS / options.frame_rate)
+        self._timeout = options.lost_timeout_frames * self._interval + CLOCK_TOLERANCE_S
         self.reset()
 
     def reset(self) -> None:
         self._tracks: list[_Track] = []
-        self._frame = 0
+        self._updates = 0
+        self._clock = 0.0
+        self._last_timestamp: float | None = None
         self._next_id = 1
 
-    def update(self, detections: sv.Detections, image: Image | None = None) -> sv.Detections:
-        self._frame += 1
+    def update(
+        self,
+        detections: sv.Detections,
+        image: Image | None = None,
+        timestamp: float | None = None,
+    ) -> sv.Detections:
+        step = self._advance(timestamp)
         boxes = detections.xyxy.astype(np.float64).reshape(-1, 4)
         scores = (
             detections.confidence.astype(np.float64)
@@ -85,7 +100,7 @@ class TrackcastTracker(Tracker):
             else np.ones(len(boxes))
         )
         for track in self._tracks:
-            self._filter.predict(track.state)
+            self._filter.predict(track.state, step)
             track.detection = -1
         o = self.options
         high = np.flatnonzero(scores >= o.high_thresh)
@@ -102,6 +117,22 @@ class TrackcastTracker(Tracker):
         for index in high[scores[high] >= o.new_track_thresh]:
             self._start(boxes[index], int(index))
         return self._output(detections)
+
+    def _advance(self, timestamp: float | None) -> float:
+        """Move the clock to this frame; return the Kalman step since the previous one.
+
+        Without timestamps every update is ``1 / frame_rate`` apart. With them, the real gap
+        counts, so a camera whose analysis slowed down (an overloaded detector, a stalled
+        stream) gets a filter that expects people to have moved further. A timestamp that goes
+        back (a stream that looped or reconnected) counts as the nominal interval.
+        """
+        self._updates += 1
+        last, self._last_timestamp = self._last_timestamp, timestamp
+        if timestamp is None or last is None or timestamp <= last:
+            self._clock += self._interval
+            return self._nominal_step
+        self._clock += timestamp - last
+        return max(1.0, (timestamp - last) * REFERENCE_FPS)
 
     def _match(
         self,
@@ -126,7 +157,7 @@ class TrackcastTracker(Tracker):
 
     def _observe(self, track: _Track, xyxy: FloatArray, index: int) -> None:
         self._filter.update(track.state, _xywh(xyxy))
-        track.last_seen = self._frame
+        track.last_seen = self._clock
         track.detection = index
         if track.status is Status.TENTATIVE:
             track.track_id = self._next_id
@@ -135,7 +166,6 @@ class TrackcastTracker(Tracker):
 
     def _age(self) -> None:
         """Unmatched tracks become lost; lost ones past the timeout and tentative ones end."""
-        timeout = self.options.lost_timeout_frames
         kept = []
         for track in self._tracks:
             if track.detection >= 0:
@@ -143,14 +173,14 @@ class TrackcastTracker(Tracker):
             elif track.status is Status.TRACKED:
                 track.status = Status.LOST
                 kept.append(track)
-            elif track.status is Status.LOST and self._frame - track.last_seen <= timeout:
+            elif track.status is Status.LOST and self._clock - track.last_seen <= self._timeout:
                 kept.append(track)
         self._tracks = kept
 
     def _start(self, xyxy: FloatArray, index: int) -> None:
         """A tentative track; on the first frame of the stream, a confirmed one (ByteTrack)."""
-        track = _Track(self._filter.initiate(_xywh(xyxy)), self._frame, detection=index)
-        if self._frame == 1:
+        track = _Track(self._filter.initiate(_xywh(xyxy)), self._clock, detection=index)
+        if self._updates == 1:
             track.status = Status.TRACKED
             track.track_id = self._next_id
             self._next_id += 1

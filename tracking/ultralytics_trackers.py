@@ -59,7 +59,12 @@ class UltralyticsTracker(Tracker):
         self.options = options
         self._tracker = _build(options)
 
-    def update(self, detections: sv.Detections, image: Image | None = None) -> sv.Detections:
+    def update(
+        self,
+        detections: sv.Detections,
+        image: Image | None = None,
+        timestamp: float | None = None,
+    ) -> sv.Detections:
         rows = np.asarray(self._tracker.update(_DetectionArrays.of(detections), img=image))
         if len(rows) == 0:
             rows = np.zeros((0, 8), dtype=np.float32)

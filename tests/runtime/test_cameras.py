@@ -162,7 +162,7 @@ def test_trackers_run_at_the_rate_each_camera_is_analysed(
     tmp_path: Path, runtimes: list[CameraRuntime]
 ) -> None:
     from tests.media import write_moving_square_clip
-    from tracking.ultralytics_trackers import UltralyticsTracker
+    from tracking.trackcast_tracker import TrackcastTracker
 
     clip = tmp_path / "fast.mp4"
     write_moving_square_clip(clip, frames=50, fps=25)
@@ -178,6 +178,7 @@ def test_trackers_run_at_the_rate_each_camera_is_analysed(
     rates = {}
     for camera_id in ("native", "capped"):
         tracker = runtime._pipeline(camera_id).tracker
-        assert isinstance(tracker, UltralyticsTracker)
+        assert isinstance(tracker, TrackcastTracker)  # the default
+        assert tracker._last_timestamp is not None  # fed each frame's time, not only the rate
         rates[camera_id] = tracker.options.frame_rate
     assert rates == {"native": 25.0, "capped": 5.0}

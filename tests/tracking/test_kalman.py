@@ -8,20 +8,20 @@ from tracking.kalman import BoxFilter
 
 def _follow(step: float, speeds: list[float]) -> list[float]:
     """Velocity estimates of a box moving right at ``speeds`` (pixels per step), one per update."""
-    kf = BoxFilter(step=step)
+    kf = BoxFilter()
     x = 100.0
     state = kf.initiate(np.array([x, 200.0, 40.0, 100.0]))
     estimates = []
     for speed in speeds:
         x += speed
-        kf.predict(state)
+        kf.predict(state, step)
         kf.update(state, np.array([x, 200.0, 40.0, 100.0]))
         estimates.append(float(state.mean[4]) * step)  # per step
     return estimates
 
 
 def test_constant_motion_is_learned_and_predicted() -> None:
-    kf = BoxFilter(step=1.0)
+    kf = BoxFilter()
     state = kf.initiate(np.array([100.0, 200.0, 40.0, 100.0]))
     for k in range(1, 30):
         kf.predict(state)
@@ -40,16 +40,18 @@ def test_longer_steps_follow_a_change_of_pace_sooner() -> None:
 
 
 def test_covariance_stays_symmetric_positive_definite() -> None:
-    kf = BoxFilter(step=3.0)
+    kf = BoxFilter()
     state = kf.initiate(np.array([10.0, 20.0, 5.0, 12.0]))
     rng = np.random.default_rng(0)
     for _ in range(50):
-        kf.predict(state)
+        kf.predict(state, 3.0)
         kf.update(state, np.array([10.0, 20.0, 5.0, 12.0]) + rng.normal(0, 1, 4))
     np.testing.assert_allclose(state.covariance, state.covariance.T, atol=1e-9)
     assert np.all(np.linalg.eigvalsh(state.covariance) > 0)
 
 
 def test_rejects_a_non_positive_step() -> None:
+    kf = BoxFilter()
+    state = kf.initiate(np.array([10.0, 20.0, 5.0, 12.0]))
     with pytest.raises(ValueError, match="step"):
-        BoxFilter(step=0)
+        kf.predict(state, 0.0)

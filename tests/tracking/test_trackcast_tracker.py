@@ -73,3 +73,42 @@ def test_low_confidence_detections_extend_a_track_but_never_start_one() -> None:
     for x in (104.0, 106.0):
         weak = sv.Detections.merge([_person(x, confidence=0.15), _person(400.0, confidence=0.15)])
         assert _ids(tracker.update(weak)) == [1]
+
+
+def test_timestamps_set_the_filter_step_instead_of_the_nominal_rate() -> None:
+    """A camera configured for 25 fps whose analysis runs at 5 fps behaves like a 5 fps one."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=25.0))
+    x, ids = 100.0, []
+    for k, speed in enumerate([8.0] * 10 + [30.0] * 10):
+        x += speed
+        ids.append(_ids(tracker.update(_person(x), timestamp=1000.0 + 0.2 * k)))
+    assert ids == [[1]] * 20
+    assert _ids_of_a_walker_who_speeds_up(frame_rate=25.0)[10:] != [1] * 10  # no timestamps
+
+
+def test_the_lost_timeout_counts_real_time_between_timestamps() -> None:
+    def returns_with_id(spacing_s: float | None) -> list[int]:
+        tracker = create_tracker(
+            TrackerOptions(name="trackcast", frame_rate=10.0, lost_timeout_s=1.0)
+        )
+        clock = 0.0
+        for step in range(5):
+            clock += 0.1
+            tracker.update(_person(100.0 + step), timestamp=clock)
+        for _ in range(2):  # two empty frames: 0.2 s at 10 fps, 1.2 s if 0.6 s apart
+            clock += spacing_s or 0.1
+            tracker.update(sv.Detections.empty(), timestamp=clock if spacing_s else None)
+        clock += 0.1
+        tracker.update(_person(105.0), timestamp=clock if spacing_s else None)
+        clock += 0.1
+        return _ids(tracker.update(_person(106.0), timestamp=clock if spacing_s else None))
+
+    assert returns_with_id(None) == [1]
+    assert returns_with_id(0.6) == [2]
+
+
+def test_a_timestamp_that_goes_back_counts_as_one_nominal_interval() -> None:
+    """A looping file or a reconnected stream restarts its clock; tracks carry on."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=10.0))
+    for step, timestamp in enumerate([5.0, 5.1, 5.2, 0.0, 0.1, 0.2]):
+        assert _ids(tracker.update(_person(100.0 + 2 * step), timestamp=timestamp)) == [1]
