@@ -18,6 +18,8 @@ from runtime import FileJob, JobOptions
 from tracking import TRACKER_NAMES, TrackerOptions
 
 ROOT = Path(__file__).resolve().parent.parent
+ULTRALYTICS_TRACKERS = ("bytetrack", "botsort")
+"""The trackers trackcast wraps from ultralytics; its own ``trackcast`` has no counterpart there."""
 
 
 def ultralytics_counts(source: Path, frames: int, tracker: str) -> tuple[float, int]:
@@ -56,7 +58,8 @@ def main() -> None:
     rows = {}
     for tracker in TRACKER_NAMES:
         rows[f"trackcast {tracker}"] = trackcast_counts(args.source, args.frames, tracker)
-        rows[f"ultralytics {tracker}"] = ultralytics_counts(args.source, args.frames, tracker)
+        if tracker in ULTRALYTICS_TRACKERS:
+            rows[f"ultralytics {tracker}"] = ultralytics_counts(args.source, args.frames, tracker)
     print("| tracker | tracked people per frame | distinct ids |\n|---|---|---|")
     for name, (per_frame, ids) in rows.items():
         print(f"| {name} | {per_frame:.2f} | {ids} |")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.tracker_quality import benchmark, markdown, parse_args
+from bench.tracker_quality import benchmark, markdown, paired, parse_args
 
 # (tracker, rate): HOTA, IDF1, ID switches, FP, FN, measured on seed 0, 150 frames, defaults.
 EXPECTED = {
@@ -18,6 +18,10 @@ EXPECTED = {
     ("botsort", 3): (71.7719, 87.9433, 10, 2, 81),
     ("bytetrack", 5): (70.8918, 85.4237, 10, 1, 51),
     ("botsort", 5): (70.8918, 85.4237, 10, 1, 51),
+    ("trackcast", 1): (74.9500, 88.6432, 5, 16, 229),
+    ("trackcast", 2): (73.0595, 88.4980, 9, 5, 125),
+    ("trackcast", 3): (73.1804, 89.0688, 9, 2, 80),
+    ("trackcast", 5): (73.3907, 89.7479, 4, 2, 47),
 }
 
 
@@ -59,3 +63,10 @@ def test_markdown_table_has_a_row_per_tracker_and_rate(tmp_path: Path) -> None:
     table = markdown(rows, 25.0)
     assert table.count("\n") == 1 + len(rows)
     assert "| 1/5 (5.0 fps) | bytetrack | default |" in table
+
+
+def test_paired_table_compares_trackcast_with_the_best_library_row(tmp_path: Path) -> None:
+    rows = benchmark(parse_args(["--quick", "--rates", "5", "--out", str(tmp_path / "q.json")]))
+    (line,) = [row for row in paired(rows).splitlines() if row.startswith("| 1/5")]
+    # seed 0 at 5 fps: trackcast 73.3907 HOTA, both libraries 70.8918 (EXPECTED above)
+    assert line == "| 1/5 | bytetrack default | +2.5 ± 0.0 | +4.3 ± 0.0 | -6.0 ± 0.0 | 1/1 |"
