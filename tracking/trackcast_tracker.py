@@ -47,8 +47,6 @@ TENTATIVE_MATCH_COST = 0.7
 CLOCK_TOLERANCE_S = 1e-6
 """Rounding allowance when the clock is compared with the lost timeout."""
 
-IndexArray = IntArray
-
 
 class Status(enum.Enum):
     TENTATIVE = "tentative"
@@ -93,6 +91,7 @@ class TrackcastTracker(Tracker):
         timestamp: float | None = None,
     ) -> sv.Detections:
         step = self._advance(timestamp)
+        self._expire_after_gap()
         boxes = detections.xyxy.astype(np.float64).reshape(-1, 4)
         scores = (
             detections.confidence.astype(np.float64)
@@ -134,14 +133,23 @@ class TrackcastTracker(Tracker):
         self._clock += timestamp - last
         return max(1.0, (timestamp - last) * REFERENCE_FPS)
 
+    def _expire_after_gap(self) -> None:
+        """End tracks whose lost timeout passed during a gap between frames (a stalled stream).
+
+        Frame by frame, :meth:`_age` ends them; this only acts when timestamps jump, so a
+        track is never re-found after more than ``lost_timeout_s`` of real time.
+        """
+        limit = self._timeout + self._interval
+        self._tracks = [t for t in self._tracks if self._clock - t.last_seen <= limit]
+
     def _match(
         self,
         tracks: list[_Track],
-        candidates: IndexArray,
+        candidates: IntArray,
         boxes: FloatArray,
         scores: FloatArray | None,
         max_cost: float,
-    ) -> tuple[list[_Track], IndexArray]:
+    ) -> tuple[list[_Track], IntArray]:
         """Match ``tracks`` to the detections ``candidates`` by (score-weighted) IoU.
 
         Returns the tracks left unmatched and the candidates left unmatched.
@@ -160,9 +168,13 @@ class TrackcastTracker(Tracker):
         track.last_seen = self._clock
         track.detection = index
         if track.status is Status.TENTATIVE:
-            track.track_id = self._next_id
-            self._next_id += 1
+            self._confirm(track)
         track.status = Status.TRACKED
+
+    def _confirm(self, track: _Track) -> None:
+        track.status = Status.TRACKED
+        track.track_id = self._next_id
+        self._next_id += 1
 
     def _age(self) -> None:
         """Unmatched tracks become lost; lost ones past the timeout and tentative ones end."""
@@ -181,9 +193,7 @@ class TrackcastTracker(Tracker):
         """A tentative track; on the first frame of the stream, a confirmed one (ByteTrack)."""
         track = _Track(self._filter.initiate(_xywh(xyxy)), self._clock, detection=index)
         if self._updates == 1:
-            track.status = Status.TRACKED
-            track.track_id = self._next_id
-            self._next_id += 1
+            self._confirm(track)
         self._tracks.append(track)
 
     def _output(self, detections: sv.Detections) -> sv.Detections:

@@ -112,3 +112,12 @@ def test_a_timestamp_that_goes_back_counts_as_one_nominal_interval() -> None:
     tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=10.0))
     for step, timestamp in enumerate([5.0, 5.1, 5.2, 0.0, 0.1, 0.2]):
         assert _ids(tracker.update(_person(100.0 + 2 * step), timestamp=timestamp)) == [1]
+
+
+def test_a_stall_longer_than_the_lost_timeout_ends_the_track() -> None:
+    """Five seconds without frames, 1 s timeout: the person standing there is a new track."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=10.0, lost_timeout_s=1.0))
+    for k in range(5):
+        assert _ids(tracker.update(_person(100.0), timestamp=0.1 * k)) == [1]
+    assert _ids(tracker.update(_person(100.0), timestamp=5.4)) == []  # tentative again
+    assert _ids(tracker.update(_person(100.0), timestamp=5.5)) == [2]
