@@ -36,7 +36,7 @@ class BoxState:
         return BoxState(self.mean.copy(), self.covariance.copy())
 
     @property
-    def xywh(self) -> FloatArray:
+    def xcycwh(self) -> FloatArray:
         """Centre and size, ``[cx, cy, w, h]``."""
         return self.mean[:4]
 
@@ -44,13 +44,13 @@ class BoxState:
 class BoxFilter:
     """Predict and correct :class:`BoxState` objects; holds no per-track state itself."""
 
-    def initiate(self, xywh: FloatArray) -> BoxState:
-        """A new state at ``xywh`` with unknown velocity."""
-        h = xywh[3]
+    def initiate(self, xcycwh: FloatArray) -> BoxState:
+        """A new state at ``xcycwh`` (centre and size) with unknown velocity."""
+        h = xcycwh[3]
         std = np.array([2, 2, 2, 2, 10, 10, 10, 10], dtype=np.float64) * np.array(
             [POSITION_NOISE] * 4 + [VELOCITY_NOISE] * 4
         )
-        mean = np.concatenate([xywh.astype(np.float64), np.zeros(4)])
+        mean = np.concatenate([xcycwh.astype(np.float64), np.zeros(4)])
         return BoxState(mean, np.diag(np.square(std * h)))
 
     def predict(self, state: BoxState, step: float = 1.0) -> None:
@@ -67,10 +67,10 @@ class BoxFilter:
         state.covariance = motion @ state.covariance @ motion.T + noise
         state.mean[2:4] = np.maximum(state.mean[2:4], 1.0)
 
-    def update(self, state: BoxState, xywh: FloatArray) -> None:
+    def update(self, state: BoxState, xcycwh: FloatArray) -> None:
         """Correct ``state`` with a measured box, in place."""
         std = POSITION_NOISE * state.mean[3]
         innovation_cov = _MEASURE @ state.covariance @ _MEASURE.T + np.diag(np.square([std] * 4))
         gain = np.linalg.solve(innovation_cov, _MEASURE @ state.covariance).T
-        state.mean = state.mean + gain @ (xywh - _MEASURE @ state.mean)
+        state.mean = state.mean + gain @ (xcycwh - _MEASURE @ state.mean)
         state.covariance = state.covariance - gain @ innovation_cov @ gain.T

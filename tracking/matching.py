@@ -10,13 +10,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 
-def xywh_to_xyxy(xywh: FloatArray) -> FloatArray:
-    """Centre-size boxes ``[cx, cy, w, h]`` as corners ``[x1, y1, x2, y2]``, shape ``(n, 4)``."""
-    xywh = xywh.reshape(-1, 4)
-    half = xywh[:, 2:] / 2
-    return np.concatenate([xywh[:, :2] - half, xywh[:, :2] + half], axis=1)
-
-
 def iou(a: FloatArray, b: FloatArray) -> FloatArray:
     """IoU of every box in ``a`` (rows) with every box in ``b`` (columns), corners format."""
     a = a.reshape(-1, 4)

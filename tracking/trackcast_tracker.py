@@ -35,7 +35,7 @@ import supervision as sv
 
 from tracking.base import Image, Tracker
 from tracking.kalman import BoxFilter, BoxState, FloatArray
-from tracking.matching import IntArray, assign, iou, xywh_to_xyxy
+from tracking.matching import IntArray, assign, iou
 from tracking.options import TrackerOptions
 
 REFERENCE_FPS = 25.0
@@ -154,8 +154,7 @@ class TrackcastTracker(Tracker):
 
         Returns the tracks left unmatched and the candidates left unmatched.
         """
-        predicted = np.array([xywh_to_xyxy(t.state.xywh)[0] for t in tracks]).reshape(-1, 4)
-        similarity = iou(predicted, boxes[candidates])
+        similarity = iou(_boxes(tracks), boxes[candidates])
         if scores is not None:
             similarity = similarity * scores[candidates][None, :]
         pairs, free_tracks, free = assign(1.0 - similarity, max_cost)
@@ -164,7 +163,7 @@ class TrackcastTracker(Tracker):
         return [tracks[i] for i in free_tracks], candidates[free]
 
     def _observe(self, track: _Track, xyxy: FloatArray, index: int) -> None:
-        self._filter.update(track.state, _xywh(xyxy))
+        self._filter.update(track.state, _xcycwh(xyxy))
         track.last_seen = self._clock
         track.detection = index
         if track.status is Status.TENTATIVE:
@@ -191,7 +190,7 @@ class TrackcastTracker(Tracker):
 
     def _start(self, xyxy: FloatArray, index: int) -> None:
         """A tentative track; on the first frame of the stream, a confirmed one (ByteTrack)."""
-        track = _Track(self._filter.initiate(_xywh(xyxy)), self._clock, detection=index)
+        track = _Track(self._filter.initiate(_xcycwh(xyxy)), self._clock, detection=index)
         if self._updates == 1:
             self._confirm(track)
         self._tracks.append(track)
@@ -202,10 +201,15 @@ class TrackcastTracker(Tracker):
         assert isinstance(tracked, sv.Detections)
         tracked.tracker_id = np.array([t.track_id for t in shown], dtype=int)
         if self.options.smooth_boxes and shown:
-            smoothed = np.array([xywh_to_xyxy(t.state.xywh)[0] for t in shown])
-            tracked.xyxy = smoothed.astype(tracked.xyxy.dtype)
+            tracked.xyxy = _boxes(shown).astype(tracked.xyxy.dtype)
         return tracked
 
 
-def _xywh(xyxy: FloatArray) -> FloatArray:
+def _boxes(tracks: list[_Track]) -> FloatArray:
+    """The tracks' filtered boxes, corners format, shape ``(n, 4)``."""
+    centres = np.array([t.state.xcycwh for t in tracks], dtype=np.float64).reshape(-1, 4)
+    return np.asarray(sv.xcycwh_to_xyxy(centres), dtype=np.float64)
+
+
+def _xcycwh(xyxy: FloatArray) -> FloatArray:
     return np.concatenate([(xyxy[:2] + xyxy[2:]) / 2, xyxy[2:] - xyxy[:2]])

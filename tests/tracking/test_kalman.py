@@ -27,7 +27,7 @@ def test_constant_motion_is_learned_and_predicted() -> None:
         kf.predict(state)
         kf.update(state, np.array([100.0 + 4 * k, 200.0, 40.0, 100.0]))
     kf.predict(state)
-    assert state.xywh == pytest.approx([100.0 + 4 * 30, 200.0, 40.0, 100.0], abs=0.5)
+    assert state.xcycwh == pytest.approx([100.0 + 4 * 30, 200.0, 40.0, 100.0], abs=0.5)
 
 
 def test_longer_steps_follow_a_change_of_pace_sooner() -> None:

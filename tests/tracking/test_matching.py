@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracking.matching import assign, iou, xywh_to_xyxy
+from tracking.matching import assign, iou
 
 
 def test_iou_of_known_boxes() -> None:
@@ -11,10 +11,6 @@ def test_iou_of_known_boxes() -> None:
     b = np.array([[5.0, 0.0, 15.0, 10.0], [0.0, 0.0, 10.0, 10.0]])
     np.testing.assert_allclose(iou(a, b), [[50 / 150, 1.0], [0.0, 0.0]])
     assert iou(a, np.zeros((0, 4))).shape == (2, 0)
-
-
-def test_xywh_to_xyxy() -> None:
-    np.testing.assert_allclose(xywh_to_xyxy(np.array([10.0, 20.0, 4.0, 6.0])), [[8, 17, 12, 23]])
 
 
 def test_assign_takes_the_cheapest_pairs_within_the_gate() -> None:
