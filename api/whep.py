@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from api.auth import authorize_watching
 from api.deps import not_found
 from api.restream import SDP, hub_of, read_sdp_offer, sdp_answer
-from restream.manager import OfferError, SessionLimitError
+from restream.peers import OfferError, SessionLimitError
 
 router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_watching)])
 

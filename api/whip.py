@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from api.auth import authorize
 from api.deps import not_found
 from api.restream import SDP, publishers_of, read_sdp_offer, sdp_answer
-from restream.manager import OfferError, SessionLimitError
+from restream.peers import OfferError, SessionLimitError
 from restream.whip import NotPublishableError, PublisherBusyError
 
 router = APIRouter(tags=["live ingest"], dependencies=[Depends(authorize)])

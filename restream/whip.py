@@ -19,11 +19,11 @@ from typing import Protocol
 
 import av
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from restream.ice import IceSettings, gathering_on
-from restream.manager import OfferError, SessionLimitError
+from restream.ice import IceSettings
+from restream.peers import OfferError, PeerSessions, answer_offer, require_video
 from stream.frames import BgrImage
 from stream.push_source import PublisherBusyError, PushSource
 
@@ -112,26 +112,20 @@ class WhipPublishers:
     ) -> None:
         self._sources = sources
         self._ice = ice or IceSettings()
-        self._max_sessions = max_sessions
-        self._sessions: dict[str, WhipSession] = {}
-        self._closed = False
+        self._sessions = PeerSessions[WhipSession]("publisher", max_sessions)
 
     def sessions(self) -> list[WhipSession]:
-        return list(self._sessions.values())
+        return self._sessions.values()
 
     async def create(self, camera_id: str, offer_sdp: str) -> WhipAnswer:
         """Answer a publisher's offer. KeyError if the camera is not running,
         NotPublishableError if it is not a ``whip:`` camera, PublisherBusyError if it has a
         publisher, OfferError for a bad offer, SessionLimitError when full."""
-        if self._closed:
-            raise SessionLimitError("the server is shutting down")
-        if len(self._sessions) >= self._max_sessions:
-            raise SessionLimitError(f"{self._max_sessions} publishers already")
+        self._sessions.admit()
         source = self._sources.push_source(camera_id)
         if source is None:
             raise NotPublishableError(f"camera {camera_id} is not a whip: camera")
-        if "m=video" not in offer_sdp:
-            raise OfferError("the offer has no video section (m=video)")
+        require_video(offer_sdp)
         session_id = uuid.uuid4().hex
         source.connect(session_id)  # PublisherBusyError
         session = WhipSession(
@@ -142,61 +136,28 @@ class WhipPublishers:
         except BaseException:
             await session.close()
             raise
-        self._sessions[session.id] = session
-        self._watch(session)
+        end = self._sessions.add(session)
+        if session.receiving is not None:
+            session.receiving.add_done_callback(end)
         log.info("publisher %s of camera %s connected", session.id, camera_id)
         return WhipAnswer(session.id, answer)
 
     async def delete(self, session_id: str) -> bool:
-        session = self._sessions.pop(session_id, None)
-        if session is None:
-            return False
-        await session.close()
-        return True
+        return await self._sessions.delete(session_id)
 
     async def close(self) -> None:
         """Close every session; later offers are refused."""
-        self._closed = True
-        for session_id in list(self._sessions):
-            await self.delete(session_id)
+        await self._sessions.close()
 
     async def _negotiate(self, session: WhipSession, offer_sdp: str) -> str:
         pc = session.pc
         tracks: list[MediaStreamTrack] = []
         pc.on("track", lambda track: tracks.append(track) if track.kind == "video" else None)
-        offer = RTCSessionDescription(self._ice.filter_remote(offer_sdp), "offer")
-        try:
-            with gathering_on(self._ice):
-                await pc.setRemoteDescription(offer)
-                await pc.setLocalDescription(await pc.createAnswer())
-        except Exception as error:  # ValueError, aiortc's OperationError and InvalidStateError
-            raise OfferError(f"cannot answer the offer: {error}") from error
+        answer = await answer_offer(pc, offer_sdp, self._ice)
         if not tracks:
             raise OfferError("the offer sends no video")
         session.receive(tracks[0])
-        return str(pc.localDescription.sdp)
-
-    def _watch(self, session: WhipSession) -> None:
-        """A publisher that fails, closes, stops sending or whose camera stops is deleted."""
-
-        def end(*_: object) -> None:
-            if session.id in self._sessions and not self._closed:
-                task = asyncio.ensure_future(self.delete(session.id))
-                task.add_done_callback(_log_failure)
-
-        @session.pc.on("connectionstatechange")
-        def on_state() -> None:
-            if session.pc.connectionState in ("failed", "closed"):
-                end()
-
-        if session.receiving is not None:
-            session.receiving.add_done_callback(end)
-
-
-def _log_failure(task: asyncio.Future[bool]) -> None:
-    with contextlib.suppress(asyncio.CancelledError):
-        if task.exception() is not None:
-            log.error("closing a publisher failed", exc_info=task.exception())
+        return answer
 
 
 __all__ = [
