@@ -5,7 +5,8 @@ Data flow: ``CameraRuntime`` results -> :class:`CameraFeed` (encodes off the eve
 one :class:`ViewerTrack` per viewer (bounded, drops to the next keyframe when slow) -> aiortc.
 """
 
-from restream.feed import CameraFeed, EncodedFrame, FrameSource
+from restream.feed import CameraFeed, EncodedFrame
+from restream.follow import FrameSource
 from restream.hub import RestreamHub
 from restream.ice import IceSettings
 from restream.jpeg import JpegRelay, JpegRelays

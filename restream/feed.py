@@ -7,31 +7,18 @@ hands the result to every subscribed :class:`ViewerTrack` without waiting for an
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from outputs import FrameResult
 from outputs.overlay import TrackOverlay
 from restream.encoder import RTP_CLOCK, H264Encoder
-from stream.latest import LatestSlot
+from restream.follow import CameraFollower, FrameSource
 
 log = logging.getLogger(__name__)
-
-
-class FrameSource(Protocol):
-    """What a feed reads: :class:`runtime.cameras.CameraRuntime` is one."""
-
-    def subscribe(
-        self, camera_id: str, on_put: Callable[[], None] | None = None
-    ) -> LatestSlot[FrameResult]: ...
-
-    def unsubscribe(self, camera_id: str, slot: LatestSlot[FrameResult]) -> None: ...
 
 
 class FrameSubscriber(Protocol):
@@ -80,14 +67,10 @@ class CameraFeed:
     def __init__(self, source: FrameSource, camera_id: str, *, burn_overlay: bool = False) -> None:
         self.camera_id = camera_id
         self.burn_overlay = burn_overlay
-        self._source = source
+        self._follower = CameraFollower(source, camera_id, "encode", self._handle, self._ended)
         self._subscribers: list[FrameSubscriber] = []
         self._encoder = H264Encoder()
         self._overlay = TrackOverlay() if burn_overlay else None
-        self._executor: ThreadPoolExecutor | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._slot: LatestSlot[FrameResult] | None = None
-        self._wake = asyncio.Event()
         self._keyframe = True
         self._origin: float | None = None
         self._last_pts = -1
@@ -96,21 +79,11 @@ class CameraFeed:
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._follower.running
 
     def start(self) -> None:
         """Subscribe to the camera; KeyError if it is not running."""
-        loop = asyncio.get_running_loop()
-
-        def on_put() -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed
-                loop.call_soon_threadsafe(self._wake.set)
-
-        self._slot = self._source.subscribe(self.camera_id, on_put)
-        self._executor = ThreadPoolExecutor(
-            1, thread_name_prefix=f"trackcast-encode-{self.camera_id}"
-        )
-        self._task = loop.create_task(self._run(), name=f"feed-{self.camera_id}")
+        self._follower.start()
 
     def add(self, subscriber: FrameSubscriber) -> None:
         self._subscribers.append(subscriber)
@@ -129,37 +102,19 @@ class CameraFeed:
 
     async def stop(self) -> None:
         """End the feed and its thread; subscribers are told the feed ended."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
+        await self._follower.stop()
         self._encoder.close()
 
-    async def _run(self) -> None:
-        slot = self._slot
-        assert slot is not None and self._executor is not None
-        loop = asyncio.get_running_loop()
-        try:
-            while not slot.closed:
-                await self._wake.wait()
-                self._wake.clear()
-                result = slot.take_nowait()
-                if result is None:
-                    continue
-                keyframe, self._keyframe = self._keyframe, False
-                frame = await loop.run_in_executor(self._executor, self._encode, result, keyframe)
-                if frame is None:
-                    continue
-                for subscriber in list(self._subscribers):
-                    subscriber.push(frame)
-        finally:
-            self._source.unsubscribe(self.camera_id, slot)
+    async def _handle(self, result: FrameResult) -> None:
+        keyframe, self._keyframe = self._keyframe, False
+        frame = await self._follower.on_thread(self._encode, result, keyframe)
+        if frame is not None:
             for subscriber in list(self._subscribers):
-                subscriber.end()
+                subscriber.push(frame)
+
+    async def _ended(self) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.end()
 
     def _encode(self, result: FrameResult, keyframe: bool) -> EncodedFrame | None:
         """On the feed's thread."""

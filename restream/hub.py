@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from restream.feed import FrameSource
+from restream.follow import FrameSource
 from restream.ice import IceSettings
 from restream.jpeg import JpegRelays
 from restream.manager import SessionManager

@@ -4,16 +4,13 @@ once for every viewer. A slow viewer simply gets a newer JPEG next time: it skip
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 
 from outputs import FrameResult
 from outputs.overlay import TrackOverlay
-from restream.feed import FrameSource
-from stream.latest import LatestSlot
+from restream.follow import CameraFollower, FrameSource
 
 log = logging.getLogger(__name__)
 
@@ -26,34 +23,21 @@ class JpegRelay:
 
     def __init__(self, source: FrameSource, camera_id: str, *, overlay: bool = True) -> None:
         self.camera_id = camera_id
-        self._source = source
+        self._follower = CameraFollower(source, camera_id, "jpeg", self._handle, self._notify)
         self._overlay = TrackOverlay() if overlay else None
         self._changed = asyncio.Condition()
         self._jpeg: bytes | None = None
         self._sequence = 0
-        self._executor: ThreadPoolExecutor | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
         self.viewers = 0
         self.frames_encoded = 0
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._follower.running
 
     def start(self) -> None:
         """KeyError if the camera is not running."""
-        loop = asyncio.get_running_loop()
-
-        def on_put() -> None:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._wake.set)
-
-        slot = self._source.subscribe(self.camera_id, on_put)
-        self._executor = ThreadPoolExecutor(
-            1, thread_name_prefix=f"trackcast-jpeg-{self.camera_id}"
-        )
-        self._task = loop.create_task(self._run(slot), name=f"jpeg-{self.camera_id}")
+        self._follower.start()
 
     async def next(self, after: int) -> tuple[int, bytes] | None:
         """The first JPEG newer than sequence number ``after``; None once the relay stopped."""
@@ -64,39 +48,20 @@ class JpegRelay:
             return None
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._follower.stop()
+
+    async def _handle(self, result: FrameResult) -> None:
+        jpeg = await self._follower.on_thread(self._encode, result)
+        if jpeg is not None:
+            async with self._changed:
+                self._jpeg = jpeg
+                self._sequence += 1
+                self._changed.notify_all()
+
+    async def _notify(self) -> None:
+        """Wake the viewers: the relay stopped."""
         async with self._changed:
             self._changed.notify_all()
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
-
-    async def _run(self, slot: LatestSlot[FrameResult]) -> None:
-        assert self._executor is not None
-        loop = asyncio.get_running_loop()
-        try:
-            while not slot.closed:
-                await self._wake.wait()
-                self._wake.clear()
-                result = slot.take_nowait()
-                if result is None:
-                    continue
-                jpeg = await loop.run_in_executor(self._executor, self._encode, result)
-                if jpeg is None:
-                    continue
-                async with self._changed:
-                    self._jpeg = jpeg
-                    self._sequence += 1
-                    self._changed.notify_all()
-        finally:
-            self._source.unsubscribe(self.camera_id, slot)
-            self._task = None
-            async with self._changed:
-                self._changed.notify_all()
 
     def _encode(self, result: FrameResult) -> bytes | None:
         image = self._overlay.draw(result) if self._overlay is not None else result.image

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender
 
-from restream.feed import CameraFeed, FrameSource
+from restream.feed import CameraFeed
+from restream.follow import FrameSource
 from restream.ice import IceSettings
 from restream.peers import PeerSessions, answer_offer, require_video
 from restream.session import WhepSession
