@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from outputs import FrameResult
 from stream.latest import LatestSlot
@@ -106,3 +106,53 @@ class CameraFollower:
         if self._slot is not None:
             self._source.unsubscribe(self.camera_id, self._slot)
         await self._on_end()
+
+
+class Startable(Protocol):
+    @property
+    def running(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+K = TypeVar("K")
+F = TypeVar("F", bound=Startable)
+
+
+class RunningByKey(Generic[K, F]):
+    """One running ``F`` per key (a camera and an overlay choice), made by ``make`` on first use;
+    one whose camera stopped is replaced on the next use."""
+
+    def __init__(self, make: Callable[[K], F]) -> None:
+        self._make = make
+        self._items: dict[K, F] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def values(self) -> list[F]:
+        return list(self._items.values())
+
+    async def get(self, key: K) -> F:
+        """The running item for ``key``, started if need be (KeyError: camera not running)."""
+        item = self._items.get(key)
+        if item is not None and not item.running:  # its camera stopped (and maybe restarted)
+            await self.drop(key, item)
+            item = None
+        if item is None:
+            item = self._make(key)
+            item.start()
+            self._items[key] = item
+        return item
+
+    async def drop(self, key: K, item: F) -> None:
+        """Stop ``item``, and forget it if it is still the one for ``key``."""
+        if self._items.get(key) is item:
+            del self._items[key]
+        await item.stop()
+
+    async def close(self) -> None:
+        for key, item in list(self._items.items()):
+            await self.drop(key, item)

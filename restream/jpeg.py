@@ -10,7 +10,7 @@ import cv2
 
 from outputs import FrameResult
 from outputs.overlay import TrackOverlay
-from restream.follow import CameraFollower, FrameSource
+from restream.follow import CameraFollower, FrameSource, RunningByKey
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ class JpegRelay:
 
     def __init__(self, source: FrameSource, camera_id: str, *, overlay: bool = True) -> None:
         self.camera_id = camera_id
+        self.overlay = overlay
         self._follower = CameraFollower(source, camera_id, "jpeg", self._handle, self._notify)
         self._overlay = TrackOverlay() if overlay else None
         self._changed = asyncio.Condition()
@@ -78,8 +79,9 @@ class JpegRelays:
     last."""
 
     def __init__(self, source: FrameSource) -> None:
-        self._source = source
-        self._relays: dict[tuple[str, bool], JpegRelay] = {}
+        self._relays = RunningByKey[tuple[str, bool], JpegRelay](
+            lambda key: JpegRelay(source, key[0], overlay=key[1])
+        )
 
     def __len__(self) -> int:
         return len(self._relays)
@@ -87,28 +89,14 @@ class JpegRelays:
     async def join(self, camera_id: str, overlay: bool = True) -> JpegRelay:
         """A running relay for the camera, counted as one more viewer; KeyError if the camera is
         not running. Pair with :meth:`leave`."""
-        key = (camera_id, overlay)
-        relay = self._relays.get(key)
-        if relay is not None and not relay.running:
-            await self._drop(key, relay)
-            relay = None
-        if relay is None:
-            relay = JpegRelay(self._source, camera_id, overlay=overlay)
-            relay.start()
-            self._relays[key] = relay
+        relay = await self._relays.get((camera_id, overlay))
         relay.viewers += 1
         return relay
 
     async def leave(self, relay: JpegRelay) -> None:
         relay.viewers -= 1
         if relay.viewers <= 0:
-            await self._drop((relay.camera_id, relay._overlay is not None), relay)
+            await self._relays.drop((relay.camera_id, relay.overlay), relay)
 
     async def close(self) -> None:
-        for key, relay in list(self._relays.items()):
-            await self._drop(key, relay)
-
-    async def _drop(self, key: tuple[str, bool], relay: JpegRelay) -> None:
-        if self._relays.get(key) is relay:
-            del self._relays[key]
-        await relay.stop()
+        await self._relays.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender
 
 from restream.feed import CameraFeed
-from restream.follow import FrameSource
+from restream.follow import FrameSource, RunningByKey
 from restream.ice import IceSettings
 from restream.peers import PeerSessions, answer_offer, require_video
 from restream.session import WhepSession
@@ -38,10 +38,11 @@ class SessionManager:
     def __init__(
         self, source: FrameSource, ice: IceSettings | None = None, max_sessions: int = 64
     ) -> None:
-        self._source = source
         self._ice = ice or IceSettings()
         self._sessions = PeerSessions[WhepSession]("viewer", max_sessions, self._released)
-        self._feeds: dict[tuple[str, bool], CameraFeed] = {}
+        self._feeds = RunningByKey[tuple[str, bool], CameraFeed](
+            lambda key: CameraFeed(source, key[0], burn_overlay=key[1])
+        )
 
     @property
     def session_count(self) -> int:
@@ -55,7 +56,7 @@ class SessionManager:
         return self._sessions.values()
 
     def feeds(self) -> list[CameraFeed]:
-        return list(self._feeds.values())
+        return self._feeds.values()
 
     async def create(
         self, camera_id: str, offer_sdp: str, *, burn_overlay: bool = False
@@ -64,7 +65,7 @@ class SessionManager:
         offer, SessionLimitError when full."""
         self._sessions.admit()
         require_video(offer_sdp)
-        feed = await self._feed(camera_id, burn_overlay)
+        feed = await self._feeds.get((camera_id, burn_overlay))
         session = WhepSession(
             uuid.uuid4().hex, feed, RTCPeerConnection(RTCConfiguration(iceServers=[]))
         )
@@ -85,9 +86,7 @@ class SessionManager:
     async def close(self) -> None:
         """Close every session and stop every feed; later offers are refused."""
         await self._sessions.close()
-        for key, feed in list(self._feeds.items()):
-            del self._feeds[key]
-            await feed.stop()
+        await self._feeds.close()
 
     async def _negotiate(self, session: WhepSession, offer_sdp: str) -> str:
         pc = session.pc
@@ -96,25 +95,9 @@ class SessionManager:
         session.track.attach(transceiver.sender)
         return await answer_offer(pc, offer_sdp, self._ice)
 
-    async def _feed(self, camera_id: str, burn_overlay: bool) -> CameraFeed:
-        key = (camera_id, burn_overlay)
-        feed = self._feeds.get(key)
-        if feed is not None and not feed.running:  # its camera stopped (and maybe restarted)
-            del self._feeds[key]
-            await feed.stop()
-            feed = None
-        if feed is None:
-            feed = CameraFeed(self._source, camera_id, burn_overlay=burn_overlay)
-            feed.start()  # KeyError: camera not running
-            self._feeds[key] = feed
-        return feed
-
     async def _released(self, session: WhepSession) -> None:
         await self._release(session.feed)
 
     async def _release(self, feed: CameraFeed) -> None:
-        key = (feed.camera_id, feed.burn_overlay)
         if feed.subscribers == 0:
-            if self._feeds.get(key) is feed:
-                del self._feeds[key]
-            await feed.stop()
+            await self._feeds.drop((feed.camera_id, feed.burn_overlay), feed)
