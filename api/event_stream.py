@@ -9,28 +9,29 @@ slow, and never holds more than one queue of events in memory.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from starlette.concurrency import run_in_threadpool
 
-from api.event_filters import EventFilters
 from events import StoredEvent
 from events.feed import FeedOverflowError
 from service import Service
+from storage import EventQuery
 
 BACKLOG_PAGE = 500
 
 
 async def follow_events(
-    service: Service, filters: EventFilters, after: int | None
+    service: Service, filters: EventQuery, after: int | None
 ) -> AsyncIterator[StoredEvent]:
     """Events matching ``filters`` with ``seq`` > ``after`` (from now on when None), forever."""
     last = after if after is not None else await run_in_threadpool(service.store.latest_seq)
     while True:
-        subscription = service.feed.subscribe(filters.matches)
+        subscription = service.feed.subscribe(lambda stored: filters.matches(stored.event))
         try:
             while True:  # the backlog, page by page
                 page = await run_in_threadpool(
-                    service.store.query, filters.query(after=last, limit=BACKLOG_PAGE)
+                    service.store.query, replace(filters, after_seq=last, limit=BACKLOG_PAGE)
                 )
                 for stored in page:
                     yield stored

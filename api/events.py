@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
@@ -18,14 +19,15 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import authorize, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
-from api.event_filters import EventFilters, event_filters
+from api.event_filters import event_filters
 from api.event_stream import follow_events
+from storage import EventQuery
 
 router = APIRouter()
 guarded = APIRouter(prefix="/api/events", tags=["events"], dependencies=[Depends(authorize)])
 feeds = APIRouter(prefix="/api/events", tags=["events"])
 
-Filters = Annotated[EventFilters, Depends(event_filters)]
+Filters = Annotated[EventQuery, Depends(event_filters)]
 
 
 class EventOut(BaseModel):
@@ -66,7 +68,7 @@ async def list_events(
 ) -> EventPage:
     """Events in commit order; follow ``next_after`` to page through all of them."""
     store = service_of(request).store
-    page = await run_in_threadpool(store.query, filters.query(after=after, limit=limit))
+    page = await run_in_threadpool(store.query, replace(filters, after_seq=after, limit=limit))
     events = [_out(stored) for stored in page]
     return EventPage(events=events, next_after=events[-1].seq if len(events) == limit else None)
 

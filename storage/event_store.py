@@ -36,6 +36,18 @@ class EventQuery:
     limit: int = 100
     descending: bool = False
 
+    def matches(self, event: Event) -> bool:
+        """Whether ``event`` passes the filters (cameras, types, classes, regions, time); the
+        same test the query runs in the database, for events that are not stored yet."""
+        return (
+            (not self.camera_ids or event.camera_id in self.camera_ids)
+            and (not self.types or event.type in self.types)
+            and (not self.class_names or event.class_name in self.class_names)
+            and (not self.regions or event.region in self.regions)
+            and (self.since is None or event.time >= self.since)
+            and (self.until is None or event.time < self.until)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
