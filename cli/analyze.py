@@ -230,7 +230,8 @@ class Tally:
             self.dwell_s.setdefault(event.region or "", []).append(float(event.data["dwell_s"]))
         if self.out is not None:
             try:
-                self.out.write(json.dumps(event_json(event), separators=(",", ":")) + "\n")
+                # without the random id, so that replays are reproducible
+                self.out.write(json.dumps(event.content(), separators=(",", ":")) + "\n")
             except OSError as error:
                 raise write_error(self.path or Path("events"), error) from None
 
@@ -274,16 +275,3 @@ class Tally:
         total = sum(per_class.values())
         detail = ", ".join(f"{name or 'unknown'} {n}" for name, n in per_class.items())
         return f"{label} {total}" + (f" ({detail})" if detail else "")
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    """An event as one JSON object, without its random id (replays are reproducible)."""
-    return {
-        "type": event.type,
-        "camera_id": event.camera_id,
-        "time": event.time,
-        "track_id": event.track_id,
-        "class_name": event.class_name,
-        "region": event.region,
-        "data": dict(event.data),
-    }

@@ -64,6 +64,18 @@ class Event:
     data: Mapping[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=new_event_id)
 
+    def content(self) -> dict[str, Any]:
+        """Every field but ``id``, as plain JSON-ready values."""
+        return {
+            "type": self.type,
+            "camera_id": self.camera_id,
+            "time": self.time,
+            "track_id": self.track_id,
+            "class_name": self.class_name,
+            "region": self.region,
+            "data": dict(self.data),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -83,17 +95,10 @@ class StoredEvent:
     thumbnail: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        event = self.event
         return {
             "seq": self.seq,
-            "id": event.id,
-            "type": event.type,
-            "camera_id": event.camera_id,
-            "time": event.time,
-            "track_id": event.track_id,
-            "class_name": event.class_name,
-            "region": event.region,
-            "data": dict(event.data),
+            "id": self.event.id,
+            **self.event.content(),
             "thumbnail": self.thumbnail,
         }
 

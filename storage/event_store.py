@@ -173,17 +173,7 @@ def _serialize_inserts(connection: sa.Connection) -> None:
 
 
 def _row(event: Event, thumbnail: str | None) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "type": event.type,
-        "camera_id": event.camera_id,
-        "time": event.time,
-        "track_id": event.track_id,
-        "class_name": event.class_name,
-        "region": event.region,
-        "data": dict(event.data),
-        "thumbnail": thumbnail,
-    }
+    return {"id": event.id, **event.content(), "thumbnail": thumbnail}
 
 
 def _stored(row: Any) -> StoredEvent:

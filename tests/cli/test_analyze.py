@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from analytics import LineCrossing
-from cli.analyze import build_analysers, event_json
+from cli.analyze import build_analysers
 from cli.main import EXIT_USAGE, main
 from config import load_config
 from detectors import DetectorOptions, load_detector
@@ -56,7 +56,7 @@ class Recorder:
         self.events: list[dict[str, Any]] = []
 
     def emit(self, event: Event, evidence: Evidence | None = None) -> None:
-        self.events.append(event_json(event))
+        self.events.append(event.content())  # as trackcast analyze writes it
 
 
 @dataclass(frozen=True)
