@@ -9,11 +9,15 @@ set ``app.state.webrtc_ice`` instead.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Protocol
 
 from fastapi import FastAPI, HTTPException, Request, Response, WebSocket, status
 
-from api.deps import service_of
+from api.deps import not_found, service_of
 from restream import IceSettings, RestreamHub
+from restream.peers import OfferError, SessionLimitError
 from restream.whip import WhipPublishers
 
 WEBRTC_HOSTS_ENV = "TRACKCAST_WEBRTC_HOSTS"
@@ -63,6 +67,41 @@ async def read_sdp_offer(request: Request) -> str:
     if request.headers.get("content-type", "").split(";")[0].strip() != SDP:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"send the offer as {SDP}")
     return (await request.body()).decode("utf-8", errors="replace")
+
+
+@contextmanager
+def answering(camera_id: str) -> Iterator[None]:
+    """HTTP errors for what answering an offer raises: 404 for a camera that is not running, 400
+    for an offer that cannot be answered, 503 when no session can be taken."""
+    try:
+        yield
+    except KeyError:
+        raise not_found(f"running camera {camera_id!r}") from None
+    except OfferError as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    except SessionLimitError as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+
+
+class _Session(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def camera_id(self) -> str: ...
+
+
+class _Sessions(Protocol):
+    def sessions(self) -> Sequence[_Session]: ...
+
+    async def delete(self, session_id: str) -> bool: ...
+
+
+async def end_session(sessions: _Sessions, camera_id: str, session_id: str, noun: str) -> None:
+    """Delete the camera's session ``session_id``; 404 (naming the ``noun``) if there is none."""
+    if not any(s.id == session_id and s.camera_id == camera_id for s in sessions.sessions()):
+        raise not_found(f"{noun} session {session_id!r}")
+    await sessions.delete(session_id)
 
 
 def sdp_answer(sdp: str, location: str) -> Response:

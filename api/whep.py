@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.auth import authorize_watching
-from api.deps import not_found
-from api.restream import SDP, hub_of, read_sdp_offer, sdp_answer
-from restream.peers import OfferError, SessionLimitError
+from api.restream import SDP, answering, end_session, hub_of, read_sdp_offer, sdp_answer
 
 router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_watching)])
 
@@ -38,23 +36,14 @@ async def start_viewing(
     """Start a viewer session: the body is an ``application/sdp`` offer with its candidates (no
     trickle ICE); the answer comes back the same way."""
     offer = await read_sdp_offer(request)
-    try:
+    with answering(camera_id):
         answer = await hub_of(request).whep.create(
             camera_id, offer, burn_overlay=overlay == "burned"
         )
-    except KeyError:
-        raise not_found(f"running camera {camera_id!r}") from None
-    except OfferError as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
-    except SessionLimitError as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
     return sdp_answer(answer.sdp, f"/api/cameras/{camera_id}/whep/{answer.session_id}")
 
 
 @router.delete("/api/cameras/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def stop_viewing(camera_id: str, session_id: str, request: Request) -> None:
     """End a viewer session: its peer connection closes."""
-    whep = hub_of(request).whep
-    if not any(s.id == session_id and s.camera_id == camera_id for s in whep.sessions()):
-        raise not_found(f"viewer session {session_id!r}")
-    await whep.delete(session_id)
+    await end_session(hub_of(request).whep, camera_id, session_id, "viewer")
