@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.servers.api_server import ApiServer
 
 T = TypeVar("T")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -91,3 +95,27 @@ def chromium_in(namespace: str | None, directory: Path) -> Path:
     wrapper.write_text(f'#!/bin/sh\nexec {prefix}{CHROMIUM} "$@"\n')
     wrapper.chmod(0o755)
     return wrapper
+
+
+MEDIA_FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+"""A fake camera and microphone, granted without a prompt (loopback candidates need a grant)."""
+
+
+@contextmanager
+def chromium_serving(
+    app: FastAPI, namespace: str, work: Path
+) -> Iterator[tuple[ApiServer, Browser]]:
+    """``app`` served from inside ``namespace``, and Chromium launched there; both stop on exit."""
+    server = in_namespace(namespace, lambda: ApiServer(app).__enter__())
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(chromium_in(namespace, work)),
+                args=CHROMIUM_FLAGS + MEDIA_FLAGS,
+            )
+            try:
+                yield server, browser
+            finally:
+                browser.close()
+    finally:
+        server.__exit__(None, None, None)

@@ -17,20 +17,13 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from restream import RestreamHub
-from tests.restream.browser import (
-    CHROMIUM_FLAGS,
-    chromium_in,
-    in_namespace,
-    loopback_namespace,
-    require_chromium,
-)
+from tests.restream.browser import chromium_serving, loopback_namespace, require_chromium
 from tests.restream.conftest import CAMERA, make_app
 from tests.servers.api_server import ApiServer
 
-MEDIA_FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 GRANT_MEDIA = """async () => {
   const stream = await navigator.mediaDevices.getUserMedia({video: true});
   stream.getTracks().forEach((t) => t.stop());
@@ -83,19 +76,8 @@ def live(
     work = tmp_path_factory.mktemp("viewer")
     with loopback_namespace() as namespace:
         app, _ = make_app(work / "data", long_square_clip)
-        server = in_namespace(namespace, lambda: ApiServer(app).__enter__())
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(chromium_in(namespace, work)),
-                    args=CHROMIUM_FLAGS + MEDIA_FLAGS,
-                )
-                try:
-                    yield server, app, browser
-                finally:
-                    browser.close()
-        finally:
-            server.__exit__(None, None, None)
+        with chromium_serving(app, namespace, work) as (server, browser):
+            yield server, app, browser
     leftovers = [t.name for t in threading.enumerate() if t.name.startswith("trackcast")]
     assert leftovers == []
 

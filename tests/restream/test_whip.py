@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from fastapi import FastAPI
-from playwright.sync_api import sync_playwright
 
 from api.app import create_app
 from config import AppConfig
@@ -29,13 +28,7 @@ from stream.live import LiveSettings
 from stream.push_source import PublisherBusyError, PushSource
 from tests.blob_detector import BrightBlobDetector
 from tests.media import SQUARE, square_position
-from tests.restream.browser import (
-    CHROMIUM_FLAGS,
-    chromium_in,
-    in_namespace,
-    loopback_namespace,
-    require_chromium,
-)
+from tests.restream.browser import chromium_serving, loopback_namespace, require_chromium
 from tests.servers.api_server import ApiServer
 from tests.waiting import wait_until
 
@@ -45,7 +38,6 @@ FILE_CAMERA = "square"
 ADMIN = "admin-token-0123456789"
 VIEWER = "viewer-token-0123456789"
 SDP = {"Content-Type": "application/sdp"}
-MEDIA_FLAGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -278,35 +270,26 @@ def test_chromium_publishes_its_fake_camera_and_the_runtime_tracks_it(
 ) -> None:
     require_chromium()
     app = _app(tmp_path / "data", long_square_clip)
-    with loopback_namespace() as namespace:
-        server = in_namespace(namespace, lambda: ApiServer(app).__enter__())
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(chromium_in(namespace, tmp_path)),
-                    args=CHROMIUM_FLAGS + MEDIA_FLAGS,
-                )
-                try:
-                    page = browser.new_page()
-                    page.goto(f"{server.url}/viewer/publish.html")
-                    page.evaluate(f"trackcastPublisher.start({PUBLISHED!r}, {ADMIN!r})")
-                    runtime = app.state.service.runtime
+    with (
+        loopback_namespace() as namespace,
+        chromium_serving(app, namespace, tmp_path) as (server, browser),
+    ):
+        page = browser.new_page()
+        page.goto(f"{server.url}/viewer/publish.html")
+        page.evaluate(f"trackcastPublisher.start({PUBLISHED!r}, {ADMIN!r})")
+        runtime = app.state.service.runtime
 
-                    def analysed() -> int:
-                        status = runtime.status(PUBLISHED)
-                        return int(status.frames_analysed)
+        def analysed() -> int:
+            status = runtime.status(PUBLISHED)
+            return int(status.frames_analysed)
 
-                    wait_until(lambda: analysed() >= 30, 20)
-                    assert runtime.status(PUBLISHED).health.state.value == "streaming"
-                    assert page.evaluate("trackcastPublisher.framesSent()") >= 30
-                    page.evaluate("trackcastPublisher.stop()")
-                    publishers: WhipPublishers = app.state.whip
-                    wait_until(lambda: publishers.sessions() == [], 5)
-                    assert runtime.status(PUBLISHED).health.state.value == "connecting"
-                    page.close()
-                finally:
-                    browser.close()
-        finally:
-            server.__exit__(None, None, None)
+        wait_until(lambda: analysed() >= 30, 20)
+        assert runtime.status(PUBLISHED).health.state.value == "streaming"
+        assert page.evaluate("trackcastPublisher.framesSent()") >= 30
+        page.evaluate("trackcastPublisher.stop()")
+        publishers: WhipPublishers = app.state.whip
+        wait_until(lambda: publishers.sessions() == [], 5)
+        assert runtime.status(PUBLISHED).health.state.value == "connecting"
+        page.close()
     leftovers = [t.name for t in threading.enumerate() if t.name.startswith("trackcast")]
     assert leftovers == []
