@@ -17,6 +17,10 @@ ultralytics' ByteTrack and BoT-SORT with tuned thresholds, on held-out seeds:
 * **Smoothed output boxes** (``smooth_boxes``, on by default): the filtered box instead of the
   raw detection, which is steadier for overlays and line crossings and closer to the object.
 
+Between updates, :meth:`TrackcastTracker.predict` moves the shown tracks along their filter's
+velocity to the frame's time, so frames a stride skips get boxes that follow the people
+(``bench/stride_quality.py`` measures what that is worth against repeating the last boxes).
+
 Tried on tuning seeds and dropped, because the numbers did not support them: re-association of
 lost tracks by buffered IoU against their last observed box (it lets lost tracks pick up false
 positives and passers-by), a matching cascade that serves recently seen tracks first, and
@@ -117,6 +121,35 @@ class TrackcastTracker(Tracker):
             self._start(boxes[index], int(index))
         return self._output(detections)
 
+    def predict(self, timestamp: float | None = None) -> sv.Detections:
+        """The tracks the last update showed, their filtered boxes moved on to ``timestamp``.
+
+        Each box moves at its filter's velocity (constant-velocity prediction, the same model
+        ``update`` uses) over the time since the last update, in the same units as the filter
+        steps (:data:`REFERENCE_FPS` steps a second). Without a timestamp here or at the last
+        update, or with one that is not later, the elapsed time is zero: the boxes are those of
+        the last update. They are always the filter's boxes, whatever ``smooth_boxes`` says: with
+        it off, a skipped frame has no detection to report, and the filter's estimate is the
+        better one. The tracks' states are copied, never changed.
+        """
+        tracks = super().predict(timestamp)
+        shown = self._shown_tracks()
+        step = self._elapsed_steps(timestamp)
+        states = [t.state.copy() for t in shown]
+        if step > 0:
+            for state in states:
+                self._filter.predict(state, step)
+        if shown:
+            tracks.xyxy = _state_boxes(states).astype(tracks.xyxy.dtype)
+        return tracks
+
+    def _elapsed_steps(self, timestamp: float | None) -> float:
+        """Filter steps from the last update to ``timestamp``; 0 when unknown or not later."""
+        last = self._last_timestamp
+        if timestamp is None or last is None:
+            return 0.0
+        return max(0.0, (timestamp - last) * REFERENCE_FPS)
+
     def _advance(self, timestamp: float | None) -> float:
         """Move the clock to this frame; return the Kalman step since the previous one.
 
@@ -195,8 +228,12 @@ class TrackcastTracker(Tracker):
             self._confirm(track)
         self._tracks.append(track)
 
+    def _shown_tracks(self) -> list[_Track]:
+        """The tracks the last update reported: confirmed and matched on its frame, in order."""
+        return [t for t in self._tracks if t.status is Status.TRACKED and t.detection >= 0]
+
     def _output(self, detections: sv.Detections) -> sv.Detections:
-        shown = [t for t in self._tracks if t.status is Status.TRACKED and t.detection >= 0]
+        shown = self._shown_tracks()
         tracked = detections[np.array([t.detection for t in shown], dtype=int)]
         assert isinstance(tracked, sv.Detections)
         tracked.tracker_id = np.array([t.track_id for t in shown], dtype=int)
@@ -207,7 +244,11 @@ class TrackcastTracker(Tracker):
 
 def _boxes(tracks: list[_Track]) -> FloatArray:
     """The tracks' filtered boxes, corners format, shape ``(n, 4)``."""
-    centres = np.array([t.state.xcycwh for t in tracks], dtype=np.float64).reshape(-1, 4)
+    return _state_boxes([t.state for t in tracks])
+
+
+def _state_boxes(states: list[BoxState]) -> FloatArray:
+    centres = np.array([s.xcycwh for s in states], dtype=np.float64).reshape(-1, 4)
     return np.asarray(sv.xcycwh_to_xyxy(centres), dtype=np.float64)
 
 

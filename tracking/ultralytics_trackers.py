@@ -4,10 +4,16 @@ ultralytics' trackers read detections through a small duck type (``conf``, ``cls
 ``xyxy``, ``len`` and boolean indexing) and answer rows of ``[x1, y1, x2, y2, track_id, score, cls,
 idx]``, where ``idx`` indexes the input. The output keeps the detector's own boxes and every
 ``data`` column, and adds ``tracker_id``.
+
+Between updates, ``predict`` moves each shown track's Kalman mean (an ``STrack``'s ``mean``) along
+its velocity. Their filters step once per ``update`` and ignore timestamps, so the elapsed time is
+counted in processed frames at ``frame_rate``. BoT-SORT's camera-motion compensation needs the
+next image, so predictions assume a still camera.
 """
 
 from __future__ import annotations
 
+import copy
 from types import SimpleNamespace
 from typing import Any, Self
 
@@ -58,6 +64,7 @@ class UltralyticsTracker(Tracker):
     def __init__(self, options: TrackerOptions) -> None:
         self.options = options
         self._tracker = _build(options)
+        self._last_timestamp: float | None = None
 
     def update(
         self,
@@ -65,6 +72,7 @@ class UltralyticsTracker(Tracker):
         image: Image | None = None,
         timestamp: float | None = None,
     ) -> sv.Detections:
+        self._last_timestamp = timestamp
         rows = np.asarray(self._tracker.update(_DetectionArrays.of(detections), img=image))
         if len(rows) == 0:
             rows = np.zeros((0, 8), dtype=np.float32)
@@ -75,6 +83,37 @@ class UltralyticsTracker(Tracker):
 
     def reset(self) -> None:
         self._tracker.reset()
+        self._last_timestamp = None
+
+    def predict(self, timestamp: float | None = None) -> sv.Detections:
+        """The last update's tracks with their filter's boxes moved on to ``timestamp``.
+
+        As in trackcast's tracker, predicted boxes are the filter's, not the detector's, and
+        nothing moves without timestamps (see :meth:`Tracker.predict`).
+        """
+        tracks = super().predict(timestamp)
+        if len(tracks) == 0:
+            return tracks
+        steps = 0.0
+        if timestamp is not None and self._last_timestamp is not None:
+            steps = max(0.0, (timestamp - self._last_timestamp) * self.options.frame_rate)
+        by_id = {t.track_id: t for t in self._tracker.tracked_stracks}
+        assert tracks.tracker_id is not None
+        boxes = [_moved(by_id[int(i)], steps) for i in tracks.tracker_id]
+        tracks.xyxy = np.array(boxes, dtype=tracks.xyxy.dtype).reshape(-1, 4)
+        return tracks
+
+
+def _moved(track: Any, steps: float) -> FloatArray:
+    """An ``STrack``'s box after ``steps`` constant-velocity frames; the track is not changed.
+
+    The first four state entries are the box (centre, then aspect and height or width and height
+    by tracker), the last four their velocities; the track's class turns them into corners.
+    """
+    moved = copy.copy(track)
+    moved.mean = track.mean.copy()
+    moved.mean[:4] += steps * track.mean[4:]
+    return np.asarray(moved.xyxy, dtype=np.float32)
 
 
 def _build(options: TrackerOptions) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import supervision as sv
 
 from tracking import TrackerOptions, create_tracker
@@ -121,3 +122,88 @@ def test_a_stall_longer_than_the_lost_timeout_ends_the_track() -> None:
         assert _ids(tracker.update(_person(100.0), timestamp=0.1 * k)) == [1]
     assert _ids(tracker.update(_person(100.0), timestamp=5.4)) == []  # tentative again
     assert _ids(tracker.update(_person(100.0), timestamp=5.5)) == [2]
+
+
+def _walker(x: float, posture: str = "standing") -> sv.Detections:
+    person = _person(x)
+    person.data = {"class_name": np.array(["person"]), "posture": np.array([posture])}
+    return person
+
+
+def test_predict_moves_the_box_on_between_detections() -> None:
+    """A walker at 50 px/s seen every 0.2 s: half way to the next detection it has moved 5 px."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    for k in range(10):
+        tracked = tracker.update(_person(100.0 + 10.0 * k), timestamp=0.2 * k)
+    last = float(tracked.xyxy[0, 0])
+    assert abs(last - 190.0) < 1.0
+    for dt in (0.04, 0.1, 0.16, 0.2):
+        (box,) = tracker.predict(1.8 + dt).xyxy
+        assert abs(float(box[0]) - (190.0 + 50.0 * dt)) < 1.0, dt
+        assert float(box[3] - box[1]) == pytest.approx(100.0, abs=1.0)
+
+
+def test_predict_keeps_ids_classes_confidences_and_data() -> None:
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    for k in range(3):
+        tracked = tracker.update(_walker(100.0 + 10.0 * k, posture="fall"), timestamp=0.2 * k)
+    predicted = tracker.predict(0.5)
+    assert _ids(predicted) == _ids(tracked) == [1]
+    assert predicted.class_id is not None and list(predicted.class_id) == [0]
+    assert predicted.confidence is not None
+    assert list(predicted.confidence) == pytest.approx([0.9])
+    assert list(predicted.data["class_name"]) == ["person"]
+    assert list(predicted.data["posture"]) == ["fall"]
+    assert predicted.xyxy.dtype == tracked.xyxy.dtype
+
+
+def test_predict_without_elapsed_time_returns_the_last_boxes() -> None:
+    """No timestamp, or one that is not later than the last update's: nothing moves."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    for k in range(5):
+        tracked = tracker.update(_person(100.0 + 10.0 * k), timestamp=0.2 * k)
+    for timestamp in (None, 0.8, 0.5):
+        np.testing.assert_array_equal(tracker.predict(timestamp).xyxy, tracked.xyxy)
+    untimed = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    for k in range(5):
+        tracked = untimed.update(_person(100.0 + 10.0 * k))
+    np.testing.assert_array_equal(untimed.predict(10.0).xyxy, tracked.xyxy)
+
+
+def test_predicted_boxes_are_the_filters_even_without_smoothing() -> None:
+    """With ``smooth_boxes`` off a skipped frame still gets the filter's box, not a raw one."""
+    raw = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0, smooth_boxes=False))
+    smooth = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    rng = np.random.default_rng(3)
+    for k in range(8):
+        detection = _person(100.0 + 10.0 * k + rng.normal(0, 3.0))
+        raw_out = raw.update(detection, timestamp=0.2 * k)
+        smooth.update(detection, timestamp=0.2 * k)
+    np.testing.assert_array_equal(raw.predict(1.5).xyxy, smooth.predict(1.5).xyxy)
+    assert not np.array_equal(raw.predict(1.4).xyxy, raw_out.xyxy)
+
+
+def test_predict_changes_nothing_a_later_update_returns() -> None:
+    """Two trackers fed the same crowd; one is asked for predictions in between, every time."""
+    rng = np.random.default_rng(11)
+    asked = create_tracker(TrackerOptions(name="trackcast", frame_rate=25.0 / 3))
+    twin = create_tracker(TrackerOptions(name="trackcast", frame_rate=25.0 / 3))
+    for k in range(40):
+        t = 0.12 * k
+        xs = [100.0 + 30.0 * k, 700.0 - 25.0 * k, 400.0 + 3.0 * k]
+        people = [_walker(x + rng.normal(0, 2.0)) for x in xs if rng.random() > 0.15]
+        frame = sv.Detections.merge(people) if people else sv.Detections.empty()
+        got, expected = asked.update(frame, timestamp=t), twin.update(frame, timestamp=t)
+        np.testing.assert_array_equal(got.xyxy, expected.xyxy)
+        assert _ids(got) == _ids(expected)
+        for dt in (0.04, 0.08, 0.3, None, -1.0):
+            asked.predict(None if dt is None else t + dt)
+
+
+def test_predict_after_reset_shows_nothing() -> None:
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    assert len(tracker.predict(0.0)) == 0
+    tracker.update(_person(100.0), timestamp=0.0)
+    assert len(tracker.predict(0.1)) == 1
+    tracker.reset()
+    assert len(tracker.predict(0.1)) == 0

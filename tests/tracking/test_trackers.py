@@ -93,6 +93,35 @@ def test_low_confidence_detections_do_not_start_tracks(name: TrackerName) -> Non
         assert len(tracker.update(weak)) == 0
 
 
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_predict_moves_tracks_on_with_their_data(name: TrackerName) -> None:
+    """4 px per update at 10 fps: half an interval later, every box is about 2 px further on."""
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
+    for step in range(10):
+        tracked = tracker.update(_walkers(step, posture="fall"), timestamp=0.1 * step)
+    predicted = tracker.predict(0.95)
+    assert list(predicted.tracker_id) == list(tracked.tracker_id)
+    assert list(predicted.data["posture"]) == ["fall"] * 3
+    assert list(predicted.data["class_name"]) == ["person"] * 3
+    np.testing.assert_allclose(predicted.xyxy[:, 0], tracked.xyxy[:, 0] + 2.0, atol=1.0)
+    np.testing.assert_allclose(
+        predicted.xyxy[:, 2:] - predicted.xyxy[:, :2], [[40, 100]] * 3, atol=1
+    )
+
+
+@pytest.mark.parametrize("name", TRACKER_NAMES)
+def test_predict_leaves_the_next_update_as_it_was(name: TrackerName) -> None:
+    options = TrackerOptions(name=name, frame_rate=10, gmc_method="none")
+    asked, twin = create_tracker(options), create_tracker(options)
+    for step in range(12):
+        walkers = _walkers(step)[np.arange(3) != step % 4]  # one walker missed now and then
+        got = asked.update(walkers, timestamp=0.1 * step)
+        expected = twin.update(walkers, timestamp=0.1 * step)
+        np.testing.assert_array_equal(got.xyxy, expected.xyxy)
+        assert list(got.tracker_id) == list(expected.tracker_id)
+        asked.predict(0.1 * step + 0.05)
+
+
 def test_botsort_uses_the_frame_for_motion_compensation() -> None:
     tracker = create_tracker(TrackerOptions(name="botsort", frame_rate=10))
     rng = np.random.default_rng(0)
