@@ -26,7 +26,8 @@ class FrameResult:
         pts: Presentation time in seconds, if known.
         image: The frame's pixels (BGR), for sinks that draw.
         tracks: Tracked boxes, ``tracker_id`` set.
-        analysed: False for frames a stride skipped; they carry the last analysed frame's tracks.
+        analysed: False for frames a stride skipped; their tracks are the tracker's prediction for
+            the frame's time: the last analysed frame's tracks, moved along their motion.
         camera_id: The camera or file the frame came from.
         received_at: Wall-clock time the frame was decoded, for latency measurements.
     """

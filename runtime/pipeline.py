@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-import supervision as sv
-
 from detectors import Detector
 from outputs import FrameResult
 from stream import VideoFrame
@@ -17,7 +14,9 @@ class FramePipeline:
     """Runs the detector on a batch of frames, then the tracker frame by frame, in order.
 
     With ``stride`` N only frames whose index is a multiple of N are detected and tracked; the
-    frames in between are passed on with the last analysed frame's tracks and ``analysed=False``.
+    frames in between get ``analysed=False`` and the tracker's prediction for their time
+    (:meth:`tracking.Tracker.predict`): the last analysed frame's tracks, moved along their
+    motion by trackers that model it.
     """
 
     def __init__(self, detector: Detector, tracker: Tracker, *, stride: int = 1) -> None:
@@ -26,7 +25,6 @@ class FramePipeline:
         self._detector = detector
         self._tracker = tracker
         self._stride = stride
-        self._last = _no_tracks()
 
     def process(self, frames: Sequence[VideoFrame]) -> list[FrameResult]:
         analysed = [frame for frame in frames if frame.index % self._stride == 0]
@@ -35,21 +33,18 @@ class FramePipeline:
         for frame in frames:
             is_analysed = frame.index % self._stride == 0
             if is_analysed:
-                found = next(detections)
-                self._last = self._tracker.update(found, frame.image, timestamp=frame.timestamp)
+                tracks = self._tracker.update(
+                    next(detections), frame.image, timestamp=frame.timestamp
+                )
+            else:
+                tracks = self._tracker.predict(frame.timestamp)
             results.append(
                 FrameResult(
                     index=frame.index,
                     pts=frame.pts,
                     image=frame.image,
-                    tracks=self._last,
+                    tracks=tracks,
                     analysed=is_analysed,
                 )
             )
         return results
-
-
-def _no_tracks() -> sv.Detections:
-    tracks = sv.Detections.empty()
-    tracks.tracker_id = np.array([], dtype=int)
-    return tracks
