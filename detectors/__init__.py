@@ -1,23 +1,36 @@
 """Object detectors: batches of BGR frames in, ``supervision.Detections`` out.
 
-Backends: ultralytics YOLO (``ultralytics_yolo``) and Darknet through OpenCV DNN (``darknet``). A
+Backends: ultralytics YOLO exported to OpenVINO or ONNX Runtime (``exported``), ultralytics on
+PyTorch (``ultralytics_yolo``) and Darknet through OpenCV DNN (``darknet``). A
 permissively licensed backend plugs in by implementing :class:`detectors.base.Detector`.
 """
 
-from detectors.base import CLASS_NAME, Detector
+from detectors.base import CLASS_NAME, Detector, PendingDetections
 from detectors.bundled import BUNDLED_MODELS
 from detectors.errors import ModelError, ModelUnavailableError, UnknownClassError, UnknownModelError
 from detectors.loader import load_detector
-from detectors.options import DEFAULT_MODEL, DetectorOptions
+from detectors.options import (
+    BACKENDS,
+    DEFAULT_MODEL,
+    PRECISIONS,
+    Backend,
+    DetectorOptions,
+    Precision,
+)
 
 __all__ = [
+    "BACKENDS",
     "BUNDLED_MODELS",
     "CLASS_NAME",
     "DEFAULT_MODEL",
+    "PRECISIONS",
+    "Backend",
     "Detector",
     "DetectorOptions",
     "ModelError",
     "ModelUnavailableError",
+    "PendingDetections",
+    "Precision",
     "UnknownClassError",
     "UnknownModelError",
     "load_detector",

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import supervision as sv
 
-from detectors.base import Detector, Image
+from detectors.base import Detector, Image, PendingDetections, Size
 from detectors.errors import UnknownClassError
 
 
@@ -25,11 +25,43 @@ class ClassFilter(Detector):
         return {i: n for i, n in self._inner.class_names.items() if i in self._class_ids}
 
     def detect(self, frames: Sequence[Image]) -> list[sv.Detections]:
-        keep = np.array(sorted(self._class_ids))
-        return [_subset(d, np.isin(_class_ids(d), keep)) for d in self._inner.detect(frames)]
+        return self.keep(self._inner.detect(frames))
+
+    def submit(self, frames: Sequence[Image]) -> PendingDetections:
+        return _Filtered(self, self._inner.submit(frames))
+
+    def keep(self, found: list[sv.Detections]) -> list[sv.Detections]:
+        wanted = np.array(sorted(self._class_ids))
+        return [_subset(d, np.isin(_class_ids(d), wanted)) for d in found]
+
+    @property
+    def max_in_flight(self) -> int:
+        return self._inner.max_in_flight
+
+    def plan(self, in_flight: int) -> None:
+        self._inner.plan(in_flight)
+
+    @property
+    def calibration_frames_wanted(self) -> int:
+        return self._inner.calibration_frames_wanted
+
+    def prepare(self, frame_size: Size, calibration: Sequence[Image] = ()) -> None:
+        self._inner.prepare(frame_size, calibration)
+
+    def describe(self) -> str:
+        return self._inner.describe()
 
     def close(self) -> None:
         self._inner.close()
+
+
+class _Filtered(PendingDetections):
+    def __init__(self, owner: ClassFilter, inner: PendingDetections) -> None:
+        self._owner = owner
+        self._inner = inner
+
+    def result(self) -> list[sv.Detections]:
+        return self._owner.keep(self._inner.result())
 
 
 def resolve_class_ids(class_names: Mapping[int, str], names: Iterable[str]) -> frozenset[int]:

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import supervision as sv
 import torch
 
-from detectors.base import CLASS_NAME, Detector, Image
+from detectors.base import Detector, Image
 from detectors.errors import ModelError
+from detectors.export import ultralytics_yolo
+from detectors.labels import ClassMerge, Labeller
 
 DEFAULT_IMGSZ = 640
-
-
-@dataclass(frozen=True, slots=True)
-class ClassMerge:
-    """Report several of a model's classes as one class, keeping the original as an attribute.
-
-    The bundled person model tells standing (``Normal``) from fallen (``Fall``) people; both are
-    people, so they become ``person`` with ``data["posture"]`` set to ``normal`` or ``fall``.
-    """
-
-    into: str
-    attribute: str
 
 
 class UltralyticsDetector(Detector):
@@ -39,30 +28,29 @@ class UltralyticsDetector(Detector):
         conf: float,
         iou: float,
         device: str | None = None,
-        threads: int | None = None,
+        threads: int,
+        half: bool = False,
         merge: ClassMerge | None = None,
     ) -> None:
-        from ultralytics import YOLO  # here: a slow import that other backends skip
-
-        try:
-            self._model = YOLO(weights, task="detect")
-        except Exception as error:  # ultralytics raises many kinds for bad or foreign files
-            raise ModelError(f"cannot load model {weights}: {error}") from None
+        """``half`` runs in FP16 (CUDA only)."""
+        self._model = ultralytics_yolo(Path(weights))
         raw_names = {int(k): str(v) for k, v in self._model.names.items()}
         if not raw_names:
             raise ModelError(f"{weights} reports no class names; is it a detection model?")
-        self._raw_names = raw_names
-        self._merge = merge
-        self._names = {0: merge.into} if merge else raw_names
+        self._labeller = Labeller(raw_names, merge)
         self._imgsz = imgsz or DEFAULT_IMGSZ
         self._conf = conf
         self._iou = iou
         self._device = device
-        self._threads = threads or os.cpu_count() or 1
+        self._threads = threads
+        self._half = half
 
     @property
     def class_names(self) -> Mapping[int, str]:
-        return self._names
+        return self._labeller.class_names
+
+    def describe(self) -> str:
+        return f"torch {'fp16' if self._half else 'fp32'}"
 
     def detect(self, frames: Sequence[Image]) -> list[sv.Detections]:
         if not frames:
@@ -78,16 +66,12 @@ class UltralyticsDetector(Detector):
             iou=self._iou,
             device=self._device,
             verbose=False,
+            **({"half": True} if self._half else {}),
         )
         return [self._convert(result) for result in results]
 
     def _convert(self, result: object) -> sv.Detections:
-        detections = sv.Detections.from_ultralytics(result)
-        raw_ids = [int(i) for i in (detections.class_id if detections.class_id is not None else [])]
-        if self._merge is not None:
-            postures = [self._raw_names[i].lower() for i in raw_ids]
-            detections.data[self._merge.attribute] = np.array(postures, dtype=str)
-            raw_ids = [0] * len(raw_ids)
-        detections.class_id = np.array(raw_ids, dtype=int)
-        detections.data[CLASS_NAME] = np.array([self._names[i] for i in raw_ids], dtype=str)
-        return detections
+        found = sv.Detections.from_ultralytics(result)
+        class_id = found.class_id if found.class_id is not None else np.zeros(0, int)
+        confidence = found.confidence if found.confidence is not None else np.ones(len(found))
+        return self._labeller.detections(found.xyxy, confidence, class_id)

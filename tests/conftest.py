@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from detectors import DetectorOptions, load_detector
+from runtime.calibration import calibration_frames
 from tests.media import write_moving_square_clip
 from tests.servers.rtsp import RtspCamera, encode_camera_clip
 
@@ -24,6 +26,26 @@ def vtest() -> Path:
     if not VTEST.is_file():
         pytest.fail(f"{VTEST} is missing: run scripts/setup.sh (it fetches Debian's opencv-doc)")
     return VTEST
+
+
+MODEL_CACHE = ROOT / ".test-cache" / "models"
+"""Exported models for the tests, kept between runs (a clean clone builds them once)."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(vtest: Path) -> Iterator[Path]:
+    """Every test exports into one cache, where person-yolov8s's INT8 model is calibrated on
+    vtest.avi before any test runs: which test happens to load the model first (say, on a clip
+    of white squares) must not decide how well every later one detects people."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRACKCAST_CACHE_DIR", str(MODEL_CACHE))
+        detector = load_detector(DetectorOptions(model="person-yolov8s", cache_dir=MODEL_CACHE))
+        wanted = detector.calibration_frames_wanted
+        if wanted:
+            frames = calibration_frames(str(vtest), wanted)
+            detector.prepare((frames[0].shape[0], frames[0].shape[1]), frames)
+        detector.close()
+        yield MODEL_CACHE
 
 
 @pytest.fixture(scope="session")
