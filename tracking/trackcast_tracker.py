@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import supervision as sv
 
-from tracking.base import Image, Tracker
+from tracking.base import Image, Tracker, unmoved
 from tracking.kalman import BoxFilter, BoxState, FloatArray
 from tracking.matching import IntArray, assign, iou
 from tracking.options import TrackerOptions
@@ -82,6 +82,8 @@ class TrackcastTracker(Tracker):
         self.reset()
 
     def reset(self) -> None:
+        self._shown: sv.Detections | None = None
+        """What the last update returned."""
         self._tracks: list[_Track] = []
         self._updates = 0
         self._clock = 0.0
@@ -119,7 +121,8 @@ class TrackcastTracker(Tracker):
         self._age()
         for index in high[scores[high] >= o.new_track_thresh]:
             self._start(boxes[index], int(index))
-        return self._output(detections)
+        self._shown = self._output(detections)
+        return self._shown
 
     def predict(self, timestamp: float | None = None) -> sv.Detections:
         """The tracks the last update showed, their filtered boxes moved on to ``timestamp``.
@@ -132,7 +135,7 @@ class TrackcastTracker(Tracker):
         it off, a skipped frame has no detection to report, and the filter's estimate is the
         better one. The tracks' states are copied, never changed.
         """
-        tracks = super().predict(timestamp)
+        tracks = unmoved(self._shown)
         shown = self._shown_tracks()
         step = self._elapsed_steps(timestamp)
         states = [t.state.copy() for t in shown]

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import supervision as sv
 
-from tracking.base import Image, Tracker
+from tracking.base import Image, Tracker, unmoved
 from tracking.options import TrackerOptions
 
 FloatArray = npt.NDArray[np.float32]
@@ -65,6 +65,7 @@ class UltralyticsTracker(Tracker):
         self.options = options
         self._tracker = _build(options)
         self._last_timestamp: float | None = None
+        self._shown: sv.Detections | None = None
 
     def update(
         self,
@@ -79,11 +80,13 @@ class UltralyticsTracker(Tracker):
         tracked = detections[rows[:, 7].astype(int)]
         assert isinstance(tracked, sv.Detections)
         tracked.tracker_id = rows[:, 4].astype(int)
+        self._shown = tracked
         return tracked
 
     def reset(self) -> None:
         self._tracker.reset()
         self._last_timestamp = None
+        self._shown = None
 
     def predict(self, timestamp: float | None = None) -> sv.Detections:
         """The last update's tracks with their filter's boxes moved on to ``timestamp``.
@@ -91,7 +94,7 @@ class UltralyticsTracker(Tracker):
         As in trackcast's tracker, predicted boxes are the filter's, not the detector's, and
         nothing moves without timestamps (see :meth:`Tracker.predict`).
         """
-        tracks = super().predict(timestamp)
+        tracks = unmoved(self._shown)
         if len(tracks) == 0:
             return tracks
         steps = 0.0

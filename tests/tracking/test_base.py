@@ -1,4 +1,4 @@
-"""The tracker port's defaults, as a tracker written without ``predict`` gets them."""
+"""The tracker port's helper for trackers without a motion model: predict the last output."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import numpy as np
 import supervision as sv
 
 from tracking import Tracker
-from tracking.base import Image
+from tracking.base import Image, unmoved
 
 
 class _OneTrackPerBox(Tracker):
     """Gives each detection the id of its position in the frame; no motion model."""
+
+    def __init__(self) -> None:
+        self._shown: sv.Detections | None = None
 
     def update(
         self,
@@ -21,10 +24,14 @@ class _OneTrackPerBox(Tracker):
         tracked = detections[np.arange(len(detections))]
         assert isinstance(tracked, sv.Detections)
         tracked.tracker_id = np.arange(1, len(detections) + 1)
+        self._shown = tracked
         return tracked
 
     def reset(self) -> None:
-        pass
+        self._shown = None
+
+    def predict(self, timestamp: float | None = None) -> sv.Detections:
+        return unmoved(self._shown)
 
 
 def _boxes(*xs: float) -> sv.Detections:
@@ -35,7 +42,7 @@ def _boxes(*xs: float) -> sv.Detections:
     )
 
 
-def test_predict_defaults_to_a_copy_of_the_last_update() -> None:
+def test_unmoved_is_a_copy_of_the_last_update() -> None:
     tracker = _OneTrackPerBox()
     tracked = tracker.update(_boxes(10.0, 60.0), timestamp=1.0)
     predicted = tracker.predict(1.5)
