@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from config import CameraConfig, LineConfig, ZoneConfig
 from runtime.cameras import CameraStatus
@@ -22,6 +22,17 @@ class CameraHealthOut(BaseModel):
     frames_in: int
     frames_dropped: int
     frames_analysed: int
+    frames_gated: int = Field(
+        description="Frames the motion gate kept from the detector (shown with predicted tracks)."
+    )
+    duty_cycle: float = Field(
+        description="Share of the camera's recent frames that went to the detector."
+    )
+    detector: str = Field(description="What detects, e.g. 'openvino int8'.")
+    detector_state: str = Field(
+        description="'ready', or what the detector does first for this camera's frame size: "
+        "'calibrating: 40/100 frames', 'preparing', 'failed: <why>'."
+    )
 
 
 class CameraOut(BaseModel):
@@ -57,6 +68,7 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
         return CameraHealthOut(
             state="disabled", since=None, last_frame_at=None, reconnects=0, last_error=None,
             fps_in=0, fps_out=0, frames_in=0, frames_dropped=0, frames_analysed=0,
+            frames_gated=0, duty_cycle=0, detector="", detector_state="",
         )  # fmt: skip
     health = status.health
     return CameraHealthOut(
@@ -70,6 +82,10 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
         frames_in=health.frames_in,
         frames_dropped=health.frames_dropped,
         frames_analysed=status.frames_analysed,
+        frames_gated=status.frames_gated,
+        duty_cycle=round(status.duty_cycle, 3),
+        detector=status.detector,
+        detector_state=status.detector_state,
     )
 
 

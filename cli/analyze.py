@@ -193,6 +193,7 @@ def _frame(
         pts=None if pts is None else float(pts),
         image=image,
         tracks=_detections(tracks),
+        analysed=bool(record.get("analysed", True)),
         camera_id=camera_id,
         received_at=at,
     )

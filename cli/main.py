@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cli import analyze, evaluate, run, serve, track
+from cli import analyze, evaluate, export, run, serve, track
 from detectors import ModelError
 from outputs import OutputError
 from storage import StorageError
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.register(commands)
     analyze.register(commands)
     evaluate.register(commands)
+    export.register(commands)
     return parser
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from config import load_config
 from runtime.cameras import CameraRuntime, CameraStatus
+from runtime.threads import ThreadBudget
 
 
 def register(commands: Any) -> None:
@@ -31,6 +32,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    ThreadBudget.for_live().apply()
     runtime = CameraRuntime(config)
     done = threading.Event()
 
@@ -69,8 +71,10 @@ def print_status(runtime: CameraRuntime) -> None:
 def status_line(status: CameraStatus) -> str:
     health = status.health
     error = f" last error: {health.last_error}" if health.last_error else ""
+    detector = "" if status.detector_state == "ready" else f", detector {status.detector_state}"
     return (
         f"{health.camera_id}: {health.state.value} in {health.fps_in:.1f} fps, out "
-        f"{status.fps_out:.1f} fps, {status.frames_analysed} analysed, {health.frames_dropped} "
-        f"dropped, {health.reconnects} reconnects{error}"
+        f"{status.fps_out:.1f} fps, {status.frames_analysed} analysed, {status.frames_gated} "
+        f"gated (duty {status.duty_cycle:.0%}), {health.frames_dropped} dropped, "
+        f"{health.reconnects} reconnects{detector}{error}"
     )

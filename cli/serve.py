@@ -11,6 +11,7 @@ import uvicorn
 
 from api.app import create_app
 from config import AppConfig, load_config
+from runtime.threads import ThreadBudget
 from service import build_service
 
 
@@ -31,6 +32,7 @@ def serve(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.INFO)  # a service reports what it does
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
     config = load_config(args.config) if args.config else AppConfig()
+    ThreadBudget.for_live().apply()
     app = create_app(build_service(config))
     # Live feeds never end on their own: give them a bounded time to close at shutdown.
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=3)

@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from detectors import BUNDLED_MODELS, DEFAULT_MODEL, DetectorOptions
+from tqdm import tqdm
+
+from config.motion import MotionConfig
+from detectors import BACKENDS, BUNDLED_MODELS, DEFAULT_MODEL, PRECISIONS, DetectorOptions
 from runtime import FileJob, JobOptions, JobReport
 from tracking import DEFAULT_TRACKER, TRACKER_NAMES, TrackerOptions
 
@@ -46,13 +49,21 @@ def register(commands: Any) -> None:
         "--iou", type=float, default=defaults.iou, help="NMS IoU threshold (%(default)s)"
     )
     parser.add_argument("--classes", help="comma-separated class names to keep, e.g. person,car")
-    parser.add_argument("--device", help="torch device for ultralytics models, e.g. cpu, cuda:0")
-    parser.add_argument("--threads", type=int, help="CPU threads for inference (all cores)")
+    add_backend_arguments(parser)
     parser.add_argument(
         "--tracker", choices=TRACKER_NAMES, default=DEFAULT_TRACKER, help="tracker (%(default)s)"
     )
     parser.add_argument(
-        "--stride", type=int, default=1, help="analyse every Nth frame; others reuse its tracks"
+        "--stride",
+        type=int,
+        default=1,
+        help="detect every Nth frame; others get the tracks predicted for them",
+    )
+    parser.add_argument(
+        "--motion-gate",
+        action="store_true",
+        help="detect only frames with motion or moving tracks, plus a keyframe every 1.5 s; "
+        "still frames get the tracks predicted for them (fast on surveillance footage)",
     )
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument(
@@ -65,21 +76,54 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def options_from_args(args: argparse.Namespace) -> JobOptions:
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where and how the model runs (shared with ``trackcast export``)."""
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="auto",
+        help="openvino or onnxruntime (exported from the weights on first use and cached), torch;"
+        " auto: OpenVINO on the CPU, PyTorch on CUDA (%(default)s)",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="int8 is calibrated on your footage on first use; auto: int8 on OpenVINO, fp16 on "
+        "CUDA, else fp32 (%(default)s)",
+    )
+    parser.add_argument(
+        "--calibrate",
+        metavar="PATH",
+        help="video to calibrate INT8 on (default: the source itself)",
+    )
+    parser.add_argument("--device", help="torch device for ultralytics models, e.g. cpu, cuda:0")
+    parser.add_argument("--threads", type=int, help="CPU threads for inference (all cores)")
+
+
+def detector_options(args: argparse.Namespace) -> DetectorOptions:
     classes = tuple(c.strip() for c in (args.classes or "").split(",") if c.strip())
+    return DetectorOptions(
+        model=args.model,
+        imgsz=args.imgsz,
+        conf=args.conf,
+        iou=args.iou,
+        classes=classes,
+        device=args.device,
+        threads=args.threads,
+        backend=args.backend,
+        precision=args.precision,
+    )
+
+
+def options_from_args(args: argparse.Namespace) -> JobOptions:
     return JobOptions(
         source=args.source,
-        detector=DetectorOptions(
-            model=args.model,
-            imgsz=args.imgsz,
-            conf=args.conf,
-            iou=args.iou,
-            classes=classes,
-            device=args.device,
-            threads=args.threads,
-        ),
+        detector=detector_options(args),
+        calibrate=args.calibrate,
         tracker=TrackerOptions(name=args.tracker),
         stride=args.stride,
+        motion=MotionConfig() if args.motion_gate else None,
         max_frames=args.max_frames,
         batch_size=args.batch,
         video=args.video,
@@ -92,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from cli.progress import ProgressBar
 
     options = options_from_args(args)
-    job = FileJob(options)
+    job = FileJob(options, on_status=say)
     with ProgressBar(job.expected_frames, job.info.url, enabled=not args.no_progress) as bar:
         report = job.run(on_progress=bar.update)
     print(summary(report))
@@ -103,6 +147,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def say(message: str) -> None:
+    """A status line on stderr (slow first-use steps such as a model export)."""
+    tqdm.write(f"trackcast: {message}", file=sys.stderr)
 
 
 def summary(report: JobReport) -> str:

@@ -16,6 +16,7 @@ from config.models import (
     TrackerConfig,
     WebhookConfig,
 )
+from config.motion import MotionConfig
 
 __all__ = [
     "AppConfig",
@@ -24,6 +25,7 @@ __all__ = [
     "ConfigError",
     "DetectorConfig",
     "LineConfig",
+    "MotionConfig",
     "MqttConfig",
     "ReconnectConfig",
     "RuntimeConfig",

@@ -7,7 +7,9 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.geometry import LineConfig, ZoneConfig, check_unique_names
-from detectors import DEFAULT_MODEL, DetectorOptions
+from config.motion import MotionConfig
+from detectors import DEFAULT_MODEL, Backend, DetectorOptions, Precision
+from detectors.options import DEFAULT_CALIBRATION_FRAMES
 from tracking import DEFAULT_TRACKER, TrackerName, TrackerOptions
 
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -30,6 +32,22 @@ class DetectorConfig(_Strict):
     iou: float = Field(0.7, gt=0, le=1, description="NMS IoU threshold.")
     classes: tuple[str, ...] = Field((), description="Class names to keep; empty keeps all.")
     device: str | None = Field(None, description="Torch device, e.g. cpu or cuda:0.")
+    backend: Backend = Field(
+        "auto",
+        description="torch, openvino or onnxruntime (models exported from the weights on first "
+        "use and cached); auto: OpenVINO on the CPU, PyTorch on CUDA.",
+    )
+    precision: Precision = Field(
+        "auto",
+        description="fp32, bf16, fp16 (where the hardware runs them) or int8 (calibrated on the "
+        "camera's own frames on first use); auto: int8 on OpenVINO, fp16 on CUDA, else fp32.",
+    )
+    calibration_frames: int = Field(
+        DEFAULT_CALIBRATION_FRAMES,
+        ge=1,
+        le=10_000,
+        description="Frames of the camera's own footage that calibrate an INT8 model.",
+    )
 
     def options(self) -> DetectorOptions:
         return DetectorOptions(**self.model_dump())
@@ -92,6 +110,11 @@ class CameraConfig(_Strict):
     detector: DetectorConfig | None = Field(None, description="Overrides the global detector.")
     tracker: TrackerConfig | None = Field(None, description="Overrides the global tracker.")
     reconnect: ReconnectConfig = Field(default_factory=ReconnectConfig)
+    motion: MotionConfig = Field(
+        default_factory=MotionConfig,
+        description="Motion-gated detection: the detector runs on motion, for moving tracks "
+        "and on periodic keyframes; other frames get the tracker's predicted boxes.",
+    )
     lines: tuple[LineConfig, ...] = Field(
         (), description="Counting lines: crossings by direction and class (line.crossed events)."
     )

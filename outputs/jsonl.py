@@ -1,8 +1,10 @@
-"""JSON Lines output: one object per analysed frame.
+"""JSON Lines output: one object per frame.
 
-Each line: ``{"frame": 0, "pts": 0.0, "width": 768, "height": 576, "tracks": [{"track_id",
-"class_id", "class_name", "confidence", "box": [x1, y1, x2, y2], "attributes": {...}}]}``; width and
-height are the frame's, so ``trackcast analyze`` can resolve normalized geometry offline.
+Each line: ``{"frame": 0, "pts": 0.0, "width": 768, "height": 576, "analysed": true, "tracks":
+[{"track_id", "class_id", "class_name", "confidence", "box": [x1, y1, x2, y2], "attributes":
+{...}}]}``; width and height are the frame's, so ``trackcast analyze`` can resolve normalized
+geometry offline. ``analysed`` is false for frames a stride skipped: their boxes are the tracker's
+prediction.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from outputs.text_file import TextLinesSink
 
 
 class JsonlWriter(TextLinesSink):
-    """Writes one JSON record per analysed frame, frames without tracks included."""
+    """Writes one JSON record per frame, frames without tracks included."""
 
     def lines(self, result: FrameResult) -> list[str]:
         pts = None if result.pts is None else round(result.pts, 6)
@@ -24,6 +26,7 @@ class JsonlWriter(TextLinesSink):
             "pts": pts,
             "width": width,
             "height": height,
+            "analysed": result.analysed,
             "tracks": list(result.objects()),
         }
         return [json.dumps(record, separators=(",", ":")) + "\n"]

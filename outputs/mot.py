@@ -7,7 +7,8 @@ from outputs.text_file import TextLinesSink
 
 
 class MotWriter(TextLinesSink):
-    """Writes the tracks of analysed frames in MOTChallenge format (the TrackEval input)."""
+    """Writes the tracks of every frame in MOTChallenge format (the TrackEval input); frames a
+    stride skipped carry the tracker's predicted boxes."""
 
     def lines(self, result: FrameResult) -> list[str]:
         lines = []

@@ -1,4 +1,4 @@
-"""A sink that turns each analysed frame into text lines appended to one file."""
+"""A sink that turns each frame's tracks into text lines appended to one file."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from outputs.records import FrameResult, FrameSink
 
 
 class TextLinesSink(FrameSink):
-    """Opens ``path`` at once (so a bad path fails before work starts); skips stride-held frames."""
+    """Opens ``path`` at once (so a bad path fails before work starts). Frames a stride skipped
+    are written too, with the tracker's predicted boxes (``FrameResult.analysed`` is False)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -18,11 +19,9 @@ class TextLinesSink(FrameSink):
 
     @abstractmethod
     def lines(self, result: FrameResult) -> list[str]:
-        """The text for one analysed frame, each line ending in a newline."""
+        """The text for one frame, each line ending in a newline."""
 
     def write(self, result: FrameResult) -> None:
-        if not result.analysed:
-            return
         try:
             self._file.writelines(self.lines(result))
         except OSError as error:

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analytics import ActiveTrack, Analyser, Heatmap, LineCrossing, TrackLifecycle, ZoneMonitor
 from config import AppConfig, CameraConfig, DetectorConfig
@@ -19,7 +19,10 @@ from detectors import Detector, load_detector
 from events import EventSink
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
-from runtime.detector_worker import CameraPipeline, DetectorWorker
+from runtime.camera_pipeline import CameraPipeline
+from runtime.detector_worker import DetectorWorker
+from runtime.gate import gate_for
+from runtime.threads import ThreadBudget
 from stream.health import CameraHealth
 from stream.latest import LatestSlot
 from stream.live import LiveCamera, LiveSettings
@@ -32,7 +35,9 @@ DetectorFactory = Callable[[DetectorConfig], Detector]
 
 
 def _load(config: DetectorConfig) -> Detector:
-    return load_detector(config.options())
+    options = config.options()
+    threads = ThreadBudget.for_live().inference_threads(options)
+    return load_detector(replace(options, threads=threads))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +46,21 @@ class CameraStatus:
 
     health: CameraHealth
     fps_out: float
+    """Frames per second through the detector and tracker."""
     frames_analysed: int
+    """Frames through the detector and tracker."""
     frames_capped: int
     analysis_errors: int
     queue_depth: int
+    frames_gated: int = 0
+    """Frames the motion gate kept from the detector (shown with predicted tracks)."""
+    duty_cycle: float = 1.0
+    """Share of the camera's recent frames that went to the detector."""
+    detector: str = ""
+    """What runs, e.g. ``openvino int8``."""
+    detector_state: str = ""
+    """``ready``, or what the detector is doing for this camera's frame size first
+    (``calibrating 40/100 frames``, ``preparing``, ``failed: ...``)."""
 
 
 class CameraRuntime:
@@ -88,6 +104,7 @@ class CameraRuntime:
                 results=Broadcast(),
                 min_interval_s=1 / camera.fps_cap if camera.fps_cap else 0.0,
                 analysers=self._analysers(camera),
+                gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
             )
             worker.attach(camera.id, pipeline)
             self._cameras[camera.id] = (live, worker)
@@ -149,7 +166,17 @@ class CameraRuntime:
         return self._pipeline(camera_id).analysers
 
     def status(self, camera_id: str) -> CameraStatus:
-        pipeline = self._pipeline(camera_id)
+        with self._lock:
+            entry = self._cameras.get(camera_id)
+        pipeline = entry[1].pipeline(camera_id) if entry else None
+        if entry is None or pipeline is None:
+            raise KeyError(camera_id)
+        worker = entry[1]
+        warmup = worker.warmup_status(pipeline)
+        state = "waiting for the first frame"
+        if warmup is not None:
+            state = warmup.state.value + (f": {warmup.detail}" if warmup.detail else "")
+        gate = pipeline.gate
         return CameraStatus(
             health=pipeline.camera.health(),
             fps_out=pipeline.fps_out(),
@@ -157,6 +184,10 @@ class CameraRuntime:
             frames_capped=pipeline.capped,
             analysis_errors=pipeline.analysis_errors,
             queue_depth=pipeline.camera.frames.pending,
+            frames_gated=gate.gated if gate else 0,
+            duty_cycle=gate.recent_duty_cycle if gate and gate.seen else 1.0,
+            detector=worker.detector.describe(),
+            detector_state=state,
         )
 
     def detector_workers(self) -> list[DetectorWorker]:
@@ -181,8 +212,10 @@ class CameraRuntime:
             workers, self._workers = list(self._workers.values()), {}
         clean = all(results.get(c, False) for c in cameras)
         for worker in workers:
-            clean = worker.stop(timeout_s) and clean
-            worker.detector.close()
+            if worker.stop(timeout_s):
+                worker.detector.close()
+            else:  # still preparing the detector (it cannot be interrupted): leave it to exit
+                clean = False
         return clean
 
     def _pipeline(self, camera_id: str) -> CameraPipeline:
@@ -237,5 +270,6 @@ def _live_settings(camera: CameraConfig) -> LiveSettings:
         rtsp_transport=camera.transport,
         realtime=camera.realtime,
         loop=camera.loop,
+        decode_threads=ThreadBudget.for_live().decode_threads,
         **camera.reconnect.model_dump(),
     )

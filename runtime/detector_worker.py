@@ -2,9 +2,19 @@
 
 Cameras signal new frames through :meth:`DetectorWorker.notify`. The worker takes at most one
 frame per camera (the newest; older ones were already replaced in the camera's slot and counted as
-dropped), waits up to ``batch_wait_s`` for more cameras to fill the batch, runs the detector once,
-then each camera's own tracker, and publishes one :class:`FrameResult` per frame to that camera's
-subscribers. A detector error costs that batch, is logged and counted, and the worker goes on.
+dropped) and sends it on its way:
+
+* a frame whose size the detector is not ready for yet (exporting, calibrating INT8 on the
+  camera's own frames, compiling: ``runtime.warmup``) is shown without tracks;
+* a frame the camera's motion gate skips (``runtime.gate``) is shown with the tracker's
+  prediction for its time;
+* the others are batched (waiting up to ``batch_wait_s`` for more cameras) and submitted to the
+  detector, then tracked, published and analysed in order.
+
+Submissions are pipelined: while one is with the detector the worker collects and submits the next
+cameras' frames, up to the detector's ``max_in_flight``, and tracks each as it completes. A camera
+has at most one frame in flight, so its frames are tracked in order and its gate sees its latest
+tracks. A detector error costs that batch, is logged and counted, and the worker goes on.
 """
 
 from __future__ import annotations
@@ -12,71 +22,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from analytics import Analyser
-from detectors import Detector
-from outputs import FrameResult
-from runtime.broadcast import Broadcast
+from detectors import Detector, PendingDetections
+from runtime.camera_pipeline import CameraPipeline, no_tracks
+from runtime.warmup import Warmup, WarmupStatus
 from stream import VideoFrame
-from stream.health import RateMeter
-from stream.live import LiveCamera
-from tracking import Tracker
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STREAM_FPS = 10.0
-"""Assumed when a stream states no frame rate."""
+Batch = list[tuple[CameraPipeline, VideoFrame]]
 
 
 @dataclass(eq=False)
-class CameraPipeline:
-    """What the worker keeps per camera: its source, tracker, subscribers and counters."""
-
-    camera: LiveCamera
-    make_tracker: Callable[[float], Tracker]
-    """Builds the camera's tracker for a frame rate; called at the first analysed frame, when the
-    stream's own rate is known."""
-    results: Broadcast[FrameResult]
-    min_interval_s: float = 0.0
-    """From the camera's fps cap: frames closer together than this are skipped."""
-    analysers: tuple[Analyser, ...] = ()
-    """Fed every analysed frame after the subscribers got it (events, counts)."""
-    analysis_errors: int = 0
-    last_analysed: float = float("-inf")
-    analysed: int = 0
-    capped: int = 0
-    rate_out: RateMeter = field(default_factory=RateMeter)
-    tracker: Tracker | None = None
-
-    def tracker_for_frame(self) -> Tracker:
-        if self.tracker is None:
-            stream_fps = self.camera.source_fps or DEFAULT_STREAM_FPS
-            analysed_fps = (
-                min(stream_fps, 1 / self.min_interval_s) if self.min_interval_s else stream_fps
-            )
-            self.tracker = self.make_tracker(analysed_fps)
-        return self.tracker
-
-    def fps_out(self) -> float:
-        return self.rate_out.rate(time.monotonic())
-
-    def analyse(self, result: FrameResult) -> None:
-        for analyser in self.analysers:
-            try:
-                analyser.update(result)
-            except Exception:
-                self.analysis_errors += 1
-                log.exception("%s failed on frame %d", type(analyser).__name__, result.index)
-
-    def finish(self, now: float) -> None:
-        for analyser in self.analysers:
-            try:
-                analyser.finish(now)
-            except Exception:
-                self.analysis_errors += 1
-                log.exception("%s failed to finish", type(analyser).__name__)
+class _Submission:
+    batch: Batch
+    pending: PendingDetections | None
+    """None when submitting failed (already counted)."""
+    started: float
 
 
 class DetectorWorker:
@@ -94,11 +59,13 @@ class DetectorWorker:
         """``on_batch(seconds, frames)`` is told each detector call's latency (for metrics)."""
         self.detector = detector
         self.name = name
+        self.warmup = Warmup(detector, name=name)
         self._on_batch = on_batch
         self._batch_size = batch_size
         self._batch_wait_s = batch_wait_s
         self._pipelines: dict[str, CameraPipeline] = {}
         self._turn = 0
+        self._planned = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -111,6 +78,7 @@ class DetectorWorker:
     def attach(self, camera_id: str, pipeline: CameraPipeline) -> None:
         with self._lock:
             self._pipelines[camera_id] = pipeline
+        self._wake.set()
 
     def detach(self, camera_id: str) -> CameraPipeline | None:
         with self._lock:
@@ -119,6 +87,13 @@ class DetectorWorker:
     def pipeline(self, camera_id: str) -> CameraPipeline | None:
         with self._lock:
             return self._pipelines.get(camera_id)
+
+    def warmup_status(self, pipeline: CameraPipeline) -> WarmupStatus | None:
+        """Where the detector stands for the camera's frame size (None before its first frame)."""
+        latest = pipeline.results.latest
+        if latest is None:
+            return None
+        return self.warmup.status((latest.image.shape[0], latest.image.shape[1]))
 
     def notify(self) -> None:
         self._wake.set()
@@ -131,43 +106,75 @@ class DetectorWorker:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        return not self._thread.is_alive() and self.warmup.stop(timeout_s)
+
+    # -- the loop ------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        in_flight: deque[_Submission] = deque()
         while not self._stop.is_set():
-            self._wake.wait(0.5)
-            self._wake.clear()
-            batch = self._collect({})
-            if not batch:
+            self._plan()
+            if len(in_flight) >= max(1, self.detector.max_in_flight):
+                self._complete(in_flight.popleft())
                 continue
-            deadline = time.monotonic() + self._batch_wait_s
-            while len(batch) < self._batch_size and not self._stop.is_set():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or len(batch) >= self._streaming_count():
-                    break
-                self._wake.wait(remaining)
-                self._wake.clear()
-                batch = self._collect(batch)
-            self._process(list(batch.values()))
+            if not in_flight:
+                self._wake.wait(0.5)
+            self._wake.clear()
+            batch = self._fill(self._collect([]))
+            if batch:
+                in_flight.append(self._submit(batch))
+            elif in_flight:
+                self._complete(in_flight.popleft())
+        while in_flight:
+            self._complete(in_flight.popleft())
 
-    def _streaming_count(self) -> int:
-        """Cameras that can still add a frame to a batch: waiting for a camera that is down
-        would delay every batch of the live ones."""
+    def _plan(self) -> None:
+        """Tell the detector how many frames will be in flight: one camera wants latency."""
         with self._lock:
-            return sum(1 for p in self._pipelines.values() if p.camera.streaming)
+            streaming = sum(1 for p in self._pipelines.values() if p.camera.streaming)
+        wanted = max(1, min(streaming, self.detector.max_in_flight))
+        if wanted != self._planned:
+            self._planned = wanted
+            self.detector.plan(wanted)
 
-    def _collect(
-        self, batch: dict[str, tuple[CameraPipeline, VideoFrame]]
-    ) -> dict[str, tuple[CameraPipeline, VideoFrame]]:
-        """Add the newest frame of each camera not yet in ``batch``, honouring fps caps."""
+    def _fill(self, batch: Batch) -> Batch:
+        """Wait up to ``batch_wait_s`` for more cameras' frames to join a started batch."""
+        if not batch:
+            return batch
+        deadline = time.monotonic() + self._batch_wait_s
+        while len(batch) < self._batch_size and not self._stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or len(batch) >= self._waiting_count(batch):
+                break
+            self._wake.wait(remaining)
+            self._wake.clear()
+            batch = self._collect(batch)
+        return batch
+
+    def _waiting_count(self, batch: Batch) -> int:
+        """Cameras that can be in this batch: waiting for a camera that is down (or whose frame
+        is with the detector in an earlier batch) would delay every batch of the others."""
+        taken = {id(p) for p, _ in batch}
         with self._lock:
-            pipelines = list(self._pipelines.items())
+            return sum(
+                1
+                for p in self._pipelines.values()
+                if p.camera.streaming and (id(p) in taken or not p.in_flight)
+            )
+
+    def _collect(self, batch: Batch) -> Batch:
+        """Add the newest frame of each camera not yet in ``batch`` that needs the detector."""
+        with self._lock:
+            pipelines = list(self._pipelines.values())
         if pipelines and not batch:  # start each batch at the next camera: no camera starves
             self._turn = (self._turn + 1) % len(pipelines)
             pipelines = pipelines[self._turn :] + pipelines[: self._turn]
+        taken = {id(p) for p, _ in batch}
         now = time.monotonic()
-        for camera_id, pipeline in pipelines:
-            if camera_id in batch or len(batch) >= self._batch_size:
+        for pipeline in pipelines:
+            if len(batch) >= self._batch_size:
+                break
+            if id(pipeline) in taken or pipeline.in_flight:
                 continue
             frame = pipeline.camera.frames.take_nowait()
             if frame is None:
@@ -175,35 +182,52 @@ class DetectorWorker:
             if now - pipeline.last_analysed < pipeline.min_interval_s:
                 pipeline.capped += 1
                 continue
+            if not self._ready_for(pipeline, frame) or not pipeline.admit(frame):
+                continue
             pipeline.last_analysed = now
-            batch[camera_id] = (pipeline, frame)
+            pipeline.in_flight = True
+            batch.append((pipeline, frame))
         return batch
 
-    def _process(self, batch: list[tuple[CameraPipeline, VideoFrame]]) -> None:
+    def _ready_for(self, pipeline: CameraPipeline, frame: VideoFrame) -> bool:
+        size = (frame.height, frame.width)
+        if self.warmup.ready(size):
+            return True
+        self.warmup.offer(size, frame.image)
+        pipeline.warming += 1
+        pipeline.publish(frame, no_tracks(), analysed=False)
+        return False
+
+    def _submit(self, batch: Batch) -> _Submission:
         started = time.monotonic()
         try:
-            detections = self.detector.detect([frame.image for _, frame in batch])
+            pending = self.detector.submit([frame.image for _, frame in batch])
         except Exception:
-            self.errors += 1
-            log.exception("detector failed on a batch of %d frames; skipping it", len(batch))
-            return
-        self.last_latency_s = time.monotonic() - started
-        if self._on_batch is not None:
-            self._on_batch(self.last_latency_s, len(batch))
-        self.batches += 1
-        self.frames += len(batch)
-        for (pipeline, frame), found in zip(batch, detections, strict=True):
-            tracker = pipeline.tracker_for_frame()
-            tracks = tracker.update(found, frame.image, timestamp=frame.timestamp)
-            pipeline.analysed += 1
-            pipeline.rate_out.tick(time.monotonic())
-            result = FrameResult(
-                index=frame.index,
-                pts=frame.pts,
-                image=frame.image,
-                tracks=tracks,
-                camera_id=frame.source_id,
-                received_at=frame.received_at,
-            )
-            pipeline.results.publish(result)
-            pipeline.analyse(result)
+            self._failed(batch)
+            return _Submission(batch, None, started)
+        return _Submission(batch, pending, started)
+
+    def _complete(self, submission: _Submission) -> None:
+        batch = submission.batch
+        try:
+            if submission.pending is None:
+                return
+            try:
+                detections = submission.pending.result()
+            except Exception:
+                self._failed(batch)
+                return
+            self.last_latency_s = time.monotonic() - submission.started
+            if self._on_batch is not None:
+                self._on_batch(self.last_latency_s, len(batch))
+            self.batches += 1
+            self.frames += len(batch)
+            for (pipeline, frame), found in zip(batch, detections, strict=True):
+                pipeline.track(frame, found)
+        finally:
+            for pipeline, _ in batch:
+                pipeline.in_flight = False
+
+    def _failed(self, batch: Batch) -> None:
+        self.errors += 1
+        log.exception("detector failed on a batch of %d frames; skipping it", len(batch))

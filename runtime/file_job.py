@@ -2,6 +2,12 @@
 
 Three threads joined by bounded blocking queues: the decoder runs ahead of detection by at most two
 batches, and the writers (video encoding above all) overlap with detection of the next batch.
+Detection itself is pipelined: up to the detector's ``max_in_flight`` batches run while the main
+thread tracks the previous one and hands it to the writers.
+
+Before the first frame the detector is prepared for the video's frame size: an exported model
+is compiled for it and, the first time INT8 runs, calibrated on frames of this very video (or of
+``JobOptions.calibrate``), so nothing but the user's own footage ever calibrates it.
 """
 
 from __future__ import annotations
@@ -9,14 +15,19 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from config.motion import MotionConfig
 from detectors import Detector, DetectorOptions, load_detector
 from outputs import AnnotatedVideoWriter, FrameResult, FrameSink, JsonlWriter, MotWriter
-from runtime.pipeline import FramePipeline
+from runtime.calibration import calibration_frames
+from runtime.gate import gate_for
+from runtime.pipeline import FramePipeline, StartedBatch
 from runtime.stages import Channel, Stage, feed
+from runtime.threads import ThreadBudget
 from stream import DecodeStats, SourceInfo, VideoFrame, VideoSource
 from tracking import TrackerOptions, create_tracker
 
@@ -36,6 +47,10 @@ class JobOptions:
     video: Path | None = None
     mot: Path | None = None
     jsonl: Path | None = None
+    calibrate: str | None = None
+    """Footage to calibrate an INT8 model on; None: the source itself."""
+    motion: MotionConfig | None = None
+    """Motion-gated detection (``runtime.gate``); None detects every (stride) frame."""
 
     def __post_init__(self) -> None:
         if self.stride < 1:
@@ -81,18 +96,27 @@ class _Counts:
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of frames written so far, from the writer thread."""
+StatusCallback = Callable[[str], None]
+"""Told about slow steps before the first frame (a model export, INT8 calibration)."""
 
 
 class FileJob:
     """Runs :class:`JobOptions` to completion. Construct, then call :meth:`run` once."""
 
-    def __init__(self, options: JobOptions, *, detector: Detector | None = None) -> None:
+    def __init__(
+        self,
+        options: JobOptions,
+        *,
+        detector: Detector | None = None,
+        on_status: StatusCallback | None = None,
+    ) -> None:
         """Open the source now, so a bad input fails before the model loads.
 
         ``detector`` replaces the one ``options.detector`` describes; the job does not close it.
         """
         self.options = options
         self._given_detector = detector
+        self._on_status = on_status
         self._on_progress: ProgressCallback | None = None
         self._stop = threading.Event()
         self.source = VideoSource(options.source)
@@ -111,12 +135,18 @@ class FileJob:
         self._on_progress = on_progress
         started = time.monotonic()
         try:
-            detector = self._given_detector or load_detector(self.options.detector)
+            detector = self._given_detector or self._load_detector()
+            self._prepare(detector)
             tracker_options = replace(
                 self.options.tracker, frame_rate=self.info.fps / self.options.stride
             )
+            gate = (
+                gate_for(self.options.motion, tracker_options.lost_timeout_s)
+                if self.options.motion
+                else None
+            )
             pipeline = FramePipeline(
-                detector, create_tracker(tracker_options), stride=self.options.stride
+                detector, create_tracker(tracker_options), stride=self.options.stride, gate=gate
             )
             sinks = self._open_sinks()
             try:
@@ -142,6 +172,23 @@ class FileJob:
     def stop(self) -> None:
         """Ask a running job to stop early (from another thread or a signal handler)."""
         self._stop.set()
+
+    def _load_detector(self) -> Detector:
+        budget = ThreadBudget.for_file()
+        budget.apply()
+        options = self.options.detector
+        options = replace(options, threads=budget.inference_threads(options))
+        return load_detector(options, progress=self._on_status)
+
+    def _prepare(self, detector: Detector) -> None:
+        wanted = detector.calibration_frames_wanted
+        calibration = []
+        if wanted:
+            footage = self.options.calibrate or self.options.source
+            if self._on_status is not None:
+                self._on_status(f"reading {wanted} frames of {footage} to calibrate INT8 on")
+            calibration = calibration_frames(footage, wanted)
+        detector.prepare((self.info.height, self.info.width), calibration)
 
     def _open_sinks(self) -> list[FrameSink]:
         sinks: list[FrameSink] = []
@@ -172,11 +219,22 @@ class FileJob:
         decoder.start()
         writer.start()
         counts = _Counts()
+        depth = max(1, pipeline.detector.max_in_flight)
+        pipeline.detector.plan(depth)
+        in_flight: deque[StartedBatch] = deque()
+
+        def finish_oldest() -> None:
+            for result in pipeline.finish(in_flight.popleft()):
+                counts.add(result)
+                results.put(result)
+
         try:
             for batch in _batches(frames, self.options.batch_size):
-                for result in pipeline.process(batch):
-                    counts.add(result)
-                    results.put(result)
+                in_flight.append(pipeline.start(batch))
+                if len(in_flight) >= depth:
+                    finish_oldest()
+            while in_flight:
+                finish_oldest()
             results.put_end()
         except BaseException:
             self._stop.set()

@@ -27,6 +27,8 @@ from runtime.motion import Image, Motion, MotionDetector
 
 DEFAULT_RECENT_FRAMES = 100
 """Frames behind :attr:`DetectionGate.recent_duty_cycle`: 10 s at 10 fps."""
+KEYFRAME_SHARE_OF_LOST_TIMEOUT = 0.5
+"""A gated stream re-detects at least twice per lost timeout, so a still track is never lost."""
 
 
 class GateReason(enum.Enum):
@@ -56,6 +58,17 @@ class _Anchor:
 
     box: npt.NDArray[np.float32]
     since: float
+
+
+def gate_for(config: MotionConfig, lost_timeout_s: float) -> DetectionGate | None:
+    """The gate for a stream whose tracker drops tracks after ``lost_timeout_s`` unseen (None when
+    gating is off); its keyframe interval is capped so that still tracks are re-detected in time."""
+    if not config.enabled:
+        return None
+    longest = lost_timeout_s * KEYFRAME_SHARE_OF_LOST_TIMEOUT
+    if config.keyframe_interval_s > longest:
+        config = config.model_copy(update={"keyframe_interval_s": longest})
+    return DetectionGate(config)
 
 
 class DetectionGate:

@@ -67,6 +67,16 @@ class _ServiceCollector(Collector):
         queue = _gauge(
             "trackcast_camera_queue_depth", "Frames waiting for the detector (0 or 1).", cam
         )
+        gated = _counter(
+            "trackcast_camera_frames_gated",
+            "Frames the motion gate kept from the detector (shown with predicted tracks).",
+            cam,
+        )
+        duty = _gauge(
+            "trackcast_camera_detector_duty_cycle",
+            "Share of the camera's recent frames that went to the detector.",
+            cam,
+        )
         runtime = self._service.runtime
         for camera_id in runtime.camera_ids():
             try:
@@ -82,7 +92,10 @@ class _ServiceCollector(Collector):
             analysed.add_metric([camera_id], status.frames_analysed)
             reconnects.add_metric([camera_id], health.reconnects)
             queue.add_metric([camera_id], status.queue_depth)
+            gated.add_metric([camera_id], status.frames_gated)
+            duty.add_metric([camera_id], status.duty_cycle)
         yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
+        yield from (gated, duty)
 
     def _events(self) -> Iterator[Metric]:
         writer = self._service.writer

@@ -52,6 +52,8 @@ class LiveSettings:
     """Files only: deliver frames at the file's own pace, like a camera."""
     loop: bool = False
     """Files only: start again at the end instead of stopping."""
+    decode_threads: int = 0
+    """FFmpeg's decoding threads; 0 lets it choose (the service gives each camera one)."""
 
     @property
     def effective_read_timeout_s(self) -> float:
@@ -199,6 +201,7 @@ class LiveCamera:
             open_timeout_s=self.settings.open_timeout_s,
             read_timeout_s=self.settings.effective_read_timeout_s,
             rtsp_transport=self.settings.rtsp_transport,
+            decode_threads=self.settings.decode_threads,
         )
 
     def _stream(self, source: VideoSource) -> str | None:

@@ -86,7 +86,9 @@ class VideoSource:
         open_timeout_s: float = 10.0,
         read_timeout_s: float = 10.0,
         rtsp_transport: str = "tcp",
+        decode_threads: int = 0,
     ) -> None:
+        """``decode_threads``: FFmpeg's decoding threads, 0 for its own choice (one per core)."""
         self._url = url
         self._display = redact_url(url)
         self.source_id = source_id if source_id is not None else self._display
@@ -105,6 +107,8 @@ class VideoSource:
             raise
         # Frame threads add a frame of delay per thread: fine for files, not for live video.
         self._stream.thread_type = "SLICE" if self.kind.network else "AUTO"
+        if decode_threads:
+            self._stream.codec_context.thread_count = decode_threads
         self.info = _describe(self._stream, self._display)
         self.stats = DecodeStats(expected=self.info.frame_count)
 

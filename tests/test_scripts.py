@@ -41,6 +41,10 @@ def test_demo_script_serves_vtest_live_with_events(vtest: Path) -> None:
             since = time.time()
             camera = f"{base}/api/cameras/walkway"
             wait_until(lambda: httpx.get(camera).json()["state"] == "streaming", 60, 0.5)
+            # the person model at 640 px, exported before serving: the first view has boxes on
+            # the walkway's people (about eight in view), not "tracks 0"
+            wait_until(lambda: len(httpx.get(f"{camera}/tracks").json()) >= 4, 30, 0.5)
+            assert httpx.get(camera).json()["health"]["detector"] == "openvino int8"
             page = httpx.get(f"{base}/", follow_redirects=True, timeout=10)
             assert page.status_code == 200 and "<video" in page.text
             wait_until(

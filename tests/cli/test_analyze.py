@@ -76,7 +76,7 @@ def live_run(vtest: Path, tmp_path_factory: pytest.TempPathFactory) -> LiveRun:
     live = Recorder()
     analysers = build_analysers(camera, live, lost_timeout_s=3.0)
     source = VideoSource(str(vtest))
-    detector = load_detector(DetectorOptions(model="person-yolov8s", imgsz=320))
+    detector = load_detector(DetectorOptions(model="person-yolov8s", imgsz=640))
     pipeline = FramePipeline(detector, create_tracker(TrackerOptions(frame_rate=source.info.fps)))
     writer = JsonlWriter(tracks)
     at = 0.0

@@ -29,20 +29,23 @@ def test_mot_lines_are_one_based_with_width_and_height(tmp_path: Path) -> None:
     writer.write(_result(1, analysed=False))
     writer.close()
     lines = (tmp_path / "mot.txt").read_text().splitlines()
-    assert lines == [
+    assert lines == [  # a frame between detections has its predicted boxes too
         "1,7,1.23,2.00,10.27,20.25,0.9000,-1,-1,-1",
         "1,9,30.00,10.00,10.00,20.00,0.5500,-1,-1,-1",
+        "2,7,1.23,2.00,10.27,20.25,0.9000,-1,-1,-1",
+        "2,9,30.00,10.00,10.00,20.00,0.5500,-1,-1,-1",
     ]
 
 
-def test_jsonl_has_one_record_per_analysed_frame(tmp_path: Path) -> None:
+def test_jsonl_has_one_record_per_frame_saying_if_it_was_analysed(tmp_path: Path) -> None:
     writer = JsonlWriter(tmp_path / "tracks.jsonl")
     for index in range(3):
         writer.write(_result(index, analysed=index != 1))
     writer.close()
     records = [json.loads(line) for line in (tmp_path / "tracks.jsonl").read_text().splitlines()]
-    assert [r["frame"] for r in records] == [0, 2]
-    assert records[1]["pts"] == pytest.approx(0.2)
+    assert [r["frame"] for r in records] == [0, 1, 2]
+    assert [r["analysed"] for r in records] == [True, False, True]
+    assert records[2]["pts"] == pytest.approx(0.2)
     assert (records[0]["width"], records[0]["height"]) == (64, 48)
     first = records[0]["tracks"][0]
     assert first == {

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from config import AppConfig, CameraConfig, DetectorConfig, RuntimeConfig
 from detectors import Detector
+from detectors.base import Image
+from outputs import FrameResult
 from runtime.cameras import CameraRuntime
 from stream.health import CameraState
 from tests.blob_detector import BrightBlobDetector
+from tests.media import write_square_clip
 from tests.waiting import wait_until
 
 
@@ -182,3 +185,69 @@ def test_trackers_run_at_the_rate_each_camera_is_analysed(
         assert tracker._last_timestamp is not None  # fed each frame's time, not only the rate
         rates[camera_id] = tracker.options.frame_rate
     assert rates == {"native": 25.0, "capped": 5.0}
+
+
+def test_still_frames_skip_the_detector_and_show_predicted_tracks(
+    tmp_path: Path, runtimes: list[CameraRuntime]
+) -> None:
+    """A square that rests 6 s, walks 1 s and rests again: once its track has stood still for
+    ``stationary_after_s`` (3 s), the resting frames skip the detector (keyframes aside), its
+    walking frames all reach it, and every frame the gate skips still shows the square's track."""
+    positions = [(40, 60)] * 60 + [(40 + 12 * i, 60) for i in range(1, 11)] + [(160, 60)] * 20
+    clip = tmp_path / "rest-walk-rest.mp4"
+    write_square_clip(clip, positions)
+    runtime = _blob_runtime(runtimes, AppConfig(cameras=(_camera("a", str(clip)),)))
+    runtime.start()
+    slot = runtime.subscribe("a")
+    results: list[FrameResult] = []
+    while (result := slot.take(10.0)) is not None and result.index < len(positions) - 1:
+        results.append(result)
+    status = runtime.status("a")
+    assert status.frames_gated >= 20, status
+    assert status.duty_cycle < 0.8
+    walking = [r for r in results if 61 <= r.index <= 69]
+    assert walking and all(r.analysed for r in walking)
+    tracked = [r for r in results if r.index >= 5]
+    skipped = [r for r in tracked if not r.analysed]
+    assert len(skipped) >= 20
+    assert all(list(r.tracks.tracker_id) == [1] for r in skipped)  # type: ignore[arg-type]
+
+
+def test_frames_of_a_size_the_detector_is_not_ready_for_show_without_tracks(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    """A detector that must calibrate on 5 frames first: those frames go out without tracks
+    (the camera's status says so), the calibration gets the camera's own frames, and then
+    tracking starts."""
+    detector = _CalibratingDetector(wanted=5)
+    runtime = CameraRuntime(
+        AppConfig(cameras=(_camera("a", str(square_clip), loop=True),)),
+        detector_factory=lambda _: detector,
+    )
+    runtimes.append(runtime)
+    runtime.start()
+    slot = runtime.subscribe("a")
+    first = slot.take(10.0)
+    assert first is not None and not first.analysed and len(first.tracks) == 0
+    wait_until(lambda: runtime.status("a").detector_state.startswith("calibrating"), 10)
+    wait_until(lambda: runtime.status("a").frames_analysed >= 5, timeout_s=20)
+    assert runtime.status("a").detector_state == "ready"
+    assert detector.prepared == [((240, 320), 5)]
+    assert runtime.status("a").frames_analysed >= 5
+
+
+class _CalibratingDetector(BrightBlobDetector):
+    """Wants calibration frames until ``prepare`` got them."""
+
+    def __init__(self, wanted: int) -> None:
+        super().__init__()
+        self._wanted = wanted
+        self.prepared: list[tuple[tuple[int, int], int]] = []
+
+    @property
+    def calibration_frames_wanted(self) -> int:
+        return 0 if self.prepared else self._wanted
+
+    def prepare(self, frame_size: tuple[int, int], calibration: Sequence[Image] = ()) -> None:
+        time.sleep(0.5)  # like a quantization that takes a while
+        self.prepared.append((frame_size, len(calibration)))

@@ -35,7 +35,7 @@ def test_every_frame_is_tracked_in_order_with_one_id(square_clip: Path, tmp_path
         assert track["box"] == pytest.approx([x, y, x + SQUARE, y + SQUARE], abs=2)
 
 
-def test_stride_detects_every_nth_frame_and_writes_only_those(
+def test_stride_detects_every_nth_frame_and_predicts_the_others(
     square_clip: Path, tmp_path: Path
 ) -> None:
     detector = BrightBlobDetector()
@@ -44,9 +44,12 @@ def test_stride_detects_every_nth_frame_and_writes_only_those(
     )
     report = FileJob(options, detector=detector).run()
     assert detector.frames_seen == 7 and report.frames_analysed == 7
-    assert [r["frame"] for r in _records(tmp_path / "t.jsonl")] == [0, 3, 6, 9, 12, 15, 18]
+    records = _records(tmp_path / "t.jsonl")
+    assert [r["frame"] for r in records] == list(range(20))
+    assert [r["frame"] for r in records if r["analysed"]] == [0, 3, 6, 9, 12, 15, 18]
+    assert all(len(r["tracks"]) == 1 for r in records)  # type: ignore[arg-type]
     mot_frames = [int(line.split(",")[0]) for line in (tmp_path / "t.txt").read_text().split()]
-    assert mot_frames == [1, 4, 7, 10, 13, 16, 19]
+    assert mot_frames == list(range(1, 21))
 
 
 def test_max_frames_stops_early_without_reporting_skips(square_clip: Path) -> None:
