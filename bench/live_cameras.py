@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from bench.detector_speed import machine_info
 from bench.surveillance_clip import build_clip
 from config import AppConfig, CameraConfig, DetectorConfig, MotionConfig, RuntimeConfig
 from detectors import BACKENDS, PRECISIONS, load_detector
@@ -281,6 +282,7 @@ def main() -> None:
         "detectors": described,
         "stream": "1280x720 H.264, 10 fps, RTSP/TCP",
         "load_before": load,
+        "machine": machine_info(),
         "latency": latency,
         "capacity": runs,
     }

@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bench.detector_speed import machine_info
 from bench.surveillance_clip import build_clip
 from cli.analyze import build_analysers, read_tracks, replay
 from config import MotionConfig, load_config
@@ -154,7 +154,7 @@ def main() -> None:
         "gated": gated.summary(),
         "speedup": gated.fps / every.fps,
         "differences": notes,
-        "machine": {"cpus": os.cpu_count(), "processor": platform.processor(), "load_before": load},
+        "machine": {**machine_info(), "load_before": load},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -84,7 +84,7 @@ class Detector(ABC):
         on the first :meth:`detect` (which does it when needed). May take a minute on first use."""
 
     def describe(self) -> str:
-        """What runs, for logs and health (backend, precision, threads)."""
+        """What runs, for logs and health: backend and precision, e.g. ``openvino int8``."""
         return type(self).__name__
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to release

@@ -91,6 +91,8 @@ class ModelCache:
         with _locked(target.parent / f".{target.name}.lock"):
             if not rebuild and (found := self.lookup(key)) is not None:
                 return found  # another process built it while this one waited
+            for leftover in target.parent.glob(f".{target.name}-*"):
+                shutil.rmtree(leftover, ignore_errors=True)  # a build that was killed midway
             scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
             try:
                 manifest = make(scratch)

@@ -108,6 +108,8 @@ def quantize_int8(
     """INT8 copy of the float export in ``float_folder``, calibrated on ``calibration``."""
     if not calibration:
         raise ModelError("INT8 needs calibration frames and none were given")
+    # NNCF imports torch when it is installed, and torch warns about CUDA on CPU-only machines
+    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
     import nncf
 
     nncf.set_log_level(logging.ERROR)

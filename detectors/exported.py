@@ -109,7 +109,7 @@ class ExportedDetector(Detector):
             raise ModelError(f"{weights} reports no class names; is it a detection model?")
         self._labeller = Labeller(names, merge)
         self._imgsz = options.imgsz or DEFAULT_IMGSZ
-        self._int8 = self._cache.lookup(self._key("int8"))
+        self._int8 = self._cache.lookup(self._key(self._int8_name))
         self._model: BackendModel | None = None
         self._engines: dict[tuple[Size, int], Engine] = {}
         self._in_flight = 1
@@ -172,6 +172,11 @@ class ExportedDetector(Detector):
 
     # -- internals -----------------------------------------------------------------------------
 
+    @property
+    def _int8_name(self) -> str:
+        """INT8 calibration depends on the scale the model sees: one per ``imgsz``."""
+        return f"int8-{self._imgsz}"
+
     def _key(self, precision: str) -> CacheKey:
         return CacheKey(self._weights.stem, self._digest, self._backend, precision)
 
@@ -215,7 +220,7 @@ class ExportedDetector(Detector):
             )
             return manifest
 
-        self._int8 = self._build("int8", make)
+        self._int8 = self._build(self._int8_name, make)
 
     def _calibration_tensor(self, frame: Image) -> Tensor:
         letterbox = self._letterbox((int(frame.shape[0]), int(frame.shape[1])))

@@ -39,12 +39,14 @@ def model_cache(vtest: Path) -> Iterator[Path]:
     of white squares) must not decide how well every later one detects people."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TRACKCAST_CACHE_DIR", str(MODEL_CACHE))
-        detector = load_detector(DetectorOptions(model="person-yolov8s", cache_dir=MODEL_CACHE))
-        wanted = detector.calibration_frames_wanted
-        if wanted:
-            frames = calibration_frames(str(vtest), wanted)
-            detector.prepare((frames[0].shape[0], frames[0].shape[1]), frames)
-        detector.close()
+        for imgsz in (640, 320):  # the sizes the tests use (INT8 is calibrated per size)
+            options = DetectorOptions(model="person-yolov8s", imgsz=imgsz, cache_dir=MODEL_CACHE)
+            detector = load_detector(options)
+            wanted = detector.calibration_frames_wanted
+            if wanted:
+                frames = calibration_frames(str(vtest), wanted)
+                detector.prepare((frames[0].shape[0], frames[0].shape[1]), frames)
+            detector.close()
         yield MODEL_CACHE
 
 

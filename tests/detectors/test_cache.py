@@ -81,3 +81,14 @@ def test_the_cache_folder_follows_the_environment(
     monkeypatch.delenv("TRACKCAST_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "trackcast"
+
+
+def test_a_build_killed_midway_is_cleared_by_the_next_one(tmp_path: Path) -> None:
+    cache = ModelCache(tmp_path)
+    cache.path(KEY).parent.mkdir(parents=True)
+    killed = cache.path(KEY).parent / f".{cache.path(KEY).name}-abc123"
+    killed.mkdir()
+    (killed / "model.xml").write_text("half")
+    cache.build(KEY, lambda folder: {"run": 1})
+    assert not killed.exists()
+    assert cache.lookup(KEY) is not None
