@@ -8,7 +8,7 @@ from runtime.pipeline import FramePipeline
 from stream import VideoFrame
 from tests.blob_detector import BrightBlobDetector
 from tracking import Tracker, TrackerOptions, create_tracker
-from tracking.base import Image
+from tracking.base import Image, unmoved
 
 
 class _Recorder(Tracker):
@@ -16,6 +16,7 @@ class _Recorder(Tracker):
 
     def __init__(self) -> None:
         self.timestamps: list[float | None] = []
+        self._shown: sv.Detections | None = None
 
     def update(
         self,
@@ -24,10 +25,15 @@ class _Recorder(Tracker):
         timestamp: float | None = None,
     ) -> sv.Detections:
         self.timestamps.append(timestamp)
+        self._shown = detections
         return detections
 
     def reset(self) -> None:
         self.timestamps.clear()
+        self._shown = None
+
+    def predict(self, timestamp: float | None = None) -> sv.Detections:
+        return unmoved(self._shown)
 
 
 def _frame(index: int, pts: float | None) -> VideoFrame:
