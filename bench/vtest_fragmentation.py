@@ -62,7 +62,9 @@ class Observation:
 
 def detect(source: Path, imgsz: int, frames: int, batch: int = 8) -> Footage:
     detector = load_detector(
-        DetectorOptions(model=PERSON_YOLOV8S.alias, imgsz=imgsz, classes=("person",))
+        DetectorOptions(
+            model=PERSON_YOLOV8S.alias, imgsz=imgsz, classes=("person",), backend="torch"
+        )
     )
     detections: list[sv.Detections] = []
     with av.open(str(source)) as container:

@@ -41,7 +41,7 @@ def ultralytics_counts(source: Path, frames: int, tracker: str) -> tuple[float, 
 def trackcast_counts(source: Path, frames: int, tracker: str) -> tuple[float, int]:
     options = JobOptions(
         source=str(source),
-        detector=DetectorOptions(model=PERSON_YOLOV8S.alias),
+        detector=DetectorOptions(model=PERSON_YOLOV8S.alias, backend="torch"),  # as ultralytics
         tracker=TrackerOptions(name=tracker),  # type: ignore[arg-type]
         max_frames=frames,
     )
