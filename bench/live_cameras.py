@@ -202,6 +202,13 @@ def capacity(
     }
 
 
+PEOPLE_PERIOD_S = 40.0
+"""The surveillance clip shows people for 10 s of every 40 s."""
+GOLDEN = 0.6180339887
+"""Camera i starts i x 0.618 periods in: the first n cameras' people spread over the period for
+every n, as with independent cameras (equal shifts of period/N would pile up for small n)."""
+
+
 def gated_capacity(
     args: argparse.Namespace, detector: DetectorConfig, scratch: Path
 ) -> dict[str, object]:
@@ -215,7 +222,7 @@ def gated_capacity(
                 ROOT / "data" / "vtest.avi",
                 clip,
                 size=(1280, 720),
-                rotate_s=i * 160.0 / args.max_cameras,
+                rotate_s=(i * GOLDEN * PEOPLE_PERIOD_S) % PEOPLE_PERIOD_S,
             )
             cycle = layout["seconds"]
             server = RtspCamera(clip)

@@ -38,6 +38,10 @@ class PendingDetections(ABC):
     def result(self) -> list[sv.Detections]:
         """Wait for the detections, one per submitted frame, in order. Call once."""
 
+    def done(self) -> bool:
+        """True once :meth:`result` would not wait (callers may poll it)."""
+        return True
+
 
 class Finished(PendingDetections):
     """Detections that were ready when submitted."""

@@ -40,16 +40,26 @@ DEFAULT_IMGSZ = 640
 
 Progress = Callable[[str], None]
 Output = npt.NDArray[np.float32]
-Wait = Callable[[], list[Output]]
+
+
+class Running(ABC):
+    """Inference an :class:`Engine` started."""
+
+    @abstractmethod
+    def done(self) -> bool:
+        """True once :meth:`outputs` would not wait."""
+
+    @abstractmethod
+    def outputs(self) -> list[Output]:
+        """Wait, then each image's raw output, in order."""
 
 
 class Engine(ABC):
     """A network compiled for one input size."""
 
     @abstractmethod
-    def start(self, images: Sequence[Image], letterbox: Letterbox) -> Wait:
-        """Start inference on ``images`` (all of ``letterbox.frame`` size); the returned call
-        waits and gives each image's raw output."""
+    def start(self, images: Sequence[Image], letterbox: Letterbox) -> Running:
+        """Start inference on ``images`` (all of ``letterbox.frame`` size)."""
 
 
 class BackendModel(ABC):
@@ -156,8 +166,8 @@ class ExportedDetector(Detector):
         started = []
         for size, indices in groups.items():
             engine, letterbox = self._engine(size)
-            wait = engine.start([frames[i] for i in indices], letterbox)
-            started.append((indices, letterbox, wait))
+            running = engine.start([frames[i] for i in indices], letterbox)
+            started.append((indices, letterbox, running))
         return _Pending(self, len(frames), started)
 
     def describe(self) -> str:
@@ -261,15 +271,18 @@ class _Pending(PendingDetections):
         self,
         detector: ExportedDetector,
         count: int,
-        started: list[tuple[list[int], Letterbox, Wait]],
+        started: list[tuple[list[int], Letterbox, Running]],
     ) -> None:
         self._detector = detector
         self._count = count
         self._started = started
 
+    def done(self) -> bool:
+        return all(running.done() for _, _, running in self._started)
+
     def result(self) -> list[sv.Detections]:
         found: list[sv.Detections | None] = [None] * self._count
-        for indices, letterbox, wait in self._started:
-            for index, output in zip(indices, wait(), strict=True):
+        for indices, letterbox, running in self._started:
+            for index, output in zip(indices, running.outputs(), strict=True):
                 found[index] = self._detector._decode(output, letterbox)
         return [d for d in found if d is not None]

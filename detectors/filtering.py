@@ -63,6 +63,9 @@ class _Filtered(PendingDetections):
     def result(self) -> list[sv.Detections]:
         return self._owner.keep(self._inner.result())
 
+    def done(self) -> bool:
+        return self._inner.done()
+
 
 def resolve_class_ids(class_names: Mapping[int, str], names: Iterable[str]) -> frozenset[int]:
     """Map class names to ids, case-insensitively; an unknown name raises with the valid ones."""

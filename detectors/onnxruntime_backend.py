@@ -9,7 +9,7 @@ runs (one run at a time: two concurrent runs would need twice the threads).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -17,7 +17,7 @@ import numpy as np
 
 from detectors.base import Image, Size
 from detectors.export import ONNX_FILE
-from detectors.exported import BackendModel, Engine, Output, Variant, Wait
+from detectors.exported import BackendModel, Engine, Output, Running, Variant
 from detectors.letterbox import Letterbox
 
 MAX_IN_FLIGHT = 2
@@ -53,9 +53,8 @@ class OnnxRuntimeModel(BackendModel):
             outputs.append(np.asarray(output, dtype=np.float32))
         return outputs
 
-    def submit(self, images: Sequence[Image], letterbox: Letterbox) -> Wait:
-        future = self._runner.submit(self.run, list(images), letterbox)
-        return future.result
+    def submit(self, images: Sequence[Image], letterbox: Letterbox) -> Running:
+        return _Run(self._runner.submit(self.run, list(images), letterbox))
 
     def close(self) -> None:
         self._runner.shutdown(wait=True)
@@ -67,5 +66,16 @@ class OnnxRuntimeEngine(Engine):
     def __init__(self, model: OnnxRuntimeModel) -> None:
         self._model = model
 
-    def start(self, images: Sequence[Image], letterbox: Letterbox) -> Wait:
+    def start(self, images: Sequence[Image], letterbox: Letterbox) -> Running:
         return self._model.submit(images, letterbox)
+
+
+class _Run(Running):
+    def __init__(self, future: Future[list[Output]]) -> None:
+        self._future = future
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def outputs(self) -> list[Output]:
+        return self._future.result()

@@ -20,8 +20,11 @@ import numpy as np
 from detectors.base import Image, Size
 from detectors.errors import ModelError
 from detectors.export import OPENVINO_FILE
-from detectors.exported import BackendModel, Engine, Output, Variant, Wait
+from detectors.exported import BackendModel, Engine, Output, Running, Variant
 from detectors.letterbox import Letterbox
+
+Buffer = np.ndarray[Any, np.dtype[np.uint8]]
+"""A request's input: 1 x H x W x 3, BGR, shared with OpenVINO."""
 
 HINTS = {"fp32": "f32", "bf16": "bf16", "fp16": "f16"}
 """trackcast precision → OpenVINO ``INFERENCE_PRECISION_HINT``. INT8 models take no hint: the
@@ -94,29 +97,23 @@ class OpenVinoEngine(Engine):
     def __init__(self, compiled: Any, size: Size) -> None:
         self._compiled = compiled
         self._size = size
-        self._idle: list[tuple[Any, np.ndarray[Any, np.dtype[np.uint8]]]] = []
+        self._idle: list[tuple[Any, Buffer]] = []
         self._lock = threading.Lock()
 
-    def start(self, images: Sequence[Image], letterbox: Letterbox) -> Wait:
+    def start(self, images: Sequence[Image], letterbox: Letterbox) -> Running:
         jobs = []
         for image in images:
             request, buffer = self._acquire()
             letterbox.apply(image, buffer[0])
             request.start_async()
             jobs.append((request, buffer))
+        return _Requests(self, jobs)
 
-        def wait() -> list[Output]:
-            outputs = []
-            for request, buffer in jobs:
-                request.wait()
-                outputs.append(np.array(request.get_output_tensor(0).data, dtype=np.float32))
-                with self._lock:
-                    self._idle.append((request, buffer))
-            return outputs
+    def release(self, request: Any, buffer: Buffer) -> None:
+        with self._lock:
+            self._idle.append((request, buffer))
 
-        return wait
-
-    def _acquire(self) -> tuple[Any, np.ndarray[Any, np.dtype[np.uint8]]]:
+    def _acquire(self) -> tuple[Any, Buffer]:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
@@ -126,3 +123,20 @@ class OpenVinoEngine(Engine):
         request = self._compiled.create_infer_request()
         request.set_input_tensor(ov.Tensor(buffer, shared_memory=True))
         return request, buffer
+
+
+class _Requests(Running):
+    def __init__(self, engine: OpenVinoEngine, jobs: list[tuple[Any, Buffer]]) -> None:
+        self._engine = engine
+        self._jobs = jobs
+
+    def done(self) -> bool:
+        return all(request.wait_for(0) for request, _ in self._jobs)
+
+    def outputs(self) -> list[Output]:
+        outputs = []
+        for request, buffer in self._jobs:
+            request.wait()
+            outputs.append(np.array(request.get_output_tensor(0).data, dtype=np.float32))
+            self._engine.release(request, buffer)
+        return outputs

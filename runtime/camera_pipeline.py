@@ -50,8 +50,8 @@ class CameraPipeline:
     capped: int = 0
     warming: int = 0
     """Frames shown without tracks while the detector got ready for this camera's frame size."""
-    in_flight: bool = False
-    """A frame of this camera is with the detector: the next one waits (tracking stays in order)."""
+    queued: int = 0
+    """Frames of this camera in the worker's queue (with the detector, or waiting behind those)."""
     rate_out: RateMeter = field(default_factory=RateMeter)
     tracker: Tracker | None = None
     tracks: sv.Detections = field(default_factory=no_tracks)
@@ -69,17 +69,16 @@ class CameraPipeline:
     def fps_out(self) -> float:
         return self.rate_out.rate(time.monotonic())
 
-    def admit(self, frame: VideoFrame) -> bool:
-        """True if the frame goes to the detector; a frame the gate skips is published with the
-        tracks the tracker predicts for its time."""
+    def wants_detection(self, frame: VideoFrame) -> bool:
+        """The motion gate's decision (always yes without a gate)."""
         if self.gate is None:
             return True
-        decision = self.gate.decide(frame.image, frame.timestamp, self.tracks)
-        if decision.detect:
-            return True
+        return self.gate.decide(frame.image, frame.timestamp, self.tracks).detect
+
+    def show_predicted(self, frame: VideoFrame) -> None:
+        """Publish a frame the gate skipped with the tracks predicted for its time."""
         predicted = self.tracker.predict(frame.timestamp) if self.tracker else no_tracks()
         self.publish(frame, predicted, analysed=False)
-        return False
 
     def track(self, frame: VideoFrame, detections: sv.Detections) -> None:
         """Track the detector's boxes for ``frame``, publish and analyse the result. A failure

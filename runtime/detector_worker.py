@@ -12,9 +12,11 @@ dropped) and sends it on its way:
   detector, then tracked, published and analysed in order.
 
 Submissions are pipelined: while one is with the detector the worker collects and submits the next
-cameras' frames, up to the detector's ``max_in_flight``, and tracks each as it completes. A camera
-has at most one frame in flight, so its frames are tracked in order and its gate sees its latest
-tracks. A detector error costs that batch, is logged and counted, and the worker goes on.
+frames, up to the detector's ``max_in_flight``, and tracks each as it completes. Every frame taken
+joins one queue, in order, so each camera's frames are tracked and published in order even with
+several in flight: a frame the gate skips while earlier frames of its camera are still with the
+detector waits its turn and then gets the prediction from the tracker's newest state. A detector
+error costs that batch, is logged and counted, and the worker goes on.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ log = logging.getLogger(__name__)
 
 Batch = list[tuple[CameraPipeline, VideoFrame]]
 
+POLL_S = 0.003
+"""How often the worker looks for finished detections while frames are in flight."""
+IDLE_WAIT_S = 0.5
+
 
 @dataclass(eq=False)
 class _Submission:
@@ -42,6 +48,22 @@ class _Submission:
     pending: PendingDetections | None
     """None when submitting failed (already counted)."""
     started: float
+
+
+@dataclass(eq=False)
+class _Skipped:
+    """A frame the gate kept from the detector, behind frames of its camera still in flight."""
+
+    pipeline: CameraPipeline
+    frame: VideoFrame
+
+
+_Entry = _Submission | _Skipped
+
+
+def _finished(entry: _Entry) -> bool:
+    """The entry can complete without waiting."""
+    return isinstance(entry, _Skipped) or entry.pending is None or entry.pending.done()
 
 
 class DetectorWorker:
@@ -111,22 +133,23 @@ class DetectorWorker:
     # -- the loop ------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        in_flight: deque[_Submission] = deque()
+        queue: deque[_Entry] = deque()
         while not self._stop.is_set():
             self._plan()
-            if len(in_flight) >= max(1, self.detector.max_in_flight):
-                self._complete(in_flight.popleft())
+            while queue and _finished(queue[0]):
+                self._complete(queue.popleft())
+            submitted = sum(1 for entry in queue if isinstance(entry, _Submission))
+            if submitted >= max(1, self.detector.max_in_flight):
+                self._complete(queue.popleft())  # waits for the oldest
                 continue
-            if not in_flight:
-                self._wake.wait(0.5)
+            # a new frame wakes the worker; a result in flight is noticed within POLL_S
+            self._wake.wait(POLL_S if queue else IDLE_WAIT_S)
             self._wake.clear()
-            batch = self._fill(self._collect([]))
+            batch = self._fill(self._collect([], queue), queue)
             if batch:
-                in_flight.append(self._submit(batch))
-            elif in_flight:
-                self._complete(in_flight.popleft())
-        while in_flight:
-            self._complete(in_flight.popleft())
+                queue.append(self._submit(batch))
+        while queue:
+            self._complete(queue.popleft())
 
     def _plan(self) -> None:
         """Tell the detector how many frames will be in flight: one camera wants latency."""
@@ -137,33 +160,29 @@ class DetectorWorker:
             self._planned = wanted
             self.detector.plan(wanted)
 
-    def _fill(self, batch: Batch) -> Batch:
+    def _fill(self, batch: Batch, queue: deque[_Entry]) -> Batch:
         """Wait up to ``batch_wait_s`` for more cameras' frames to join a started batch."""
         if not batch:
             return batch
         deadline = time.monotonic() + self._batch_wait_s
         while len(batch) < self._batch_size and not self._stop.is_set():
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or len(batch) >= self._waiting_count(batch):
+            if remaining <= 0 or len(batch) >= self._streaming_count():
                 break
             self._wake.wait(remaining)
             self._wake.clear()
-            batch = self._collect(batch)
+            batch = self._collect(batch, queue)
         return batch
 
-    def _waiting_count(self, batch: Batch) -> int:
-        """Cameras that can be in this batch: waiting for a camera that is down (or whose frame
-        is with the detector in an earlier batch) would delay every batch of the others."""
-        taken = {id(p) for p, _ in batch}
+    def _streaming_count(self) -> int:
+        """Cameras that can still add a frame to a batch: waiting for a camera that is down
+        would delay every batch of the live ones."""
         with self._lock:
-            return sum(
-                1
-                for p in self._pipelines.values()
-                if p.camera.streaming and (id(p) in taken or not p.in_flight)
-            )
+            return sum(1 for p in self._pipelines.values() if p.camera.streaming)
 
-    def _collect(self, batch: Batch) -> Batch:
-        """Add the newest frame of each camera not yet in ``batch`` that needs the detector."""
+    def _collect(self, batch: Batch, queue: deque[_Entry]) -> Batch:
+        """Add the newest frame of each camera not yet in ``batch`` that needs the detector;
+        queue or publish the ones its gate skips."""
         with self._lock:
             pipelines = list(self._pipelines.values())
         if pipelines and not batch:  # start each batch at the next camera: no camera starves
@@ -174,7 +193,7 @@ class DetectorWorker:
         for pipeline in pipelines:
             if len(batch) >= self._batch_size:
                 break
-            if id(pipeline) in taken or pipeline.in_flight:
+            if id(pipeline) in taken:
                 continue
             frame = pipeline.camera.frames.take_nowait()
             if frame is None:
@@ -182,11 +201,17 @@ class DetectorWorker:
             if now - pipeline.last_analysed < pipeline.min_interval_s:
                 pipeline.capped += 1
                 continue
-            if not self._ready_for(pipeline, frame) or not pipeline.admit(frame):
+            if not self._ready_for(pipeline, frame):
                 continue
             pipeline.last_analysed = now
-            pipeline.in_flight = True
-            batch.append((pipeline, frame))
+            if pipeline.wants_detection(frame):
+                pipeline.queued += 1
+                batch.append((pipeline, frame))
+            elif pipeline.queued:
+                pipeline.queued += 1
+                queue.append(_Skipped(pipeline, frame))
+            else:
+                pipeline.show_predicted(frame)
         return batch
 
     def _ready_for(self, pipeline: CameraPipeline, frame: VideoFrame) -> bool:
@@ -207,17 +232,21 @@ class DetectorWorker:
             return _Submission(batch, None, started)
         return _Submission(batch, pending, started)
 
-    def _complete(self, submission: _Submission) -> None:
-        batch = submission.batch
+    def _complete(self, entry: _Entry) -> None:
+        if isinstance(entry, _Skipped):
+            entry.pipeline.queued -= 1
+            entry.pipeline.show_predicted(entry.frame)
+            return
+        batch = entry.batch
         try:
-            if submission.pending is None:
+            if entry.pending is None:
                 return
             try:
-                detections = submission.pending.result()
+                detections = entry.pending.result()
             except Exception:
                 self._failed(batch)
                 return
-            self.last_latency_s = time.monotonic() - submission.started
+            self.last_latency_s = time.monotonic() - entry.started
             if self._on_batch is not None:
                 self._on_batch(self.last_latency_s, len(batch))
             self.batches += 1
@@ -226,7 +255,7 @@ class DetectorWorker:
                 pipeline.track(frame, found)
         finally:
             for pipeline, _ in batch:
-                pipeline.in_flight = False
+                pipeline.queued -= 1
 
     def _failed(self, batch: Batch) -> None:
         self.errors += 1

