@@ -45,6 +45,12 @@ def model_file(backend: ExportBackend) -> str:
     return OPENVINO_FILE if backend == "openvino" else ONNX_FILE
 
 
+def _quiet_torch_extensions() -> None:
+    """The exporter and NNCF import ``torch.utils.cpp_extension``, which warns on machines
+    without CUDA that it found no CUDA runtime: noise in the middle of a progress line."""
+    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
+
+
 def ultralytics_yolo(weights: Path) -> Any:
     """``ultralytics.YOLO(weights)`` with run-time package installs switched off."""
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
@@ -60,6 +66,7 @@ def ultralytics_yolo(weights: Path) -> Any:
 
 def export_float(weights: Path, backend: ExportBackend, folder: Path) -> dict[str, Any]:
     """Export ``weights`` (ultralytics ``.pt``) into ``folder``; returns the manifest."""
+    _quiet_torch_extensions()
     with tempfile.TemporaryDirectory(prefix="trackcast-export-") as scratch:
         # ultralytics writes next to the weights, which may be read-only (site-packages).
         copy = Path(scratch) / weights.name
@@ -108,8 +115,7 @@ def quantize_int8(
     """INT8 copy of the float export in ``float_folder``, calibrated on ``calibration``."""
     if not calibration:
         raise ModelError("INT8 needs calibration frames and none were given")
-    # NNCF imports torch when it is installed, and torch warns about CUDA on CPU-only machines
-    logging.getLogger("torch.utils.cpp_extension").setLevel(logging.ERROR)
+    _quiet_torch_extensions()
     import nncf
 
     nncf.set_log_level(logging.ERROR)
