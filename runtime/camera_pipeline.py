@@ -51,7 +51,11 @@ class CameraPipeline:
     warming: int = 0
     """Frames shown without tracks while the detector got ready for this camera's frame size."""
     queued: int = 0
-    """Frames of this camera in the worker's queue (with the detector, or waiting behind those)."""
+    """Frames of this camera in the worker's queue (with the detector, or waiting behind those)
+    or held for the detector."""
+    superseded: int = 0
+    """Frames held for the detector and replaced by the camera's newer frame before it had room
+    (dropped, like frames replaced in the camera's slot)."""
     rate_out: RateMeter = field(default_factory=RateMeter)
     tracker: Tracker | None = None
     tracks: sv.Detections = field(default_factory=no_tracks)

@@ -177,8 +177,9 @@ class CameraRuntime:
         if warmup is not None:
             state = warmup.state.value + (f": {warmup.detail}" if warmup.detail else "")
         gate = pipeline.gate
+        health = pipeline.camera.health()
         return CameraStatus(
-            health=pipeline.camera.health(),
+            health=replace(health, frames_dropped=health.frames_dropped + pipeline.superseded),
             fps_out=pipeline.fps_out(),
             frames_analysed=pipeline.analysed,
             frames_capped=pipeline.capped,

@@ -11,12 +11,17 @@ dropped) and sends it on its way:
 * the others are batched (waiting up to ``batch_wait_s`` for more cameras) and submitted to the
   detector, then tracked, published and analysed in order.
 
-Submissions are pipelined: while one is with the detector the worker collects and submits the next
-frames, up to the detector's ``max_in_flight``, and tracks each as it completes. Every frame taken
-joins one queue, in order, so each camera's frames are tracked and published in order even with
-several in flight: a frame the gate skips while earlier frames of its camera are still with the
-detector waits its turn and then gets the prediction from the tracker's newest state. A detector
-error costs that batch, is logged and counted, and the worker goes on.
+Submissions are pipelined: as many batches run at once as the detector was planned for (one per
+inference stream: one for a single camera, which wants latency, up to ``max_in_flight`` for
+several), and the next batch is submitted the moment one finishes, before the finished one is
+tracked. Every frame taken joins one queue, in order, so each camera's frames are tracked and
+published in order even with several in flight: a frame the gate skips while earlier frames of its
+camera are still with the detector waits its turn and then gets the prediction from the tracker's
+newest state. The worker never blocks on the detector: while every stream is busy it keeps taking
+frames, publishes those the gate skips at once (other cameras need not wait for a busy one), and
+holds those that want the detector until a stream is free; a camera's newer frame replaces its held
+one (counted as dropped), so what is submitted is always the newest. A detector error costs that
+batch, is logged and counted, and the worker goes on.
 """
 
 from __future__ import annotations
@@ -64,6 +69,11 @@ _Entry = _Submission | _Skipped
 def _finished(entry: _Entry) -> bool:
     """The entry can complete without waiting."""
     return isinstance(entry, _Skipped) or entry.pending is None or entry.pending.done()
+
+
+def _running(queue: deque[_Entry]) -> int:
+    """Submissions still with the detector."""
+    return sum(1 for entry in queue if isinstance(entry, _Submission) and not _finished(entry))
 
 
 class DetectorWorker:
@@ -134,20 +144,21 @@ class DetectorWorker:
 
     def _run(self) -> None:
         queue: deque[_Entry] = deque()
+        held: Batch = []
         while not self._stop.is_set():
             self._plan()
+            if held and _running(queue) < self._planned:
+                # submit before tracking what finished: the detector never waits for the tracker
+                queue.append(self._submit(self._fill(held, queue)))
+                held = []
             while queue and _finished(queue[0]):
                 self._complete(queue.popleft())
-            submitted = sum(1 for entry in queue if isinstance(entry, _Submission))
-            if submitted >= max(1, self.detector.max_in_flight):
-                self._complete(queue.popleft())  # waits for the oldest
-                continue
             # a new frame wakes the worker; a result in flight is noticed within POLL_S
-            self._wake.wait(POLL_S if queue else IDLE_WAIT_S)
+            self._wake.wait(POLL_S if queue or held else IDLE_WAIT_S)
             self._wake.clear()
-            batch = self._fill(self._collect([], queue), queue)
-            if batch:
-                queue.append(self._submit(batch))
+            held = self._collect(held, queue)
+        for pipeline, _ in held:
+            pipeline.queued -= 1
         while queue:
             self._complete(queue.popleft())
 
@@ -182,18 +193,20 @@ class DetectorWorker:
 
     def _collect(self, batch: Batch, queue: deque[_Entry]) -> Batch:
         """Add the newest frame of each camera not yet in ``batch`` that needs the detector;
-        queue or publish the ones its gate skips."""
+        queue or publish the ones its gate skips; replace a camera's frame in ``batch`` with its
+        newer one (``batch`` is held until the detector has room)."""
         with self._lock:
             pipelines = list(self._pipelines.values())
         if pipelines and not batch:  # start each batch at the next camera: no camera starves
             self._turn = (self._turn + 1) % len(pipelines)
             pipelines = pipelines[self._turn :] + pipelines[: self._turn]
-        taken = {id(p) for p, _ in batch}
+        taken = {id(p): i for i, (p, _) in enumerate(batch)}
         now = time.monotonic()
         for pipeline in pipelines:
-            if len(batch) >= self._batch_size:
-                break
             if id(pipeline) in taken:
+                batch = self._supersede(batch, taken[id(pipeline)])
+                continue
+            if len(batch) >= self._batch_size:
                 continue
             frame = pipeline.camera.frames.take_nowait()
             if frame is None:
@@ -213,6 +226,19 @@ class DetectorWorker:
             else:
                 pipeline.show_predicted(frame)
         return batch
+
+    def _supersede(self, batch: Batch, index: int) -> Batch:
+        """Put the camera's newest frame in place of its older one held in ``batch``: a detection
+        is due for the camera anyway, and the newest frame gives the freshest result."""
+        pipeline, _ = batch[index]
+        frame = pipeline.camera.frames.take_nowait()
+        if frame is None:
+            return batch
+        pipeline.superseded += 1
+        if not self._ready_for(pipeline, frame):  # the stream changed size: drop both
+            pipeline.queued -= 1
+            return batch[:index] + batch[index + 1 :]
+        return [*batch[:index], (pipeline, frame), *batch[index + 1 :]]
 
     def _ready_for(self, pipeline: CameraPipeline, frame: VideoFrame) -> bool:
         size = (frame.height, frame.width)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import supervision as sv
 
 from config import AppConfig, CameraConfig, DetectorConfig, RuntimeConfig
-from detectors import Detector
+from detectors import Detector, PendingDetections
 from detectors.base import Image
 from outputs import FrameResult
 from runtime.cameras import CameraRuntime
 from stream.health import CameraState
 from tests.blob_detector import BrightBlobDetector
-from tests.media import write_square_clip
+from tests.media import write_moving_square_clip, write_square_clip
 from tests.waiting import wait_until
 
 
@@ -251,3 +253,67 @@ class _CalibratingDetector(BrightBlobDetector):
     def prepare(self, frame_size: tuple[int, int], calibration: Sequence[Image] = ()) -> None:
         time.sleep(0.5)  # like a quantization that takes a while
         self.prepared.append((frame_size, len(calibration)))
+
+
+class _Answering(PendingDetections):
+    def __init__(self, future: Future[list[sv.Detections]]) -> None:
+        self._future = future
+
+    def result(self) -> list[sv.Detections]:
+        return self._future.result()
+
+    def done(self) -> bool:
+        return self._future.done()
+
+
+class _AsyncSlowBlobDetector(BrightBlobDetector):
+    """Answers 150 ms after each submission, from its own thread: a 10 fps camera whose every
+    frame wants detection keeps it busy all the time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="slow-blob")
+
+    def submit(self, frames: Sequence[Image]) -> PendingDetections:
+        return _Answering(self._pool.submit(self._slow, list(frames)))
+
+    def _slow(self, frames: list[Image]) -> list[sv.Detections]:
+        time.sleep(0.15)
+        return self.detect(frames)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def test_a_busy_camera_does_not_hold_back_the_frames_another_cameras_gate_skips(
+    tmp_path: Path, runtimes: list[CameraRuntime]
+) -> None:
+    """One camera's square always moves, so every frame it has wants a detector that is busy
+    all the time; the other's square stands still, so its gate skips nearly every frame. The
+    worker does not wait for the busy camera's detections before taking the still camera's
+    frames: those go out as they arrive (almost none dropped), while the busy camera's frame held
+    for the detector is replaced by its newest (counted as dropped)."""
+    moving, still = tmp_path / "moving.mp4", tmp_path / "still.mp4"
+    write_moving_square_clip(moving, frames=30)
+    write_square_clip(still, [(40, 60)] * 50)
+    config = AppConfig(
+        cameras=(
+            _camera("busy", str(moving), loop=True),
+            _camera("still", str(still), loop=True, motion={"stationary_after_s": 0.5}),
+        )
+    )
+    detector = _AsyncSlowBlobDetector()
+    runtime = CameraRuntime(config, detector_factory=lambda _: detector)
+    runtimes.append(runtime)
+    runtime.start()
+    wait_until(lambda: runtime.status("still").frames_gated >= 30, timeout_s=60)
+    first = runtime.status("still").health
+    wait_until(lambda: runtime.status("still").frames_gated >= 90, timeout_s=120)
+    last = runtime.status("still").health
+    arrived = last.frames_in - first.frames_in
+    dropped = last.frames_dropped - first.frames_dropped
+    assert arrived >= 50
+    assert dropped <= 0.15 * arrived, (dropped, arrived)  # blocking on the detector drops ~1/3
+    busy = runtime.status("busy")
+    assert busy.frames_analysed >= 10
+    assert busy.health.frames_dropped > 0  # 10 fps into 6.7 detections a second
