@@ -200,11 +200,11 @@ class DetectorWorker:
         if pipelines and not batch:  # start each batch at the next camera: no camera starves
             self._turn = (self._turn + 1) % len(pipelines)
             pipelines = pipelines[self._turn :] + pipelines[: self._turn]
-        taken = {id(p): i for i, (p, _) in enumerate(batch)}
+        taken = {id(p) for p, _ in batch}
         now = time.monotonic()
         for pipeline in pipelines:
             if id(pipeline) in taken:
-                batch = self._supersede(batch, taken[id(pipeline)])
+                batch = self._supersede(batch, pipeline)
                 continue
             if len(batch) >= self._batch_size:
                 continue
@@ -227,18 +227,18 @@ class DetectorWorker:
                 pipeline.show_predicted(frame)
         return batch
 
-    def _supersede(self, batch: Batch, index: int) -> Batch:
+    def _supersede(self, batch: Batch, pipeline: CameraPipeline) -> Batch:
         """Put the camera's newest frame in place of its older one held in ``batch``: a detection
         is due for the camera anyway, and the newest frame gives the freshest result."""
-        pipeline, _ = batch[index]
         frame = pipeline.camera.frames.take_nowait()
         if frame is None:
             return batch
         pipeline.superseded += 1
+        others = [(p, f) for p, f in batch if p is not pipeline]
         if not self._ready_for(pipeline, frame):  # the stream changed size: drop both
             pipeline.queued -= 1
-            return batch[:index] + batch[index + 1 :]
-        return [*batch[:index], (pipeline, frame), *batch[index + 1 :]]
+            return others
+        return [*others, (pipeline, frame)]
 
     def _ready_for(self, pipeline: CameraPipeline, frame: VideoFrame) -> bool:
         size = (frame.height, frame.width)
