@@ -144,8 +144,12 @@ def test_published_video_is_tracked_and_the_camera_waits_again_after_delete(
                 tracks = (
                     await client.get(f"/api/cameras/{PUBLISHED}/tracks", headers=_auth(VIEWER))
                 ).json()
-                assert [t["class_name"] for t in tracks] == ["square"]
-                x1, y1, x2, y2 = tracks[0]["last_box"]
+                # the square jumps back to the left edge every second, and a track it leaves
+                # behind stays open until its lost timeout: on a busy machine (two spinning
+                # processes) the list held a second square track beside the current one
+                assert tracks and {t["class_name"] for t in tracks} == {"square"}
+                newest = max(tracks, key=lambda t: t["last_seen"])
+                x1, y1, x2, y2 = newest["last_box"]
                 assert (round(y1), round(y2 - y1), round(x2 - x1)) == (60, SQUARE, SQUARE)
 
                 busy = await client.post(
