@@ -1,5 +1,5 @@
 """The app's :class:`restream.RestreamHub` (WHEP sessions, MJPEG relays) and its WHIP publishers,
-made on first use and closed when the app shuts down.
+made on first use (bounded by the config's ``webrtc`` section) and closed when the app shuts down.
 
 ``TRACKCAST_WEBRTC_HOSTS`` (comma-separated addresses, e.g. ``127.0.0.1``) makes WebRTC gather
 host candidates on exactly those addresses; unset, it uses every interface but loopback. Tests
@@ -16,8 +16,10 @@ from typing import Protocol
 from fastapi import FastAPI, HTTPException, Request, Response, WebSocket, status
 
 from api.deps import not_found, service_of
+from config.webrtc import SessionCapsConfig, WebrtcConfig
 from restream import IceSettings, RestreamHub
-from restream.peers import OfferError, SessionLimitError
+from restream.admission import CallerLimitError, SessionLimitError, SessionLimits
+from restream.offer import OfferError, OfferLimits, OfferTooLargeError
 from restream.whip import WhipPublishers
 
 WEBRTC_HOSTS_ENV = "TRACKCAST_WEBRTC_HOSTS"
@@ -32,11 +34,30 @@ def _ice(app: FastAPI) -> IceSettings:
     return IceSettings(addresses or None)
 
 
+def _webrtc(request: Request | WebSocket) -> WebrtcConfig:
+    return service_of(request).config.webrtc
+
+
+def _limits(webrtc: WebrtcConfig, caps: SessionCapsConfig) -> SessionLimits:
+    return SessionLimits(
+        max_sessions=caps.max_sessions,
+        per_caller=caps.per_token,
+        pending_per_caller=caps.pending_per_token,
+        connect_timeout_s=webrtc.connect_timeout_s,
+    )
+
+
 def hub_of(request: Request | WebSocket) -> RestreamHub:
     app: FastAPI = request.app
     hub: RestreamHub | None = getattr(app.state, "restream", None)
     if hub is None:
-        hub = app.state.restream = RestreamHub(service_of(request).runtime, _ice(app))
+        webrtc = _webrtc(request)
+        hub = app.state.restream = RestreamHub(
+            service_of(request).runtime,
+            _ice(app),
+            _limits(webrtc, webrtc.viewers),
+            OfferLimits(max_bytes=webrtc.max_offer_bytes),
+        )
     return hub
 
 
@@ -44,7 +65,13 @@ def publishers_of(request: Request) -> WhipPublishers:
     app: FastAPI = request.app
     publishers: WhipPublishers | None = getattr(app.state, "whip", None)
     if publishers is None:
-        publishers = app.state.whip = WhipPublishers(service_of(request).runtime, _ice(app))
+        webrtc = _webrtc(request)
+        publishers = app.state.whip = WhipPublishers(
+            service_of(request).runtime,
+            _ice(app),
+            _limits(webrtc, webrtc.publishers),
+            OfferLimits(max_bytes=webrtc.max_offer_bytes),
+        )
     return publishers
 
 
@@ -63,24 +90,47 @@ SDP = "application/sdp"
 
 
 async def read_sdp_offer(request: Request) -> str:
-    """The request body as an SDP offer; 415 unless it is sent as ``application/sdp``."""
+    """The request body as an SDP offer; 415 unless it is sent as ``application/sdp``, 413 when it
+    is longer than ``webrtc.max_offer_bytes`` (told by its Content-Length before anything is
+    read, or counted while reading: no more than that is ever read)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != SDP:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"send the offer as {SDP}")
-    return (await request.body()).decode("utf-8", errors="replace")
+    limit = _webrtc(request).max_offer_bytes
+    too_large = HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE, f"the offer is longer than {limit} bytes"
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return body.decode("utf-8", errors="replace")
 
 
 @contextmanager
 def answering(camera_id: str) -> Iterator[None]:
     """HTTP errors for what answering an offer raises: 404 for a camera that is not running, 400
-    for an offer that cannot be answered, 503 when no session can be taken."""
+    for an offer that cannot be answered, 413 for one too large, 429 when the caller holds all
+    the sessions it may, 503 when no session can be taken (both with ``Retry-After``)."""
     try:
         yield
     except KeyError:
         raise not_found(f"running camera {camera_id!r}") from None
+    except OfferTooLargeError as error:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error)) from None
     except OfferError as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     except SessionLimitError as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        code = (
+            status.HTTP_429_TOO_MANY_REQUESTS
+            if isinstance(error, CallerLimitError)
+            else status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+        retry = {"Retry-After": str(error.retry_after)}
+        raise HTTPException(code, str(error), headers=retry) from None
 
 
 class _Session(Protocol):

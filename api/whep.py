@@ -4,7 +4,11 @@ camera's frames, encoded once for all viewers) and, on a data channel the client
 message per frame with its tracks keyed by the frame's RTP time (see :mod:`restream`).
 
 ``?overlay=burned`` sends the frames with the tracks drawn in, for clients that cannot draw.
-Viewing needs a viewer token (``Authorization: Bearer``, or ``access_token``).
+Viewing needs a viewer token (``Authorization: Bearer``, or ``access_token``). Sessions are
+bounded (config ``webrtc``): an offer longer than ``max_offer_bytes`` gets 413; a token (a client
+address in open mode) holding ``viewers.per_token`` sessions, or ``viewers.pending_per_token`` not
+yet connected, gets 429, and a full server 503, both with ``Retry-After``; a session not connected
+within ``connect_timeout_s`` of its offer is closed.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.auth import authorize_watching
+from api.caller import caller_of
 from api.restream import SDP, answering, end_session, hub_of, read_sdp_offer, sdp_answer
 
 router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_watching)])
@@ -38,7 +43,7 @@ async def start_viewing(
     offer = await read_sdp_offer(request)
     with answering(camera_id):
         answer = await hub_of(request).whep.create(
-            camera_id, offer, burn_overlay=overlay == "burned"
+            camera_id, offer, caller=caller_of(request), burn_overlay=overlay == "burned"
         )
     return sdp_answer(answer.sdp, f"/api/cameras/{camera_id}/whep/{answer.session_id}")
 

@@ -4,6 +4,8 @@
 trickle ICE) returns ``201``, the SDP answer and a ``Location`` to ``DELETE`` when done. The camera
 must be configured with ``url: "whip:"``; its frames are then detected, tracked, turned into events
 and restreamed like any camera's. Publishing needs an admin token (``Authorization: Bearer``).
+Publishers are bounded like viewers (config ``webrtc.publishers``, see :mod:`api.whep`): a
+publisher not connected within ``connect_timeout_s`` is closed and the camera waits again.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from api.auth import authorize
+from api.caller import caller_of
 from api.restream import SDP, answering, end_session, publishers_of, read_sdp_offer, sdp_answer
 from restream.whip import NotPublishableError, PublisherBusyError
 
@@ -28,7 +31,9 @@ async def start_publishing(camera_id: str, request: Request) -> Response:
     offer = await read_sdp_offer(request)
     with answering(camera_id):
         try:
-            answer = await publishers_of(request).create(camera_id, offer)
+            answer = await publishers_of(request).create(
+                camera_id, offer, caller=caller_of(request)
+            )
         except (NotPublishableError, PublisherBusyError) as error:
             raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     return sdp_answer(answer.sdp, f"/api/cameras/{camera_id}/whip/{answer.session_id}")

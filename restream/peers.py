@@ -1,8 +1,10 @@
 """What WHEP viewers and WHIP publishers share: answering an SDP offer, and the set of sessions.
 
-A session ends when its peer's connection fails or closes, when the caller's own end signal
-fires (a viewer's track ended, a publisher's receiving task finished), on DELETE, or at shutdown;
-every peer connection is closed by then.
+A session holds an admission :class:`Slot` from its offer on. It ends when its peer's connection
+fails or closes, when it is not connected within the connect deadline (whether or not any
+candidate ever reached it), when the caller's own end signal fires (a viewer's track ended, a
+publisher's receiving task finished), on DELETE, or at shutdown; every peer connection is closed
+and its slot freed by then.
 """
 
 from __future__ import annotations
@@ -10,37 +12,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
+from restream.admission import Admission, SessionLimitError, SessionLimits, Slot
 from restream.ice import IceSettings, gathering_on
+from restream.offer import OfferError, OfferLimits, prepare_offer
 
 log = logging.getLogger(__name__)
 
 
-class OfferError(ValueError):
-    """The SDP offer cannot be answered (malformed, no video, no common codec)."""
-
-
-class SessionLimitError(RuntimeError):
-    """Too many sessions already, or the server is shutting down."""
-
-
-def require_video(offer_sdp: str) -> None:
-    """OfferError unless the offer has a video section."""
-    if "m=video" not in offer_sdp:
-        raise OfferError("the offer has no video section (m=video)")
-
-
-async def answer_offer(pc: RTCPeerConnection, offer_sdp: str, ice: IceSettings) -> str:
-    """Apply the remote offer (filtered by ``ice``) and set and return the local answer.
+async def answer_offer(
+    pc: RTCPeerConnection, offer_sdp: str, ice: IceSettings, limits: OfferLimits
+) -> str:
+    """Check the offer on a worker thread (see :mod:`restream.offer`), apply it and set and return
+    the local answer.
 
     Whatever aiortc raises for an offer it cannot answer (ValueError, OperationError,
     InvalidStateError, ...) becomes an OfferError.
     """
-    offer = RTCSessionDescription(ice.filter_remote(offer_sdp), "offer")
+    prepared = await asyncio.to_thread(prepare_offer, offer_sdp, ice, limits)
+    offer = RTCSessionDescription(prepared, "offer")
     try:
         with gathering_on(ice):
             await pc.setRemoteDescription(offer)
@@ -72,14 +66,18 @@ class PeerSessions(Generic[S]):
     def __init__(
         self,
         noun: str,
-        max_sessions: int,
+        limits: SessionLimits,
         on_deleted: Callable[[S], Awaitable[None]] | None = None,
     ) -> None:
         self._noun = noun
-        self._max_sessions = max_sessions
+        self.admission = Admission(noun, limits)
         self._on_deleted = on_deleted
         self._sessions: dict[str, S] = {}
+        self._slots: dict[str, Slot] = {}
+        self._deadlines: dict[str, asyncio.TimerHandle] = {}
         self.closed = False
+        self.expired = 0
+        """Sessions closed because they did not connect in time."""
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -87,26 +85,62 @@ class PeerSessions(Generic[S]):
     def values(self) -> list[S]:
         return list(self._sessions.values())
 
-    def admit(self) -> None:
-        """SessionLimitError when one more session cannot be taken."""
+    def admit(self, caller: str) -> Slot:
+        """A slot for one more session of ``caller`` (pass it to :meth:`add`, or to
+        :meth:`release` if the session is not made); SessionLimitError (CallerLimitError for
+        the caller's own caps) when none can be taken."""
         if self.closed:
-            raise SessionLimitError("the server is shutting down")
-        if len(self._sessions) >= self._max_sessions:
-            raise SessionLimitError(f"{self._max_sessions} {self._noun}s already")
+            raise SessionLimitError("the server is shutting down", 5.0)
+        return self.admission.take(caller)
 
-    def add(self, session: S) -> Callable[..., None]:
-        """Keep ``session`` until it ends; returns the function that ends it, for the caller's
-        own end signal (any arguments are ignored)."""
+    def release(self, slot: Slot) -> None:
+        self.admission.free(slot)
+
+    @contextlib.asynccontextmanager
+    async def answering(self, slot: Slot) -> AsyncIterator[None]:
+        """Bounds answering the offer by the slot's connect deadline."""
+        try:
+            async with asyncio.timeout_at(slot.deadline):
+                yield
+        except TimeoutError:
+            raise SessionLimitError(
+                f"answering the {self._noun}'s offer took longer than the connect deadline",
+                self.admission.limits.connect_timeout_s,
+            ) from None
+
+    def add(self, session: S, slot: Slot) -> Callable[..., None]:
+        """Keep ``session`` in ``slot`` until it ends; it must be connected by the slot's
+        deadline. Returns the function that ends it, for the caller's own end signal (any
+        arguments are ignored)."""
         self._sessions[session.id] = session
+        self._slots[session.id] = slot
 
         def end(*_: object) -> None:
             if session.id in self._sessions and not self.closed:
                 task = asyncio.ensure_future(self.delete(session.id))
                 task.add_done_callback(self._log_failure)
 
+        def expire() -> None:
+            if not slot.connected and session.id in self._sessions:
+                self.expired += 1
+                log.info(
+                    "%s %s did not connect within %g s: closed",
+                    self._noun,
+                    session.id,
+                    self.admission.limits.connect_timeout_s,
+                )
+                end()
+
+        loop = asyncio.get_running_loop()
+        self._deadlines[session.id] = loop.call_at(slot.deadline, expire)
+
         @session.pc.on("connectionstatechange")
         def on_state() -> None:
-            if session.pc.connectionState in ("failed", "closed"):
+            state = session.pc.connectionState
+            if state == "connected" and session.id in self._sessions:
+                slot.connected = True
+                self._cancel_deadline(session.id)
+            elif state in ("failed", "closed"):
                 end()
 
         return end
@@ -115,9 +149,15 @@ class PeerSessions(Generic[S]):
         session = self._sessions.pop(session_id, None)
         if session is None:
             return False
-        await session.close()
-        if self._on_deleted is not None:
-            await self._on_deleted(session)
+        self._cancel_deadline(session_id)
+        slot = self._slots.pop(session_id, None)
+        try:
+            await session.close()
+            if self._on_deleted is not None:
+                await self._on_deleted(session)
+        finally:
+            if slot is not None:
+                self.admission.free(slot)
         return True
 
     async def close(self) -> None:
@@ -125,6 +165,11 @@ class PeerSessions(Generic[S]):
         self.closed = True
         for session_id in list(self._sessions):
             await self.delete(session_id)
+
+    def _cancel_deadline(self, session_id: str) -> None:
+        handle = self._deadlines.pop(session_id, None)
+        if handle is not None:
+            handle.cancel()
 
     def _log_failure(self, task: asyncio.Future[bool]) -> None:
         with contextlib.suppress(asyncio.CancelledError):

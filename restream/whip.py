@@ -2,8 +2,10 @@
 camera's :class:`PushSource` and from there through the runtime like any camera's.
 
 aiortc decodes on its own thread; the BGR conversion runs on one worker thread per session. A
-session ends when the publisher DELETEs it, its connection fails or closes, its track ends, or its
-camera stops; every peer connection is closed at shutdown.
+session ends when the publisher DELETEs it, its connection fails or closes, it is not connected
+within the connect deadline, its track ends, or its camera stops; every peer connection is closed
+at shutdown. Publishers are admitted like viewers (caps in all, per caller and per caller while
+connecting: see :mod:`restream.admission`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from restream.admission import SessionLimits
 from restream.ice import IceSettings
-from restream.peers import OfferError, PeerSessions, answer_offer, require_video
+from restream.offer import OfferError, OfferLimits, require_video
+from restream.peers import PeerSessions, answer_offer
 from stream.frames import BgrImage
 from stream.push_source import PublisherBusyError, PushSource
 
@@ -108,38 +112,66 @@ class WhipPublishers:
     """Owns every WHIP session of one API server."""
 
     def __init__(
-        self, sources: PushSources, ice: IceSettings | None = None, max_sessions: int = 16
+        self,
+        sources: PushSources,
+        ice: IceSettings | None = None,
+        limits: SessionLimits | None = None,
+        offers: OfferLimits | None = None,
     ) -> None:
         self._sources = sources
         self._ice = ice or IceSettings()
-        self._sessions = PeerSessions[WhipSession]("publisher", max_sessions)
+        self._offers = offers or OfferLimits()
+        self._sessions = PeerSessions[WhipSession](
+            "publisher", limits or SessionLimits(max_sessions=16)
+        )
 
     def sessions(self) -> list[WhipSession]:
         return self._sessions.values()
 
-    async def create(self, camera_id: str, offer_sdp: str) -> WhipAnswer:
-        """Answer a publisher's offer. KeyError if the camera is not running,
+    @property
+    def pending_count(self) -> int:
+        """Admitted publishers not connected yet."""
+        return self._sessions.admission.pending
+
+    @property
+    def slots_taken(self) -> int:
+        return self._sessions.admission.taken
+
+    @property
+    def expired_count(self) -> int:
+        """Sessions closed because they did not connect within the deadline."""
+        return self._sessions.expired
+
+    async def create(self, camera_id: str, offer_sdp: str, *, caller: str = "") -> WhipAnswer:
+        """Answer ``caller``'s offer. KeyError if the camera is not running,
         NotPublishableError if it is not a ``whip:`` camera, PublisherBusyError if it has a
-        publisher, OfferError for a bad offer, SessionLimitError when full."""
-        self._sessions.admit()
-        source = self._sources.push_source(camera_id)
-        if source is None:
-            raise NotPublishableError(f"camera {camera_id} is not a whip: camera")
-        require_video(offer_sdp)
-        session_id = uuid.uuid4().hex
-        source.connect(session_id)  # PublisherBusyError
+        publisher, OfferError for a bad offer, SessionLimitError (CallerLimitError: the
+        caller's own caps) when full."""
+        slot = self._sessions.admit(caller)
+        try:
+            source = self._sources.push_source(camera_id)
+            if source is None:
+                raise NotPublishableError(f"camera {camera_id} is not a whip: camera")
+            require_video(offer_sdp)
+            session_id = uuid.uuid4().hex
+            source.connect(session_id)  # PublisherBusyError
+        except BaseException:
+            self._sessions.release(slot)
+            raise
         session = WhipSession(
             session_id, source, RTCPeerConnection(RTCConfiguration(iceServers=[]))
         )
         try:
-            answer = await self._negotiate(session, offer_sdp)
+            async with self._sessions.answering(slot):
+                answer = await self._negotiate(session, offer_sdp)
         except BaseException:
+            self._sessions.release(slot)
             await session.close()
             raise
-        end = self._sessions.add(session)
+        end = self._sessions.add(session, slot)
         if session.receiving is not None:
             session.receiving.add_done_callback(end)
-        log.info("publisher %s of camera %s connected", session.id, camera_id)
+        log.info("publisher %s of camera %s answered", session.id, camera_id)
         return WhipAnswer(session.id, answer)
 
     async def delete(self, session_id: str) -> bool:
@@ -153,7 +185,7 @@ class WhipPublishers:
         pc = session.pc
         tracks: list[MediaStreamTrack] = []
         pc.on("track", lambda track: tracks.append(track) if track.kind == "video" else None)
-        answer = await answer_offer(pc, offer_sdp, self._ice)
+        answer = await answer_offer(pc, offer_sdp, self._ice, self._offers)
         if not tracks:
             raise OfferError("the offer sends no video")
         session.receive(tracks[0])

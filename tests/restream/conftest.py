@@ -33,6 +33,8 @@ def make_app(data_dir: Path, clip: Path) -> tuple[FastAPI, Service]:
         {
             "data_dir": str(data_dir),
             "auth": {"open": True},
+            # open mode: every viewer here is one caller (127.0.0.1); tests open up to 3 at once
+            "webrtc": {"viewers": {"per_token": 8, "pending_per_token": 4}},
             "cameras": [{"id": CAMERA, "url": str(clip), "loop": True}],
         }
     )
