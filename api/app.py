@@ -23,7 +23,7 @@ from api import (
     whip,
 )
 from api.auth import Authorizer
-from api.restream import close_restream
+from api.restream import close_restream, register_restream_metrics
 from service import Service
 
 
@@ -50,6 +50,7 @@ def create_app(service: Service) -> FastAPI:
     app.state.cameras = service.cameras
     app.state.auth = Authorizer(service.config.auth, service.admin_token)
     app.state.ready = False
+    register_restream_metrics(app)
     routers = (health, metrics, cameras, snapshots, tracks, events, analytics, dead_letters)
     for module in (*routers, mjpeg, whep, whip, viewer):
         app.include_router(module.router)

@@ -19,8 +19,11 @@ from api.deps import not_found, service_of
 from config.webrtc import SessionCapsConfig, WebrtcConfig
 from restream import IceSettings, RestreamHub
 from restream.admission import CallerLimitError, SessionLimitError, SessionLimits
+from restream.metrics import SessionCollector
 from restream.offer import OfferError, OfferLimits, OfferTooLargeError
+from restream.peers import SessionStats
 from restream.whip import WhipPublishers
+from service import Service
 
 WEBRTC_HOSTS_ENV = "TRACKCAST_WEBRTC_HOSTS"
 
@@ -73,6 +76,21 @@ def publishers_of(request: Request) -> WhipPublishers:
             OfferLimits(max_bytes=webrtc.max_offer_bytes),
         )
     return publishers
+
+
+def register_restream_metrics(app: FastAPI) -> None:
+    """Count the app's WebRTC sessions in ``/metrics`` (once their kind has been used)."""
+
+    def stats() -> list[SessionStats]:
+        hub: RestreamHub | None = getattr(app.state, "restream", None)
+        publishers: WhipPublishers | None = getattr(app.state, "whip", None)
+        return [
+            *([hub.whep.stats()] if hub is not None else []),
+            *([publishers.stats()] if publishers is not None else []),
+        ]
+
+    service: Service = app.state.service
+    service.metrics.registry.register(SessionCollector(stats))
 
 
 async def close_restream(app: FastAPI) -> None:

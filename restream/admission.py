@@ -60,6 +60,10 @@ class Admission:
         self.noun = noun
         self.limits = limits
         self._slots: list[Slot] = []
+        self.refused_caller = 0
+        """Offers refused because their caller held its share."""
+        self.refused_full = 0
+        """Offers refused because every slot was taken."""
 
     @property
     def taken(self) -> int:
@@ -76,16 +80,19 @@ class Admission:
         mine = [s for s in self._slots if s.caller == caller]
         pending = [s for s in mine if not s.connected]
         if len(pending) >= limits.pending_per_caller:
+            self.refused_caller += 1
             raise CallerLimitError(
                 f"this caller already has {len(pending)} {self.noun} sessions connecting",
                 self._next_deadline(pending, now),
             )
         if len(mine) >= limits.per_caller:
+            self.refused_caller += 1
             raise CallerLimitError(
                 f"this caller already has {len(mine)} {self.noun} sessions",
                 limits.connect_timeout_s,
             )
         if len(self._slots) >= limits.max_sessions:
+            self.refused_full += 1
             raise SessionLimitError(
                 f"{limits.max_sessions} {self.noun} sessions already",
                 self._next_deadline([s for s in self._slots if not s.connected], now),

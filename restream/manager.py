@@ -18,7 +18,7 @@ from restream.feed import CameraFeed
 from restream.follow import FrameSource, RunningByKey
 from restream.ice import IceSettings
 from restream.offer import OfferLimits, require_video
-from restream.peers import PeerSessions, answer_offer
+from restream.peers import PeerSessions, SessionStats, answer_offer
 from restream.session import WhepSession
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,9 @@ class SessionManager:
     def expired_count(self) -> int:
         """Sessions closed because they did not connect within the deadline."""
         return self._sessions.expired
+
+    def stats(self) -> SessionStats:
+        return self._sessions.stats()
 
     @property
     def feed_count(self) -> int:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
@@ -42,6 +43,18 @@ async def answer_offer(
     except Exception as error:
         raise OfferError(f"cannot answer the offer: {error}") from error
     return str(pc.localDescription.sdp)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStats:
+    """Counts of one kind of session (``noun``), for metrics."""
+
+    noun: str
+    connecting: int
+    connected: int
+    expired: int
+    refused_caller: int
+    refused_full: int
 
 
 class PeerSession(Protocol):
@@ -84,6 +97,18 @@ class PeerSessions(Generic[S]):
 
     def values(self) -> list[S]:
         return list(self._sessions.values())
+
+    def stats(self) -> SessionStats:
+        admission = self.admission
+        pending = admission.pending
+        return SessionStats(
+            self._noun,
+            connecting=pending,
+            connected=admission.taken - pending,
+            expired=self.expired,
+            refused_caller=admission.refused_caller,
+            refused_full=admission.refused_full,
+        )
 
     def admit(self, caller: str) -> Slot:
         """A slot for one more session of ``caller`` (pass it to :meth:`add`, or to
@@ -143,6 +168,7 @@ class PeerSessions(Generic[S]):
             elif state in ("failed", "closed"):
                 end()
 
+        on_state()  # in case it changed while the offer was being answered
         return end
 
     async def delete(self, session_id: str) -> bool:

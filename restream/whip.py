@@ -27,7 +27,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from restream.admission import SessionLimits
 from restream.ice import IceSettings
 from restream.offer import OfferError, OfferLimits, require_video
-from restream.peers import PeerSessions, answer_offer
+from restream.peers import PeerSessions, SessionStats, answer_offer
 from stream.frames import BgrImage
 from stream.push_source import PublisherBusyError, PushSource
 
@@ -141,6 +141,9 @@ class WhipPublishers:
     def expired_count(self) -> int:
         """Sessions closed because they did not connect within the deadline."""
         return self._sessions.expired
+
+    def stats(self) -> SessionStats:
+        return self._sessions.stats()
 
     async def create(self, camera_id: str, offer_sdp: str, *, caller: str = "") -> WhipAnswer:
         """Answer ``caller``'s offer. KeyError if the camera is not running,

@@ -29,6 +29,7 @@ from stream.push_source import PublisherBusyError, PushSource
 from tests.blob_detector import BrightBlobDetector
 from tests.media import SQUARE, square_position
 from tests.restream.browser import chromium_serving, loopback_namespace, require_chromium
+from tests.restream.peers_client import idle_offer
 from tests.servers.api_server import ApiServer
 from tests.waiting import wait_until
 
@@ -236,6 +237,41 @@ def test_removing_the_camera_ends_its_publisher_session(
 
                 await eventually(ended, 5)
             assert (await camera(client, FILE_CAMERA))["state"] == "streaming"
+
+    asyncio.run(scenario())
+
+
+def test_a_publisher_that_never_connects_is_closed_at_the_deadline_and_frees_the_camera(
+    whip_server: tuple[ApiServer, FastAPI],
+) -> None:
+    """An offer without candidates (a publisher that went away) holds the camera's publisher
+    place only until the connect deadline (10 s by default); then a real publisher gets in."""
+    server, app = whip_server
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient(base_url=server.url, timeout=20) as client:
+            offer = await idle_offer(send=True)
+            url = f"/api/cameras/{PUBLISHED}/whip"
+            idle = await client.post(url, content=offer, headers={**SDP, **_auth(ADMIN)})
+            assert idle.status_code == 201, idle.text
+            publishers: WhipPublishers = app.state.whip
+            assert publishers.pending_count == 1
+            busy = await client.post(url, content=offer, headers={**SDP, **_auth(ADMIN)})
+            assert busy.status_code == 409, busy.text
+
+            async def closed() -> bool:
+                return publishers.sessions() == [] and publishers.slots_taken == 0
+
+            await eventually(closed, 15)
+            assert publishers.expired_count == 1
+            assert (await camera(client, PUBLISHED))["state"] == "connecting"
+            async with publishing(client, PUBLISHED):
+
+                async def streaming() -> bool:
+                    return bool((await camera(client, PUBLISHED))["state"] == "streaming")
+
+                await eventually(streaming, 15)
+                assert publishers.pending_count == 0
 
     asyncio.run(scenario())
 
