@@ -3,7 +3,6 @@ service restarts cleanly on the same data afterwards (issue 13's "typo" and "No 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,48 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.body_limit import MAX_BODY_BYTES
 from tests.api.conftest import ServiceFactory
-
-PASSWORD = "hunter2"
-STORED_URL = f"rtsp://admin:{PASSWORD}@127.0.0.1:9/stream"
-"""The stored camera's URL: neither it nor its password may appear in any answer."""
-
-NAN_LINE = '{"lines": [{"name": "l", "points": [[0, 0], [NaN, 1]]}]}'
-INF_ZONE = '{"zones": [{"name": "z", "polygon": [[0, 0], [Infinity, 0], [1, 1]]}]}'
-
-
-def _camera(**fields: Any) -> str:
-    return json.dumps({"id": "new", "url": "clip.mp4", "enabled": False, **fields})
-
-
-def _raw_camera(fields: str) -> str:
-    return '{"id": "new", "url": "clip.mp4", "enabled": false, ' + fields + "}"
-
-
-HOSTILE: list[tuple[str, str, str]] = [
-    ("PATCH", "/api/cameras/kept", json.dumps({"url": "http://[::1"})),
-    ("POST", "/api/cameras", _camera(url="rtsp://[zz]/x")),
-    ("PATCH", "/api/cameras/kept", json.dumps({"url": "clip\u0000.mp4"})),
-    ("PATCH", "/api/cameras/kept", json.dumps({"fps_cap": 1e-310})),
-    ("PATCH", "/api/cameras/kept", json.dumps({"fps_cap": 5e-324})),
-    ("POST", "/api/cameras", _camera(fps_cap=5e-324)),
-    ("POST", "/api/cameras", _camera(reconnect={"backoff_initial_s": 1e300})),
-    ("POST", "/api/cameras", _camera(url="/" + "a" * 500_000)),
-    ("POST", "/api/cameras", _camera(detector={"imgsz": 64000})),
-    (
-        "PATCH",
-        "/api/cameras/kept",
-        json.dumps({"zones": [{"name": "z", "polygon": [[1, 1]] * 100_000}]}),
-    ),
-    ("PATCH", "/api/cameras/kept", NAN_LINE),
-    ("PATCH", "/api/cameras/kept", INF_ZONE),
-    ("POST", "/api/cameras", _raw_camera(NAN_LINE[1:-1])),
-    ("PATCH", "/api/cameras/kept", '{"fps_cap": NaN}'),
-    ("PATCH", "/api/cameras/kept", '{"fps_cap": -Infinity}'),
-    ("POST", "/api/cameras", _raw_camera('"motion": {"min_area": NaN}')),
-    ("POST", "/api/cameras", _raw_camera('"detector": {"conf": Infinity}')),
-    ("POST", "/api/cameras", _raw_camera('"tracker": {"lost_timeout_s": 1e999}')),
-    ("POST", "/api/cameras", _raw_camera('"reconnect": {"stall_timeout_s": NaN}')),
-]
+from tests.api.hostile import HOSTILE, HUGE_BODY, PASSWORD, STORED_URL, new_camera
 
 
 def _settings(client: TestClient) -> list[dict[str, Any]]:
@@ -117,7 +75,7 @@ def test_a_failing_patch_never_shows_the_stored_url(kept: TestClient) -> None:
 
 def test_bodies_over_the_limit_get_413(kept: TestClient) -> None:
     before = _settings(kept)
-    huge = _camera(url="/" + "a" * (5 * 1024 * 1024)).encode()
+    huge = HUGE_BODY.encode()
     declared = kept.post("/api/cameras", content=huge, headers={"content-type": "application/json"})
     assert declared.status_code == 413
 
@@ -129,7 +87,7 @@ def test_bodies_over_the_limit_get_413(kept: TestClient) -> None:
         "/api/cameras", content=chunks(), headers={"content-type": "application/json"}
     )
     assert streamed.status_code == 413
-    just_under = _camera(url="/" + "a" * (MAX_BODY_BYTES - 200)).encode()
+    just_under = new_camera(url="/" + "a" * (MAX_BODY_BYTES - 200)).encode()
     assert len(just_under) <= MAX_BODY_BYTES
     refused = kept.post(
         "/api/cameras", content=just_under, headers={"content-type": "application/json"}
