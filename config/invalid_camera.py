@@ -1,8 +1,9 @@
-"""A saved camera whose settings no longer validate: shown as ``failed``, fixed or deleted by the
-operator, never started and never allowed to stop the service.
+"""A saved camera that cannot be used: shown as ``failed``, fixed or deleted by the operator,
+never started and never allowed to stop the service.
 
 Saved settings can stop validating when a newer trackcast tightens a limit (an URL that parsed
-loosely before, a number now out of range) or when the database was edited by hand.
+loosely before, a number now out of range) or when the database was edited by hand; a saved
+camera's model can stop loading when its file goes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ MAX_REASON_LENGTH = 1000
 
 @dataclass(frozen=True, slots=True)
 class InvalidCamera:
-    """The saved settings as they are, and why they are refused."""
+    """The saved settings as they are, and why they cannot be used."""
 
     id: str
     data: Mapping[str, Any] = field(repr=False)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from config import AppConfig, CameraConfig
 from config.invalid_camera import InvalidCamera
+from detectors import ModelError
 from runtime.cameras import CameraRuntime, CameraStatus
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ class CameraSet:
         self._saved = saved
         self._lock = threading.Lock()
         self._cameras: dict[str, Camera] = {c.id: c for c in runtime.config.cameras}
+        self._saved_ids: set[str] = set()
         for camera_id, camera in (saved.load() if saved else {}).items():
+            self._saved_ids.add(camera_id)
             if camera is None:
                 self._cameras.pop(camera_id, None)
                 continue
@@ -70,9 +73,29 @@ class CameraSet:
         return self.runtime.config
 
     def start(self) -> None:
+        """Start every enabled camera. A saved camera whose model no longer loads is marked
+        failed; a camera of the config file that cannot start stops the service (ModelError)."""
         for camera in self.list():
             if camera.enabled:
-                self.runtime.add_camera(camera)
+                self._start_one(camera)
+
+    def _start_one(self, camera: CameraConfig) -> None:
+        try:
+            self.runtime.add_camera(camera)
+        except ModelError as error:
+            if camera.id not in self._saved_ids:
+                raise
+            reason = f"cannot start: {error}"
+            log.error(
+                "camera %s: %s (change it with PATCH /api/cameras/%s or delete it)",
+                camera.id,
+                reason,
+                camera.id,
+            )
+            with self._lock:
+                self._cameras[camera.id] = InvalidCamera(
+                    camera.id, camera.model_dump(mode="json"), reason
+                )
 
     def list(self) -> list[CameraConfig]:
         """The cameras with valid settings."""

@@ -12,8 +12,12 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from config import AppConfig, DetectorConfig
+from detectors import Detector, ModelError
+from service import build_service
 from storage import default_url, open_database
 from tests.api.conftest import ServiceFactory
+from tests.blob_detector import BrightBlobDetector
 from tests.waiting import wait_until
 
 
@@ -93,3 +97,26 @@ def test_a_saved_camera_that_no_longer_validates_fails_alone(
         cameras = {c["id"]: c for c in client.get("/api/cameras").json()}
     assert sorted(cameras) == ["good", "typo"]
     assert cameras["typo"]["url"] == str(square_clip)
+
+
+def _detector(config: DetectorConfig) -> Detector:
+    if config.model == "gone.pt":
+        raise ModelError("gone.pt: no such model file")
+    return BrightBlobDetector()
+
+
+def test_a_saved_camera_whose_model_no_longer_loads_fails_alone(
+    square_clip: Path, tmp_path: Path
+) -> None:
+    config = AppConfig.model_validate({"data_dir": str(tmp_path / "data"), "auth": {"open": True}})
+    good = {"id": "good", "url": str(square_clip), "loop": True}
+    gone = {**good, "id": "gone", "detector": {"model": "gone.pt"}}
+    with TestClient(create_app(build_service(config, detector_factory=_detector))) as client:
+        assert client.post("/api/cameras", json=good).status_code == 201
+    _write_rows(tmp_path / "data", {"gone": json.dumps(gone)})
+
+    with TestClient(create_app(build_service(config, detector_factory=_detector))) as client:
+        failed = _camera(client, "gone")
+        assert failed["state"] == "failed" and "gone.pt" in failed["health"]["last_error"]
+        wait_until(lambda: _camera(client, "good")["health"]["frames_analysed"] > 3, timeout_s=30)
+        assert client.delete("/api/cameras/gone").status_code == 204
