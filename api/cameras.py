@@ -69,7 +69,7 @@ def update_camera(camera_id: str, patch: CameraPatch, request: Request) -> Camer
     except ValidationError as error:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            public_errors(error.errors(include_url=False, include_context=False)),
+            public_errors(error.errors(include_url=False), prefix=("body",)),
         ) from None
     except ModelError as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None

@@ -15,11 +15,14 @@ from fastapi.responses import JSONResponse
 from starlette import status
 
 
-def public_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """``loc``, ``msg`` and ``type`` of each error: what a client needs to fix its request."""
+def public_errors(
+    errors: Iterable[Mapping[str, Any]], *, prefix: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """``loc`` (after ``prefix``), ``msg`` and ``type`` of each error: what a client needs to fix
+    its request."""
     return [
         {
-            "loc": _location(error.get("loc", ())),
+            "loc": _location((*prefix, *error.get("loc", ()))),
             "msg": str(error.get("msg", "")),
             "type": str(error.get("type", "")),
         }

@@ -67,9 +67,7 @@ class _Region(_Strict):
             return
         for x, y in points:
             if not (0 <= x <= 1 and 0 <= y <= 1):
-                raise ValueError(
-                    f"{self.name}: normalized coordinates must lie in [0, 1], got [{x}, {y}]"
-                )
+                raise ValueError(f"{self.name}: normalized coordinates must lie in [0, 1]")
 
 
 class LineConfig(_Region):
