@@ -18,11 +18,13 @@ from api import (
     mjpeg,
     snapshots,
     tracks,
+    validation_errors,
     viewer,
     whep,
     whip,
 )
 from api.auth import Authorizer
+from api.body_limit import BodyLimitMiddleware
 from api.restream import close_restream, register_restream_metrics
 from service import Service
 
@@ -46,6 +48,8 @@ def create_app(service: Service) -> FastAPI:
         summary="Cameras, live tracks and events over REST, WebSocket and SSE.",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimitMiddleware)
+    validation_errors.install(app)
     app.state.service = service
     app.state.cameras = service.cameras
     app.state.auth = Authorizer(service.config.auth, service.admin_token)

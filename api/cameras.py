@@ -7,9 +7,11 @@ from pydantic import ValidationError
 
 from api.auth import authorize
 from api.schemas import CameraOut, CameraPatch
+from api.validation_errors import public_errors
 from config import CameraConfig
+from config.invalid_camera import InvalidCamera
 from detectors import ModelError
-from runtime.camera_set import CameraExistsError, CameraSet
+from runtime.camera_set import Camera, CameraExistsError, CameraSet
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"], dependencies=[Depends(authorize)])
 
@@ -19,7 +21,9 @@ def _cameras(request: Request) -> CameraSet:
     return cameras
 
 
-def _out(cameras: CameraSet, camera: CameraConfig) -> CameraOut:
+def _out(cameras: CameraSet, camera: Camera) -> CameraOut:
+    if isinstance(camera, InvalidCamera):
+        return CameraOut.invalid(camera)
     return CameraOut.of(camera, cameras.status(camera.id))
 
 
@@ -30,7 +34,7 @@ def _not_found(camera_id: str) -> HTTPException:
 @router.get("")
 def list_cameras(request: Request) -> list[CameraOut]:
     cameras = _cameras(request)
-    return [_out(cameras, camera) for camera in cameras.list()]
+    return [_out(cameras, camera) for camera in cameras.list_all()]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -50,7 +54,7 @@ def create_camera(camera: CameraConfig, request: Request, response: Response) ->
 def get_camera(camera_id: str, request: Request) -> CameraOut:
     cameras = _cameras(request)
     try:
-        return _out(cameras, cameras.get(camera_id))
+        return _out(cameras, cameras.find(camera_id))
     except KeyError:
         raise _not_found(camera_id) from None
 
@@ -65,7 +69,7 @@ def update_camera(camera_id: str, patch: CameraPatch, request: Request) -> Camer
     except ValidationError as error:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            error.errors(include_url=False, include_context=False),
+            public_errors(error.errors(include_url=False), prefix=("body",)),
         ) from None
     except ModelError as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None

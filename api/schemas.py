@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from config import CameraConfig, LineConfig, ZoneConfig
+from config.invalid_camera import InvalidCamera
+from config.models import CameraUrl, FpsCap, Lines, Zones
 from runtime.cameras import CameraStatus
 from stream import redact_url
 
@@ -62,6 +64,22 @@ class CameraOut(BaseModel):
             health=_health(status),
         )
 
+    @classmethod
+    def invalid(cls, camera: InvalidCamera) -> CameraOut:
+        """A saved camera whose settings no longer validate: ``failed``, with the reason."""
+        health = _health(None).model_copy(update={"state": "failed", "last_error": camera.reason})
+        return cls(
+            id=camera.id,
+            url=camera.display_url,
+            enabled=camera.enabled,
+            transport="tcp",
+            fps_cap=None,
+            lines=(),
+            zones=(),
+            state="failed",
+            health=health,
+        )
+
 
 def _health(status: CameraStatus | None) -> CameraHealthOut:
     if status is None:
@@ -90,13 +108,14 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
 
 
 class CameraPatch(BaseModel):
-    """Fields a PATCH may change; anything else is refused."""
+    """Fields a PATCH may change, with the limits of :class:`CameraConfig`; anything else is
+    refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    url: str | None = None
+    url: CameraUrl | None = None
     enabled: bool | None = None
     transport: Literal["tcp", "udp"] | None = None
-    fps_cap: float | None = None
-    lines: tuple[LineConfig, ...] | None = None
-    zones: tuple[ZoneConfig, ...] | None = None
+    fps_cap: FpsCap | None = None
+    lines: Lines | None = None
+    zones: Zones | None = None

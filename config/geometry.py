@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from config.limits import (
+    MAX_CLASSES,
+    MAX_FRAMES,
+    MAX_NAME_LENGTH,
+    MAX_PIXELS,
+    MAX_POLYGON_POINTS,
+    MAX_SECONDS,
+)
 
 REGION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 """Line and zone names: they appear in events, counts and API paths."""
@@ -12,12 +21,22 @@ REGION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 Point = tuple[float, float]
 """An ``[x, y]`` pair: pixels from the top-left corner, or fractions of width and height."""
 
+Coordinate = Annotated[float, Field(ge=-MAX_PIXELS, le=MAX_PIXELS)]
+"""One coordinate of a configured point: finite, within 100,000 pixels either side of the frame."""
+
+BoundedPoint = tuple[Coordinate, Coordinate]
+"""A :data:`Point` as the configuration accepts it."""
+
+ClassName = Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
+ClassNames = Annotated[tuple[ClassName, ...], Field(max_length=MAX_CLASSES)]
+"""A list of class (or event type) names: at most 1000, each of 1 to 128 characters."""
+
 Coordinates = Literal["pixels", "normalized"]
 Anchor = Literal["bottom_center", "center", "top_center"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class _Region(_Strict):
@@ -37,8 +56,10 @@ class _Region(_Strict):
         description="The point of a track's box that is tested: bottom_center (where a person "
         "stands), center, or top_center.",
     )
-    classes: tuple[str, ...] = Field(
-        (), description="Class names this region counts, e.g. [person]; empty counts every class."
+    classes: ClassNames = Field(
+        (),
+        description="Class names this region counts, e.g. [person]; empty counts every class "
+        "(at most 1000 names of 128 characters).",
     )
 
     def _check_normalized(self, points: tuple[Point, ...]) -> None:
@@ -46,9 +67,7 @@ class _Region(_Strict):
             return
         for x, y in points:
             if not (0 <= x <= 1 and 0 <= y <= 1):
-                raise ValueError(
-                    f"{self.name}: normalized coordinates must lie in [0, 1], got [{x}, {y}]"
-                )
+                raise ValueError(f"{self.name}: normalized coordinates must lie in [0, 1]")
 
 
 class LineConfig(_Region):
@@ -60,47 +79,57 @@ class LineConfig(_Region):
     bottom, walking from right to left is ``in``. Swap the points (or the names) to flip them.
     """
 
-    points: tuple[Point, Point] = Field(
-        description="The two end points [[xA, yA], [xB, yB]]; only crossings between them count."
+    points: tuple[BoundedPoint, BoundedPoint] = Field(
+        description="The two end points [[xA, yA], [xB, yB]]; only crossings between them count. "
+        "Coordinates are finite and within 100,000 either side of 0."
     )
     in_name: str = Field(
         "in",
         min_length=1,
+        max_length=MAX_NAME_LENGTH,
         description="Direction name of a crossing from the left of A→B to its right.",
     )
     out_name: str = Field(
         "out",
         min_length=1,
+        max_length=MAX_NAME_LENGTH,
         description="Direction name of a crossing from the right of A→B to its left.",
     )
     min_distance_px: float = Field(
         5.0,
         ge=0,
+        le=MAX_PIXELS,
         description="Hysteresis: an anchor closer to the line than this is on neither side, so "
-        "jitter on the line never counts.",
+        "jitter on the line never counts (at most 100,000 px).",
     )
     min_frames: int = Field(
         3,
         ge=1,
+        le=MAX_FRAMES,
         description="Consecutive frames an anchor must be on the new side (beyond min_distance_px) "
-        "before the crossing counts.",
+        "before the crossing counts (at most 10,000).",
     )
     dedupe_window_s: float = Field(
         2.0,
         ge=0,
-        description="At most one count per track and direction within this many seconds.",
+        le=MAX_SECONDS,
+        description="At most one count per track and direction within this many seconds "
+        "(at most 3600).",
     )
     switch_radius_px: float = Field(
         25.0,
         ge=0,
+        le=MAX_PIXELS,
         description="ID switches: a track that vanishes within this distance of the line is "
-        "continued by a new track that appears within this distance of where it was last seen.",
+        "continued by a new track that appears within this distance of where it was last seen "
+        "(at most 100,000 px).",
     )
     switch_window_s: float = Field(
         1.0,
         ge=0,
+        le=MAX_SECONDS,
         description="ID switches: how long after the vanished track was last seen the new track "
-        "may appear.",
+        "may appear (at most 3600 s).",
     )
 
     @model_validator(mode="after")
@@ -117,20 +146,25 @@ class LineConfig(_Region):
 class ZoneConfig(_Region):
     """A polygon zone: entries, exits, dwell time per visit, occupancy and loitering."""
 
-    polygon: tuple[Point, ...] = Field(
-        min_length=3, description="The polygon's corners [[x, y], ...], at least three, in order."
+    polygon: tuple[BoundedPoint, ...] = Field(
+        min_length=3,
+        max_length=MAX_POLYGON_POINTS,
+        description="The polygon's corners [[x, y], ...] in order: 3 to 100 of them, each "
+        "coordinate finite and within 100,000 either side of 0.",
     )
     min_frames: int = Field(
         2,
         ge=1,
+        le=MAX_FRAMES,
         description="Consecutive frames an anchor must be inside (or outside) before an entry "
-        "(or exit) counts.",
+        "(or exit) counts (at most 10,000).",
     )
     loiter_after_s: float | None = Field(
         None,
         gt=0,
-        description="Emit zone.loitering once per visit that lasts this many seconds; "
-        "empty: never.",
+        le=86_400,
+        description="Emit zone.loitering once per visit that lasts this many seconds (at most "
+        "a day); empty: never.",
     )
 
     @model_validator(mode="after")

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from config.geometry import LineConfig, ZoneConfig, check_unique_names
+from config.camera_url import check_camera_url
+from config.geometry import ClassNames, LineConfig, ZoneConfig, check_unique_names
+from config.limits import (
+    MAX_CAMERAS,
+    MAX_NAME_LENGTH,
+    MAX_PATH_LENGTH,
+    MAX_REGIONS,
+    MAX_SECONDS,
+    MAX_SECRET_LENGTH,
+    MAX_TOKENS,
+    MAX_URL_LENGTH,
+    MIN_SECONDS,
+)
 from config.motion import MotionConfig
 from config.webrtc import WebrtcConfig
 from detectors import DEFAULT_MODEL, Backend, DetectorOptions, Precision
@@ -17,7 +29,27 @@ CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _seconds(default: float, what: str, *, minimum: float = MIN_SECONDS) -> Any:
+    """A duration field: at least ``minimum`` and at most an hour."""
+    limits = f"{minimum:g} to {MAX_SECONDS:g} s" if minimum else f"at most {MAX_SECONDS:g} s"
+    return Field(default, ge=minimum, le=MAX_SECONDS, description=f"{what} ({limits}).")
+
+
+CameraUrl = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_URL_LENGTH),
+    AfterValidator(check_camera_url),
+]
+"""A camera URL or path, parsed and scheme-checked when validated."""
+
+FpsCap = Annotated[float, Field(ge=0.01, le=1000)]
+"""An analysis rate cap: one frame in 100 s up to 1000 fps."""
+
+Lines = Annotated[tuple[LineConfig, ...], Field(max_length=MAX_REGIONS)]
+Zones = Annotated[tuple[ZoneConfig, ...], Field(max_length=MAX_REGIONS)]
 
 
 class DetectorConfig(_Strict):
@@ -25,14 +57,26 @@ class DetectorConfig(_Strict):
 
     model: str = Field(
         DEFAULT_MODEL,
+        min_length=1,
+        max_length=MAX_PATH_LENGTH,
         description="Weights path, ultralytics model name, or offline alias "
         "(person-yolov8s, coco-yolov3-tiny).",
     )
-    imgsz: int | None = Field(None, ge=32, multiple_of=32, description="Inference size in pixels.")
+    imgsz: int | None = Field(
+        None,
+        ge=32,
+        le=1920,
+        multiple_of=32,
+        description="Inference size in pixels: a multiple of 32 from 32 to 1920.",
+    )
     conf: float = Field(0.1, ge=0, le=1, description="Minimum detection confidence.")
     iou: float = Field(0.7, gt=0, le=1, description="NMS IoU threshold.")
-    classes: tuple[str, ...] = Field((), description="Class names to keep; empty keeps all.")
-    device: str | None = Field(None, description="Torch device, e.g. cpu or cuda:0.")
+    classes: ClassNames = Field(
+        (), description="Class names to keep; empty keeps all (at most 1000, of 128 characters)."
+    )
+    device: str | None = Field(
+        None, max_length=MAX_NAME_LENGTH, description="Torch device, e.g. cpu or cuda:0."
+    )
     backend: Backend = Field(
         "auto",
         description="torch, openvino or onnxruntime (models exported from the weights on first "
@@ -58,9 +102,7 @@ class TrackerConfig(_Strict):
     """Tracker choice and its main knob (see ``tracking.TrackerOptions``)."""
 
     name: TrackerName = Field(DEFAULT_TRACKER, description="trackcast, bytetrack or botsort.")
-    lost_timeout_s: float = Field(
-        3.0, gt=0, description="How long a lost track can be re-found, in seconds."
-    )
+    lost_timeout_s: float = _seconds(3.0, "How long a lost track can be re-found, in seconds")
     smooth_boxes: bool = Field(
         True, description="trackcast only: report filtered boxes instead of raw detections."
     )
@@ -77,16 +119,12 @@ class TrackerConfig(_Strict):
 class ReconnectConfig(_Strict):
     """How a live camera connects, notices trouble and retries."""
 
-    backoff_initial_s: float = Field(0.5, gt=0, description="First retry delay.")
-    backoff_max_s: float = Field(10.0, gt=0, description="Retry delay cap.")
-    stable_after_s: float = Field(
-        30.0, ge=0, description="Streaming this long resets the retry delay."
-    )
-    stall_timeout_s: float = Field(
-        5.0, gt=0, description="No frame for this long forces a reconnect."
-    )
-    open_timeout_s: float = Field(10.0, gt=0, description="Limit on connecting and probing.")
-    read_timeout_s: float = Field(5.0, gt=0, description="Limit on one blocked network read.")
+    backoff_initial_s: float = _seconds(0.5, "First retry delay")
+    backoff_max_s: float = _seconds(10.0, "Retry delay cap")
+    stable_after_s: float = _seconds(30.0, "Streaming this long resets the retry delay", minimum=0)
+    stall_timeout_s: float = _seconds(5.0, "No frame for this long forces a reconnect")
+    open_timeout_s: float = _seconds(10.0, "Limit on connecting and probing")
+    read_timeout_s: float = _seconds(5.0, "Limit on one blocked network read")
 
     @model_validator(mode="after")
     def _cap_not_below_start(self) -> Self:
@@ -99,13 +137,15 @@ class CameraConfig(_Strict):
     """One camera (or a file standing in for one)."""
 
     id: str = Field(pattern=CAMERA_ID_PATTERN, description="Unique id: letters, digits, _ . -")
-    url: str = Field(
-        min_length=1,
-        description="rtsp://, http(s)://, file path, /dev/videoN, or whip: (a WHIP publisher).",
+    url: CameraUrl = Field(
+        description="rtsp://, http(s)://, file path, /dev/videoN, or whip: (a WHIP publisher); "
+        "at most 2048 characters, no control characters, parsed when validated.",
     )
     enabled: bool = True
     transport: Literal["tcp", "udp"] = Field("tcp", description="RTSP transport.")
-    fps_cap: float | None = Field(None, gt=0, description="Analyse at most this many fps.")
+    fps_cap: FpsCap | None = Field(
+        None, description="Analyse at most this many fps (0.01 to 1000)."
+    )
     realtime: bool = Field(True, description="Files: play at their own frame rate.")
     loop: bool = Field(False, description="Files: start again at the end.")
     detector: DetectorConfig | None = Field(None, description="Overrides the global detector.")
@@ -116,11 +156,14 @@ class CameraConfig(_Strict):
         description="Motion-gated detection: the detector runs on motion, for moving tracks "
         "and on periodic keyframes; other frames get the tracker's predicted boxes.",
     )
-    lines: tuple[LineConfig, ...] = Field(
-        (), description="Counting lines: crossings by direction and class (line.crossed events)."
+    lines: Lines = Field(
+        (),
+        description="Counting lines: crossings by direction and class (line.crossed events); "
+        "at most 100.",
     )
-    zones: tuple[ZoneConfig, ...] = Field(
-        (), description="Polygon zones: entries, exits, dwell, occupancy and loitering."
+    zones: Zones = Field(
+        (),
+        description="Polygon zones: entries, exits, dwell, occupancy and loitering; at most 100.",
     )
 
     @model_validator(mode="after")
@@ -134,7 +177,10 @@ class RuntimeConfig(_Strict):
 
     batch_size: int = Field(4, ge=1, le=64, description="Most frames per detector call.")
     batch_wait_ms: float = Field(
-        20.0, ge=0, description="Longest wait for more frames before a partial batch runs."
+        20.0,
+        ge=0,
+        le=10_000,
+        description="Longest wait for more frames before a partial batch runs (at most 10 s).",
     )
 
 
@@ -143,72 +189,103 @@ class StorageConfig(_Strict):
 
     url: str | None = Field(
         None,
+        max_length=MAX_URL_LENGTH,
         description="SQLAlchemy database URL, e.g. postgresql+psycopg://user:pw@host/db; "
         "default: SQLite file trackcast.db in data_dir.",
     )
-    retention_days: float = Field(30.0, gt=0, description="Events older than this are deleted.")
+    retention_days: float = Field(
+        30.0,
+        gt=0,
+        le=36_500,
+        description="Events older than this are deleted (at most 100 years).",
+    )
     batch_size: int = Field(500, ge=1, le=10_000, description="Most events per transaction.")
     flush_interval_ms: float = Field(
-        200.0, gt=0, description="Longest an emitted event waits before it is written."
+        200.0,
+        ge=1,
+        le=60_000,
+        description="Longest an emitted event waits before it is written (1 ms to 60 s).",
     )
 
 
 class WebhookConfig(_Strict):
     """POST each event of the chosen types to ``url``, signed, retried, dead-lettered."""
 
-    url: str = Field(pattern=r"^https?://", description="http(s) URL that receives events.")
-    events: tuple[str, ...] = Field((), description="Event types to send; empty sends all.")
+    url: str = Field(
+        pattern=r"^https?://",
+        max_length=MAX_URL_LENGTH,
+        description="http(s) URL that receives events (at most 2048 characters).",
+    )
+    events: ClassNames = Field((), description="Event types to send; empty sends all.")
     secret: str | None = Field(
-        None, min_length=1, description="Key of the X-Trackcast-Signature HMAC-SHA256 header."
+        None,
+        min_length=1,
+        max_length=MAX_SECRET_LENGTH,
+        description="Key of the X-Trackcast-Signature HMAC-SHA256 header.",
     )
     max_attempts: int = Field(5, ge=1, le=100, description="Attempts before dead-lettering.")
-    backoff_initial_s: float = Field(1.0, gt=0, description="Delay before the first retry.")
-    backoff_max_s: float = Field(60.0, gt=0, description="Retry delay cap.")
-    timeout_s: float = Field(5.0, gt=0, description="Limit on one delivery attempt.")
+    backoff_initial_s: float = _seconds(1.0, "Delay before the first retry")
+    backoff_max_s: float = _seconds(60.0, "Retry delay cap")
+    timeout_s: float = _seconds(5.0, "Limit on one delivery attempt")
 
 
 class MqttConfig(_Strict):
     """Publish every event to an MQTT broker as ``<topic_prefix>/<camera>/<event type>``."""
 
-    host: str = Field(min_length=1, description="Broker host name or address.")
+    host: str = Field(min_length=1, max_length=253, description="Broker host name or address.")
     port: int = Field(1883, ge=1, le=65535)
-    username: str | None = None
-    password: str | None = None
-    topic_prefix: str = Field("trackcast", min_length=1, pattern=r"^[^#+]+$")
+    username: str | None = Field(None, max_length=MAX_SECRET_LENGTH)
+    password: str | None = Field(None, max_length=MAX_SECRET_LENGTH)
+    topic_prefix: str = Field("trackcast", min_length=1, max_length=256, pattern=r"^[^#+]+$")
     qos: Literal[0, 1, 2] = 1
-    client_id: str | None = Field(None, description="Default: trackcast-<random>.")
+    client_id: str | None = Field(
+        None, max_length=MAX_NAME_LENGTH, description="Default: trackcast-<random>."
+    )
 
 
 class TokenConfig(_Strict):
     """An API token: viewers read, admins also write."""
 
-    token: str = Field(min_length=16, description="Sent as 'Authorization: Bearer <token>'.")
+    token: str = Field(
+        min_length=16,
+        max_length=MAX_SECRET_LENGTH,
+        description="Sent as 'Authorization: Bearer <token>'; 16 to 1024 characters.",
+    )
     role: Literal["viewer", "admin"] = "viewer"
-    name: str | None = Field(None, description="Shown in logs instead of the token.")
+    name: str | None = Field(
+        None, max_length=MAX_NAME_LENGTH, description="Shown in logs instead of the token."
+    )
 
 
 class AuthConfig(_Strict):
     """Who may use the API. With no tokens and ``open`` false only TRACKCAST_ADMIN_TOKEN works."""
 
     open: bool = Field(False, description="Allow every request without a token.")
-    tokens: tuple[TokenConfig, ...] = ()
+    tokens: tuple[TokenConfig, ...] = Field((), max_length=MAX_TOKENS, description="At most 1000.")
 
 
 class AppConfig(_Strict):
     """A whole trackcast deployment."""
 
     data_dir: str = Field(
-        "trackcast-data", min_length=1, description="Database file and thumbnails live here."
+        "trackcast-data",
+        min_length=1,
+        max_length=MAX_PATH_LENGTH,
+        description="Database file and thumbnails live here.",
     )
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
-    webhooks: tuple[WebhookConfig, ...] = ()
+    webhooks: tuple[WebhookConfig, ...] = Field(
+        (), max_length=MAX_TOKENS, description="At most 1000."
+    )
     mqtt: MqttConfig | None = None
     auth: AuthConfig = Field(default_factory=AuthConfig)
     webrtc: WebrtcConfig = Field(default_factory=WebrtcConfig)
-    cameras: tuple[CameraConfig, ...] = ()
+    cameras: tuple[CameraConfig, ...] = Field(
+        (), max_length=MAX_CAMERAS, description="At most 1000."
+    )
 
     @model_validator(mode="after")
     def _unique_camera_ids(self) -> Self:

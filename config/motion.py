@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from config.limits import MAX_SECONDS, MIN_SECONDS
+
 
 class MotionConfig(BaseModel):
     """When the detector runs on a live camera: on motion, for moving tracks, and on keyframes.
@@ -18,7 +20,7 @@ class MotionConfig(BaseModel):
     default), or a parked car or a seated person is dropped as lost between two keyframes.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     enabled: bool = Field(True, description="Off: the detector runs on every analysed frame.")
     threshold: int = Field(
@@ -55,14 +57,17 @@ class MotionConfig(BaseModel):
     )
     keyframe_interval_s: float = Field(
         2.0,
-        gt=0,
+        ge=MIN_SECONDS,
+        le=MAX_SECONDS,
         description="Longest time without a detection: a full-frame check that re-verifies "
-        "stationary tracks. Keep it below the tracker's lost_timeout_s.",
+        "stationary tracks. Keep it below the tracker's lost_timeout_s (0.01 to 3600 s).",
     )
     stationary_after_s: float = Field(
         3.0,
         ge=0,
-        description="A track whose box stays put this long no longer keeps the detector awake.",
+        le=MAX_SECONDS,
+        description="A track whose box stays put this long no longer keeps the detector awake "
+        "(at most 3600 s).",
     )
     stationary_tolerance: float = Field(
         0.1,

@@ -14,7 +14,7 @@ class SessionCapsConfig(BaseModel):
     """How many sessions of one kind may be held: in all, per token (per client address in open
     mode or without a token), and per token while not yet connected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     max_sessions: int = Field(64, ge=1, le=1024, description="Sessions in all.")
     per_token: int = Field(4, ge=1, le=1024, description="Sessions one token may hold.")
@@ -36,7 +36,7 @@ class SessionCapsConfig(BaseModel):
 class WebrtcConfig(BaseModel):
     """WHEP (viewers) and WHIP (publishers): caps, connect deadline, offer size."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     connect_timeout_s: float = Field(
         10.0,

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from config import AppConfig, CameraConfig
+from config.invalid_camera import InvalidCamera
+from detectors import ModelError
 from runtime.cameras import CameraRuntime, CameraStatus
 
 log = logging.getLogger(__name__)
+
+Camera = CameraConfig | InvalidCamera
+"""A camera as the set knows it: valid settings, or saved settings that no longer validate."""
 
 
 class CameraExistsError(ValueError):
@@ -20,8 +26,9 @@ class CameraExistsError(ValueError):
 class SavedCameras(Protocol):
     """Where API changes to cameras are kept (``storage.CameraStore``)."""
 
-    def load(self) -> dict[str, CameraConfig | None]:
-        """Saved cameras by id; None for a camera deleted through the API."""
+    def load(self) -> dict[str, CameraConfig | InvalidCamera | None]:
+        """Saved cameras by id; None for a camera deleted through the API, InvalidCamera for
+        saved settings that no longer validate."""
         ...
 
     def save(self, camera: CameraConfig) -> None: ...
@@ -30,7 +37,11 @@ class SavedCameras(Protocol):
 
 
 class CameraSet:
-    """Create, change and delete cameras; enabled ones run in ``runtime``, disabled ones wait."""
+    """Create, change and delete cameras; enabled ones run in ``runtime``, disabled ones wait.
+
+    A saved camera that no longer validates is kept as an :class:`InvalidCamera`: listed (as
+    ``failed``), never started, and fixed by a PATCH that makes it valid or by a DELETE.
+    """
 
     def __init__(self, runtime: CameraRuntime, saved: SavedCameras | None = None) -> None:
         """Cameras come from the config, then ``saved`` API changes apply on top (a camera
@@ -38,31 +49,75 @@ class CameraSet:
         self.runtime = runtime
         self._saved = saved
         self._lock = threading.Lock()
-        self._configs: dict[str, CameraConfig] = {c.id: c for c in runtime.config.cameras}
+        self._cameras: dict[str, Camera] = {c.id: c for c in runtime.config.cameras}
+        self._saved_ids: set[str] = set()
         for camera_id, camera in (saved.load() if saved else {}).items():
+            self._saved_ids.add(camera_id)
             if camera is None:
-                self._configs.pop(camera_id, None)
-            else:
-                if camera_id in self._configs and self._configs[camera_id] != camera:
-                    log.info("camera %s: using the settings saved through the API", camera_id)
-                self._configs[camera_id] = camera
+                self._cameras.pop(camera_id, None)
+                continue
+            if isinstance(camera, InvalidCamera):
+                log.error(
+                    "camera %s: its saved settings are no longer valid, so it is not started "
+                    "(fix them with PATCH /api/cameras/%s or delete it): %s",
+                    camera_id,
+                    camera_id,
+                    camera.reason,
+                )
+            elif camera_id in self._cameras and self._cameras[camera_id] != camera:
+                log.info("camera %s: using the settings saved through the API", camera_id)
+            self._cameras[camera_id] = camera
 
     @property
     def app_config(self) -> AppConfig:
         return self.runtime.config
 
     def start(self) -> None:
+        """Start every enabled camera. A saved camera whose model no longer loads is marked
+        failed; a camera of the config file that cannot start stops the service (ModelError)."""
         for camera in self.list():
             if camera.enabled:
-                self.runtime.add_camera(camera)
+                self._start_one(camera)
+
+    def _start_one(self, camera: CameraConfig) -> None:
+        try:
+            self.runtime.add_camera(camera)
+        except ModelError as error:
+            if camera.id not in self._saved_ids:
+                raise
+            reason = f"cannot start: {error}"
+            log.error(
+                "camera %s: %s (change it with PATCH /api/cameras/%s or delete it)",
+                camera.id,
+                reason,
+                camera.id,
+            )
+            with self._lock:
+                self._cameras[camera.id] = InvalidCamera(
+                    camera.id, camera.model_dump(mode="json"), reason
+                )
 
     def list(self) -> list[CameraConfig]:
+        """The cameras with valid settings."""
         with self._lock:
-            return list(self._configs.values())
+            return [c for c in self._cameras.values() if isinstance(c, CameraConfig)]
+
+    def list_all(self) -> builtins.list[Camera]:
+        """Every camera, invalid saved ones included."""
+        with self._lock:
+            return list(self._cameras.values())
 
     def get(self, camera_id: str) -> CameraConfig:
+        """KeyError unless ``camera_id`` is a camera with valid settings."""
+        camera = self.find(camera_id)
+        if isinstance(camera, InvalidCamera):
+            raise KeyError(camera_id)
+        return camera
+
+    def find(self, camera_id: str) -> Camera:
+        """The camera, valid or not; KeyError if there is none."""
         with self._lock:
-            return self._configs[camera_id]
+            return self._cameras[camera_id]
 
     def status(self, camera_id: str) -> CameraStatus | None:
         """Runtime status, or None for a disabled camera."""
@@ -73,29 +128,33 @@ class CameraSet:
 
     def create(self, camera: CameraConfig) -> CameraConfig:
         with self._lock:
-            if camera.id in self._configs:
+            if camera.id in self._cameras:
                 raise CameraExistsError(f"camera {camera.id!r} already exists")
-            self._configs[camera.id] = camera
+            self._cameras[camera.id] = camera
         if camera.enabled:
             try:
                 self.runtime.add_camera(camera)
             except BaseException:
                 with self._lock:
-                    self._configs.pop(camera.id, None)
+                    self._cameras.pop(camera.id, None)
                 raise
         if self._saved:
             self._saved.save(camera)
         return camera
 
     def update(self, camera_id: str, changes: Mapping[str, Any]) -> CameraConfig:
-        """Apply ``changes`` (validated like a new camera); a running camera restarts with them."""
+        """Apply ``changes`` (validated like a new camera); a running camera restarts with them.
+
+        For an invalid saved camera the changes apply to its saved settings; ValidationError if
+        they are still invalid."""
         with self._lock:
-            current = self._configs[camera_id]
-        updated = CameraConfig.model_validate({**current.model_dump(), **changes, "id": camera_id})
+            current = self._cameras[camera_id]
+        settings = current.data if isinstance(current, InvalidCamera) else current.model_dump()
+        updated = CameraConfig.model_validate({**settings, **changes, "id": camera_id})
         if camera_id in self.runtime.camera_ids():
             self.runtime.remove_camera(camera_id)
         with self._lock:
-            self._configs[camera_id] = updated
+            self._cameras[camera_id] = updated
         if self._saved:
             self._saved.save(updated)
         if updated.enabled:
@@ -104,7 +163,7 @@ class CameraSet:
 
     def delete(self, camera_id: str) -> None:
         with self._lock:
-            del self._configs[camera_id]
+            del self._cameras[camera_id]
         if self._saved:
             self._saved.delete(camera_id)
         if camera_id in self.runtime.camera_ids():
