@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from config import AppConfig, CameraConfig
 from runtime.cameras import CameraRuntime, CameraStatus
+from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,19 @@ class SavedCameras(Protocol):
 class CameraSet:
     """Create, change and delete cameras; enabled ones run in ``runtime``, disabled ones wait."""
 
-    def __init__(self, runtime: CameraRuntime, saved: SavedCameras | None = None) -> None:
+    def __init__(
+        self,
+        runtime: CameraRuntime,
+        saved: SavedCameras | None = None,
+        *,
+        secrets: SecretSet | None = None,
+    ) -> None:
         """Cameras come from the config, then ``saved`` API changes apply on top (a camera
-        created, changed or deleted through the API stays so after a restart)."""
+        created, changed or deleted through the API stays so after a restart). The password of
+        every camera URL goes to ``secrets``, so that logs hide it wherever it shows."""
         self.runtime = runtime
         self._saved = saved
+        self._secrets = secrets or SecretSet()
         self._lock = threading.Lock()
         self._configs: dict[str, CameraConfig] = {c.id: c for c in runtime.config.cameras}
         for camera_id, camera in (saved.load() if saved else {}).items():
@@ -46,6 +55,8 @@ class CameraSet:
                 if camera_id in self._configs and self._configs[camera_id] != camera:
                     log.info("camera %s: using the settings saved through the API", camera_id)
                 self._configs[camera_id] = camera
+        for camera in self._configs.values():
+            self._secrets.add_url(camera.url)
 
     @property
     def app_config(self) -> AppConfig:
@@ -72,6 +83,7 @@ class CameraSet:
             return None
 
     def create(self, camera: CameraConfig) -> CameraConfig:
+        self._secrets.add_url(camera.url)
         with self._lock:
             if camera.id in self._configs:
                 raise CameraExistsError(f"camera {camera.id!r} already exists")
@@ -92,6 +104,7 @@ class CameraSet:
         with self._lock:
             current = self._configs[camera_id]
         updated = CameraConfig.model_validate({**current.model_dump(), **changes, "id": camera_id})
+        self._secrets.add_url(updated.url)
         if camera_id in self.runtime.camera_ids():
             self.runtime.remove_camera(camera_id)
         with self._lock:
