@@ -23,6 +23,7 @@ from api import (
     whip,
 )
 from api.auth import Authorizer
+from api.local_only import LocalOnly
 from api.restream import close_restream
 from service import Service
 
@@ -53,4 +54,6 @@ def create_app(service: Service) -> FastAPI:
     routers = (health, metrics, cameras, snapshots, tracks, events, analytics, dead_letters)
     for module in (*routers, mjpeg, whep, whip, viewer):
         app.include_router(module.router)
+    if service.config.auth.open:
+        app.add_middleware(LocalOnly, config=service.config.auth)
     return app
