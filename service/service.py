@@ -24,11 +24,13 @@ from storage import (
     EventStore,
     EventWriter,
     Retention,
+    StorageError,
     ThumbnailStore,
     default_url,
     migrate,
     open_database,
 )
+from storage.private import private_dir
 from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
@@ -83,9 +85,18 @@ class Service:
         return clean
 
 
+def _private_data_dir(data_dir: Path) -> None:
+    """0700: the database (camera passwords) and thumbnails (camera images) live below it."""
+    try:
+        private_dir(data_dir)
+    except OSError as error:
+        raise StorageError(f"cannot create the data directory {data_dir}: {error}") from None
+
+
 def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None = None) -> Service:
     """Open (and migrate) the database and wire every part; nothing runs until ``start``."""
     data_dir = Path(config.data_dir)
+    _private_data_dir(data_dir)
     engine = open_database(config.storage.url or default_url(data_dir))
     migrate(engine)
     store = EventStore(engine)
