@@ -30,6 +30,12 @@ def register(commands: Any) -> None:
     parser.add_argument("--config", type=Path, help="YAML config file (optional)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (8080)")
+    parser.add_argument(
+        "--open",
+        action="store_true",
+        help="no tokens needed (auth.open), for local use: only requests for localhost, "
+        "127.0.0.1, [::1] or auth.hosts, from pages of the API's own origin, are answered",
+    )
     parser.set_defaults(handler=serve)
 
 
@@ -37,6 +43,8 @@ def serve(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.INFO)  # a service reports what it does
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
     config = load_config(args.config) if args.config else AppConfig()
+    if args.open:
+        config = config.model_copy(update={"auth": config.auth.model_copy(update={"open": True})})
     ThreadBudget.for_live().apply()
     service = build_service(config)
     app = create_app(service)
@@ -46,7 +54,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     # uvicorn's loggers have their own handlers (set up just now by Config): filter those too,
     # so that no token or password reaches a log line, the access log's paths included.
-    install_log_redaction(service.secrets, loggers=UVICORN_LOGGERS)
+    install_log_redaction(service.secrets, loggers=("", *UVICORN_LOGGERS))
     server = uvicorn.Server(server_config)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()

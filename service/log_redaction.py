@@ -14,6 +14,7 @@ from numbers import Number
 from stream.redact import SecretSet
 
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+"""uvicorn's loggers: they do not propagate to the root logger but have handlers of their own."""
 
 
 class RedactingFilter(logging.Filter):
@@ -53,12 +54,14 @@ class RedactingFilter(logging.Filter):
         return arg if redacted == text else redacted
 
 
-def install_log_redaction(secrets: SecretSet, *, loggers: tuple[str, ...] = ()) -> RedactingFilter:
-    """Put a :class:`RedactingFilter` on every handler of the root logger and of ``loggers``
-    (loggers that do not propagate, like uvicorn's, have their own handlers). Handlers added
+def install_log_redaction(
+    secrets: SecretSet, *, loggers: tuple[str, ...] = ("",)
+) -> RedactingFilter:
+    """Put a :class:`RedactingFilter` on every handler of ``loggers`` ("": the root logger;
+    loggers that do not propagate, like uvicorn's, have their own handlers). Handlers added
     later are not covered: call this after logging is configured."""
     redacting = RedactingFilter(secrets)
-    for name in ("", *loggers):
+    for name in loggers:
         for handler in logging.getLogger(name).handlers:
             handler.addFilter(redacting)
     return redacting
