@@ -45,7 +45,7 @@ class CameraSet:
         every camera URL goes to ``secrets``, so that logs hide it wherever it shows."""
         self.runtime = runtime
         self._saved = saved
-        self._secrets = secrets or SecretSet()
+        self._secrets = secrets if secrets is not None else SecretSet()
         self._lock = threading.Lock()
         self._configs: dict[str, CameraConfig] = {c.id: c for c in runtime.config.cameras}
         for camera_id, camera in (saved.load() if saved else {}).items():

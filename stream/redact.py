@@ -34,11 +34,14 @@ MIN_SECRET_LENGTH = 4
 """Shorter known secrets are not replaced in free text: ``***`` everywhere a two-letter password
 appears would garble logs. URL syntax still hides them where they stand in a URL."""
 
-_USERINFO = re.compile(
-    r"(?P<lead>(?:[A-Za-z][A-Za-z0-9+.\-]*:)?/*)"  # scheme: and slashes, if any
-    r"(?P<user>[^\s:/?#@'\"<>\[\]()=&,;]*)"  # the user name, kept
-    r":(?P<password>[^\s/'\"<>]*)@"  # the password, up to the last @ before the path
-)
+MAX_SECRET_LENGTH = 1024
+"""Longer "secrets" (a garbage URL's userinfo) are not tracked: no password is that long."""
+
+_WORD = re.compile(r"[^\s'\"<>]+")
+"""Where a URL can stand in free text: between blanks, quotes and angle brackets."""
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_USER_START = re.compile(r".*[?&=#;,(\[]", re.DOTALL)
+"""What precedes a user name inside a path segment (``x=(rtsp:`` is not part of it)."""
 _PARAMETER = re.compile(r"(?P<lead>[?&#;])(?P<key>[^\s=&#;?'\"<>]+)=(?P<value>[^\s&#;'\"<>]*)")
 _BEARER = re.compile(r"(?P<lead>\bBearer\s+)(?P<value>[A-Za-z0-9\-._~+/]+=*)", re.IGNORECASE)
 
@@ -70,7 +73,7 @@ def redact_text(text: str) -> str:
     "[Errno 110] Connection timed out: 'http://u:***@cam/v.ts?apikey=***'"
     """
     if ":" in text and "@" in text:
-        text = _USERINFO.sub(_mask_userinfo, text)
+        text = _WORD.sub(lambda word: _mask_userinfo(word[0]), text)
     if "=" in text:
         text = _PARAMETER.sub(_mask_parameter, text)
     if "earer" in text:
@@ -78,8 +81,30 @@ def redact_text(text: str) -> str:
     return text
 
 
-def _mask_userinfo(match: re.Match[str]) -> str:
-    return f"{match['lead']}{match['user']}:{MASK}@"
+def _mask_userinfo(word: str) -> str:
+    """``word`` with the password of each ``user:password@`` in it masked: in every path
+    segment, whatever stands before its last ``@`` and after the user name's colon. Linear in
+    the word's length, whatever it holds (no regular expression that can backtrack)."""
+    if "@" not in word or ":" not in word:
+        return word
+    return "/".join(
+        _mask_segment(segment, first=i == 0) for i, segment in enumerate(word.split("/"))
+    )
+
+
+def _mask_segment(segment: str, *, first: bool) -> str:
+    userinfo, at, host = segment.rpartition("@")
+    if not at or ":" not in userinfo:
+        return segment
+    lead = ""
+    scheme = _SCHEME.match(userinfo) if first else None
+    if scheme is not None and ":" in userinfo[scheme.end() :]:
+        lead, userinfo = userinfo[: scheme.end()], userinfo[scheme.end() :]  # rtsp:u:pw@h
+    user, _, _password = userinfo.partition(":")
+    before = _USER_START.match(user)
+    if before is not None:  # x=(rtsp:u:pw@h: the user name starts after the punctuation
+        lead, user = lead + user[: before.end()], user[before.end() :]
+    return f"{lead}{user}:{MASK}@{host}"
 
 
 def _mask_parameter(match: re.Match[str]) -> str:
@@ -90,16 +115,31 @@ def _mask_parameter(match: re.Match[str]) -> str:
 
 def url_secrets(url: str) -> list[str]:
     """The secrets written in ``url``: its userinfo password and secret query values."""
-    found = [m["password"] for m in _USERINFO.finditer(url)]
+    found = [
+        _password_of(segment, first=i == 0)
+        for word in _WORD.findall(url)
+        for i, segment in enumerate(word.split("/"))
+    ]
     found += [m["value"] for m in _PARAMETER.finditer(url) if is_secret_key(m["key"])]
-    return [secret for secret in found if secret]
+    return list(dict.fromkeys(secret for secret in found if secret))
+
+
+def _password_of(segment: str, *, first: bool) -> str:
+    """The password :func:`_mask_segment` would mask in ``segment`` ("" for none)."""
+    masked = _mask_segment(segment, first=first)
+    if masked == segment:
+        return ""
+    userinfo = segment.rpartition("@")[0]
+    kept = masked.rpartition(f":{MASK}@")[0]  # lead and user name, as kept
+    return userinfo[len(kept) + 1 :]
 
 
 class SecretSet:
     """Known secrets (API tokens, camera passwords, webhook keys), replaced by ``***`` in any text.
 
     Thread-safe; a secret once added stays (a camera's old password is still one).
-    Secrets shorter than :data:`MIN_SECRET_LENGTH` are ignored.
+    Secrets shorter than :data:`MIN_SECRET_LENGTH` or longer than :data:`MAX_SECRET_LENGTH` are
+    ignored.
     """
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
@@ -114,7 +154,7 @@ class SecretSet:
         for secret in secrets:
             if secret:
                 spellings |= {secret, quote(secret, safe=""), unquote(secret)}
-        spellings = {s for s in spellings if len(s) >= MIN_SECRET_LENGTH}
+        spellings = {s for s in spellings if MIN_SECRET_LENGTH <= len(s) <= MAX_SECRET_LENGTH}
         with self._lock:
             if spellings <= self._secrets:
                 return

@@ -96,3 +96,16 @@ def test_secret_set_replaces_known_secrets_in_any_text() -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(stream.redact).failed == 0
+
+
+def test_hostile_text_takes_linear_time() -> None:
+    """Strings built to make a backtracking pattern take quadratic time (minutes at this size
+    with one regular expression over the whole userinfo) are redacted as any others."""
+    n = 200_000
+    assert redact_text("a:" + "b" * n + "@h") == "a:***@h"
+    assert redact_text("a:" * n + "@") == "a:a:***@"  # read as scheme a:, user a
+    assert redact_text("/a:b@" * n) == "/a:***@" * n
+    assert redact_text("x:" * n) == "x:" * n
+    secrets = SecretSet()
+    secrets.add_url("a:" + "b" * n + "@h")  # no password is that long: not tracked
+    assert secrets.redact("b" * 10) == "b" * 10
