@@ -13,11 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from analytics import Heatmap
 from analytics.lines import LineCrossing
 from analytics.zones import ZoneMonitor
-from api.auth import authorize
+from api.auth import authorize, authorize_media
 from api.deps import not_found, service_of
 from storage import INTERVALS_S, CountQuery
 
-router = APIRouter(tags=["analytics"], dependencies=[Depends(authorize)])
+router = APIRouter()
+guarded = APIRouter(tags=["analytics"], dependencies=[Depends(authorize)])
+images = APIRouter(tags=["analytics"], dependencies=[Depends(authorize_media)])
 
 
 class CountOut(BaseModel):
@@ -35,7 +37,7 @@ class CountOut(BaseModel):
 CSV_FIELDS = list(CountOut.model_fields)
 
 
-@router.get(
+@guarded.get(
     "/api/counts",
     responses={200: {"content": {"text/csv": {}}, "description": "JSON list, or CSV"}},
 )
@@ -90,7 +92,7 @@ class AnalyticsState(BaseModel):
     zones: list[ZoneState]
 
 
-@router.get("/api/cameras/{camera_id}/analytics")
+@guarded.get("/api/cameras/{camera_id}/analytics")
 def live_analytics(camera_id: str, request: Request) -> AnalyticsState:
     """Live state of the camera's lines and zones (since it started)."""
     try:
@@ -111,7 +113,7 @@ def live_analytics(camera_id: str, request: Request) -> AnalyticsState:
     )
 
 
-@router.get(
+@images.get(
     "/api/cameras/{camera_id}/heatmap.png",
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}},
@@ -133,3 +135,7 @@ async def heatmap(
     image = latest.image if background else None
     png = await run_in_threadpool(found[0].render_png, image)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+router.include_router(guarded)
+router.include_router(images)

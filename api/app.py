@@ -25,6 +25,7 @@ from api import (
 )
 from api.auth import Authorizer
 from api.body_limit import BodyLimitMiddleware
+from api.local_only import LocalOnly
 from api.restream import close_restream, register_restream_metrics
 from service import Service
 
@@ -58,4 +59,6 @@ def create_app(service: Service) -> FastAPI:
     routers = (health, metrics, cameras, snapshots, tracks, events, analytics, dead_letters)
     for module in (*routers, mjpeg, whep, whip, viewer):
         app.include_router(module.router)
+    if service.config.auth.open:
+        app.add_middleware(LocalOnly, config=service.config.auth)
     return app

@@ -1,9 +1,13 @@
 """Bearer tokens with two roles: viewers read, admins also change things.
 
-Reads (GET, HEAD) need a viewer or admin token, everything else an admin token. Browsers cannot
-set headers on WebSocket or EventSource connections, so those (and only GET requests) may send the
-token as the ``access_token`` query parameter instead. With ``auth.open: true`` in the config every
-request is allowed; otherwise a request without a valid token gets 401, a viewer writing gets 403.
+Reads (GET, HEAD) need a viewer or admin token, everything else an admin token, in the
+``Authorization: Bearer`` header. Browsers cannot set headers where they load media themselves
+(WebSocket, EventSource, ``<img>``), so those routes alone (:func:`authorize_media`,
+:func:`authorize_websocket`) also take the token as the ``access_token`` query parameter; anywhere
+else a query token is refused, so that it never becomes a habit that leaks URLs into logs and
+histories. With ``auth.open: true`` in the config every request is allowed (from local names only,
+see :mod:`api.local_only`); otherwise a request without a valid token gets 401, a viewer writing
+gets 403.
 """
 
 from __future__ import annotations
@@ -66,9 +70,12 @@ def _require(request: Request, token: str | None, needed: Role) -> None:
     authorizer: Authorizer = request.app.state.auth
     allowed = authorizer.allows(token, needed)
     if allowed is None:
+        where = "Authorization: Bearer <token>"
+        if TOKEN_QUERY in request.query_params and not authorizer.open:
+            where += f"; ?{TOKEN_QUERY}= is only taken by media, SSE and WebSocket routes"
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "a valid API token is required (Authorization: Bearer <token>)",
+            f"a valid API token is required ({where})",
             headers={"WWW-Authenticate": "Bearer"},
         )
     if not allowed:
@@ -79,7 +86,18 @@ def authorize(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """Router dependency: reads need a viewer token, writes an admin token."""
+    """Router dependency: reads need a viewer token, writes an admin token, in the header."""
+    reading = request.method in READ_METHODS
+    token = credentials.credentials if credentials else None
+    _require(request, token, "viewer" if reading else "admin")
+
+
+def authorize_media(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Route dependency for what browsers load without headers (images, MJPEG, SSE): a viewer
+    token in the header or, for reads, the ``access_token`` parameter."""
     reading = request.method in READ_METHODS
     token = credentials.credentials if credentials else None
     if token is None and reading:
@@ -92,9 +110,8 @@ def authorize_watching(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """Router dependency for live viewing (WHEP): watching is reading, whatever the method, so a
-    viewer token is enough, in the header or the ``access_token`` parameter."""
-    token = credentials.credentials if credentials else request.query_params.get(TOKEN_QUERY)
-    _require(request, token, "viewer")
+    viewer token is enough, in the header (the viewer page sends it there)."""
+    _require(request, credentials.credentials if credentials else None, "viewer")
 
 
 def authorize_websocket(websocket: WebSocket) -> None:

@@ -17,7 +17,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import authorize, authorize_websocket
+from api.auth import authorize, authorize_media, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
 from api.event_filters import event_filters
 from api.event_stream import follow_events
@@ -26,6 +26,8 @@ from storage import EventQuery
 router = APIRouter()
 guarded = APIRouter(prefix="/api/events", tags=["events"], dependencies=[Depends(authorize)])
 feeds = APIRouter(prefix="/api/events", tags=["events"])
+media = APIRouter(prefix="/api/events", tags=["events"], dependencies=[Depends(authorize_media)])
+"""What browsers load themselves (EventSource, ``<img>``): the token may be a query parameter."""
 
 Filters = Annotated[EventQuery, Depends(event_filters)]
 
@@ -73,7 +75,7 @@ async def list_events(
     return EventPage(events=events, next_after=events[-1].seq if len(events) == limit else None)
 
 
-@guarded.get("/stream", response_class=EventSourceResponse)
+@media.get("/stream", response_class=EventSourceResponse)
 async def stream_events(
     request: Request,
     filters: Filters,
@@ -114,7 +116,7 @@ async def get_event(event_id: str, request: Request) -> EventOut:
     return _out(stored)
 
 
-@guarded.get("/{event_id}/thumbnail.jpg", response_class=FileResponse)
+@media.get("/{event_id}/thumbnail.jpg", response_class=FileResponse)
 async def get_thumbnail(event_id: str, request: Request) -> FileResponse:
     service = service_of(request)
     stored = await run_in_threadpool(service.store.get, event_id)
@@ -127,4 +129,5 @@ async def get_thumbnail(event_id: str, request: Request) -> FileResponse:
 
 
 router.include_router(feeds)
+router.include_router(media)  # before guarded: /stream must not be taken for an event id
 router.include_router(guarded)

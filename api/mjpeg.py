@@ -11,12 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from api.auth import authorize
+from api.auth import authorize_media
 from api.deps import not_found
 from api.restream import hub_of
 from restream import JpegRelay, JpegRelays
 
-router = APIRouter(tags=["live view"], dependencies=[Depends(authorize)])
+router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_media)])
 
 BOUNDARY = "trackcastframe"
 IDLE_TIMEOUT_S = 10.0

@@ -11,6 +11,7 @@ from config.invalid_camera import InvalidCamera
 from config.models import CameraUrl, FpsCap, Lines, Zones
 from runtime.cameras import CameraStatus
 from stream import redact_url
+from stream.redact import redact_text
 
 
 class CameraHealthOut(BaseModel):
@@ -94,7 +95,7 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
         since=health.since,
         last_frame_at=health.last_frame_at,
         reconnects=health.reconnects,
-        last_error=health.last_error,
+        last_error=redact_text(health.last_error) if health.last_error else None,
         fps_in=round(health.fps_in, 2),
         fps_out=round(status.fps_out, 2),
         frames_in=health.frames_in,

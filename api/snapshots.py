@@ -8,12 +8,12 @@ import cv2
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import authorize
+from api.auth import authorize_media
 from api.deps import not_found, service_of
 from outputs import FrameResult
 from outputs.overlay import TrackOverlay
 
-router = APIRouter(tags=["cameras"], dependencies=[Depends(authorize)])
+router = APIRouter(tags=["cameras"], dependencies=[Depends(authorize_media)])
 
 JPEG_QUALITY = 85
 

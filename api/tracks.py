@@ -16,7 +16,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import authorize, authorize_websocket
+from api.auth import authorize, authorize_media, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
 from events import TRACK_ENDED
 from outputs import FrameResult
@@ -25,6 +25,8 @@ from storage import EventQuery
 
 router = APIRouter(tags=["tracks"])
 guarded = APIRouter(dependencies=[Depends(authorize)])
+media = APIRouter(dependencies=[Depends(authorize_media)])
+"""What browsers load themselves (EventSource): the token may be a query parameter."""
 
 
 class TrackOut(BaseModel):
@@ -146,7 +148,7 @@ def _running(request: Request, camera_id: str) -> CameraRuntime:
     return runtime
 
 
-@guarded.get("/api/cameras/{camera_id}/tracks/stream", response_class=EventSourceResponse)
+@media.get("/api/cameras/{camera_id}/tracks/stream", response_class=EventSourceResponse)
 async def stream_tracks(
     camera_id: str, runtime: Annotated[CameraRuntime, Depends(_running)]
 ) -> AsyncIterator[ServerSentEvent]:
@@ -173,3 +175,4 @@ async def tracks_websocket(
 
 
 router.include_router(guarded)
+router.include_router(media)

@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from cli import analyze, evaluate, export, run, serve, track
 from detectors import ModelError
 from outputs import OutputError
+from service.log_redaction import install_log_redaction
 from storage import StorageError
 from stream import SourceError
+from stream.redact import SecretSet, redact_text
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -44,10 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_redaction(SecretSet())  # URLs in any log line lose their passwords
     try:
         return int(args.handler(args))
     except USER_ERRORS as error:
-        print(f"trackcast: error: {error}", file=sys.stderr)
+        print(f"trackcast: error: {redact_text(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("trackcast: interrupted", file=sys.stderr)

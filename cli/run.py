@@ -13,6 +13,8 @@ from typing import Any
 from config import load_config
 from runtime.cameras import CameraRuntime, CameraStatus
 from runtime.threads import ThreadBudget
+from service.log_redaction import install_log_redaction
+from service.secrets import config_secrets
 
 
 def register(commands: Any) -> None:
@@ -32,6 +34,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    install_log_redaction(config_secrets(config))  # camera passwords, wherever a log shows them
     ThreadBudget.for_live().apply()
     runtime = CameraRuntime(config)
     done = threading.Event()

@@ -257,11 +257,34 @@ class TokenConfig(_Strict):
     )
 
 
+_HOST = r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?$"
+_ORIGIN = r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?$"
+
+
 class AuthConfig(_Strict):
     """Who may use the API. With no tokens and ``open`` false only TRACKCAST_ADMIN_TOKEN works."""
 
-    open: bool = Field(False, description="Allow every request without a token.")
+    open: bool = Field(
+        False,
+        description="Allow every request without a token, for local use: only requests for "
+        "localhost, 127.0.0.1, [::1] or a name in hosts, from pages of the API's own origin or "
+        "one in origins.",
+    )
     tokens: tuple[TokenConfig, ...] = Field((), max_length=MAX_TOKENS, description="At most 1000.")
+    hosts: tuple[Annotated[str, Field(min_length=1, max_length=255, pattern=_HOST)], ...] = Field(
+        (),
+        max_length=64,
+        description="Open mode: host names (Host header, any port) besides the loopback ones "
+        "that may reach the API, e.g. a machine's LAN name.",
+    )
+    origins: tuple[Annotated[str, Field(min_length=1, max_length=300, pattern=_ORIGIN)], ...] = (
+        Field(
+            (),
+            max_length=64,
+            description="Open mode: browser origins besides the API's own whose pages may call it, "
+            "e.g. http://dashboard.local:3000.",
+        )
+    )
 
 
 class AppConfig(_Strict):

@@ -53,7 +53,7 @@ from delivery.dead_letters import DeadLetterSink
 from delivery.signing import SIGNATURE_HEADER, sign
 from delivery.stats import DeliveryStats
 from events.model import StoredEvent
-from stream.redact import redact_url
+from stream.redact import redact_text, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ class WebhookSender:
         try:
             response = client.post(self._url, content=pending.body, headers=headers)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            detail = str(exc).replace(self._url, self.target) or "no detail"
+            detail = redact_text(str(exc).replace(self._url, self.target)) or "no detail"
             return _Outcome(f"{type(exc).__name__}: {detail}")
         status = response.status_code
         if 200 <= status < 300:

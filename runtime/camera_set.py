@@ -12,6 +12,7 @@ from config import AppConfig, CameraConfig
 from config.invalid_camera import InvalidCamera
 from detectors import ModelError
 from runtime.cameras import CameraRuntime, CameraStatus
+from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,19 @@ class CameraSet:
     ``failed``), never started, and fixed by a PATCH that makes it valid or by a DELETE.
     """
 
-    def __init__(self, runtime: CameraRuntime, saved: SavedCameras | None = None) -> None:
+    def __init__(
+        self,
+        runtime: CameraRuntime,
+        saved: SavedCameras | None = None,
+        *,
+        secrets: SecretSet | None = None,
+    ) -> None:
         """Cameras come from the config, then ``saved`` API changes apply on top (a camera
-        created, changed or deleted through the API stays so after a restart)."""
+        created, changed or deleted through the API stays so after a restart). The password of
+        every camera URL goes to ``secrets``, so that logs hide it wherever it shows."""
         self.runtime = runtime
         self._saved = saved
+        self._secrets = secrets if secrets is not None else SecretSet()
         self._lock = threading.Lock()
         self._cameras: dict[str, Camera] = {c.id: c for c in runtime.config.cameras}
         self._saved_ids: set[str] = set()
@@ -67,6 +76,10 @@ class CameraSet:
             elif camera_id in self._cameras and self._cameras[camera_id] != camera:
                 log.info("camera %s: using the settings saved through the API", camera_id)
             self._cameras[camera_id] = camera
+        for camera in self._cameras.values():
+            url = camera.data.get("url") if isinstance(camera, InvalidCamera) else camera.url
+            if isinstance(url, str):
+                self._secrets.add_url(url)
 
     @property
     def app_config(self) -> AppConfig:
@@ -127,6 +140,7 @@ class CameraSet:
             return None
 
     def create(self, camera: CameraConfig) -> CameraConfig:
+        self._secrets.add_url(camera.url)
         with self._lock:
             if camera.id in self._cameras:
                 raise CameraExistsError(f"camera {camera.id!r} already exists")
@@ -151,6 +165,7 @@ class CameraSet:
             current = self._cameras[camera_id]
         settings = current.data if isinstance(current, InvalidCamera) else current.model_dump()
         updated = CameraConfig.model_validate({**settings, **changes, "id": camera_id})
+        self._secrets.add_url(updated.url)
         if camera_id in self.runtime.camera_ids():
             self.runtime.remove_camera(camera_id)
         with self._lock:

@@ -12,5 +12,7 @@ cd "$ROOT"
 # minute the first time, cached in ~/.cache/trackcast afterwards), so the first view has boxes.
 "$ROOT/.venv/bin/trackcast" export --model person-yolov8s --imgsz 640 --calibrate data/vtest.avi
 echo "open http://127.0.0.1:$PORT/ in a browser (API docs: http://127.0.0.1:$PORT/docs)"
-exec "$ROOT/.venv/bin/trackcast" serve --config "$ROOT/scripts/demo.yaml" --host 127.0.0.1 \
-    --port "$PORT" "$@"
+# --open: no token needed, for this machine only (requests for other host names, and pages of other
+# origins, are refused).
+exec "$ROOT/.venv/bin/trackcast" serve --config "$ROOT/scripts/demo.yaml" --open \
+    --host 127.0.0.1 --port "$PORT" "$@"

@@ -18,16 +18,20 @@ from runtime.camera_set import CameraSet
 from runtime.cameras import CameraRuntime, DetectorFactory
 from service.dead_letters import StoreDeadLetters
 from service.metrics import ServiceMetrics
+from service.secrets import config_secrets
 from storage import (
     CameraStore,
     EventStore,
     EventWriter,
     Retention,
+    StorageError,
     ThumbnailStore,
     default_url,
     migrate,
     open_database,
 )
+from storage.private import private_dir
+from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,8 @@ class Service:
     deliveries: list[Delivery]
     retention: Retention
     metrics: ServiceMetrics
+    secrets: SecretSet
+    """Every token and password the service knows, for the log filter (``log_redaction``)."""
     admin_token: str | None = None
 
     @property
@@ -79,9 +85,18 @@ class Service:
         return clean
 
 
+def _private_data_dir(data_dir: Path) -> None:
+    """0700: the database (camera passwords) and thumbnails (camera images) live below it."""
+    try:
+        private_dir(data_dir)
+    except OSError as error:
+        raise StorageError(f"cannot create the data directory {data_dir}: {error}") from None
+
+
 def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None = None) -> Service:
     """Open (and migrate) the database and wire every part; nothing runs until ``start``."""
     data_dir = Path(config.data_dir)
+    _private_data_dir(data_dir)
     engine = open_database(config.storage.url or default_url(data_dir))
     migrate(engine)
     store = EventStore(engine)
@@ -98,12 +113,14 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
     for delivery in deliveries:
         writer.add_listener(delivery.deliver)
     metrics = ServiceMetrics()
+    admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
+    secrets = config_secrets(config, admin_token)
     runtime = CameraRuntime(
         config, detector_factory=detector_factory, events=writer, on_batch=metrics.observe_batch
     )
     service = Service(
         config=config,
-        cameras=CameraSet(runtime, CameraStore(engine)),
+        cameras=CameraSet(runtime, CameraStore(engine), secrets=secrets),
         store=store,
         thumbnails=thumbnails,
         writer=writer,
@@ -111,7 +128,8 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         deliveries=deliveries,
         retention=Retention(store, thumbnails, max_age_s=config.storage.retention_days * 86400),
         metrics=metrics,
-        admin_token=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        secrets=secrets,
+        admin_token=admin_token,
     )
     metrics.bind(service)
     if not (config.auth.open or config.auth.tokens or service.admin_token):

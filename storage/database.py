@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from storage.errors import StorageError
+from storage.private import private_sqlite
 from stream.redact import redact_url
 
 DB_FILE = "trackcast.db"
@@ -64,6 +65,7 @@ def open_database(url: str) -> sa.Engine:
             directory = Path(parsed.database).parent
             try:
                 directory.mkdir(parents=True, exist_ok=True)
+                private_sqlite(Path(parsed.database))  # it holds camera passwords
             except OSError as error:
                 raise StorageError(
                     f"cannot create {directory} for {redacted(url)}: {error}"

@@ -14,7 +14,7 @@ from storage.counts import CountQuery, add_counts, query_counts
 from storage.database import write_lock
 from storage.filters import Condition, matching
 from storage.schema import dead_letters, events
-from stream.redact import redact_url
+from stream.redact import redact_text, redact_url
 
 INSERT_LOCK_KEY = 0x74726B63  # "trkc": the advisory lock that orders event inserts
 
@@ -130,14 +130,14 @@ class EventStore:
             return query_counts(connection, query)
 
     def add_dead_letter(self, letter: DeadLetter) -> int:
-        """Keep ``letter`` (its ``id`` is ignored); its new id. The target URL is stored with
-        credentials redacted."""
+        """Keep ``letter`` (its ``id`` is ignored); its new id. The target URL and the error are
+        stored with credentials redacted."""
         values = {
             "event_id": letter.event_id,
             "event_seq": letter.event_seq,
             "target": redact_url(letter.target),
             "attempts": letter.attempts,
-            "last_error": letter.last_error,
+            "last_error": redact_text(letter.last_error),
             "failed_at": letter.failed_at,
             "payload": letter.payload,
         }

@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 
 from events import Event, Evidence
+from storage.private import private_dir, write_private
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +67,13 @@ def _encode(image: cv2.typing.MatLike) -> bytes:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    """Readers see the whole file or none: write a temporary file next to it, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Readers see the whole file or none: write a temporary file next to it, then rename.
+    Directories are 0700 and files 0600 (see :mod:`storage.private`)."""
+    if not path.parent.is_dir():
+        private_dir(path.parent)
     partial = path.with_name(f".{path.name}.part")
     try:
-        partial.write_bytes(data)
+        write_private(partial, data)
         partial.replace(path)
     except OSError:
         partial.unlink(missing_ok=True)

@@ -28,7 +28,7 @@ from stream.errors import (
 from stream.frames import VideoFrame
 from stream.health import CameraHealth, CameraState, RateMeter
 from stream.latest import LatestSlot
-from stream.redact import redact_url
+from stream.redact import redact_text, redact_url
 from stream.source import VideoSource
 from stream.urls import classify
 
@@ -252,9 +252,9 @@ class LiveCamera:
             self._transition(state, error)
 
     def _transition(self, state: CameraState, error: str | None) -> None:
-        """Caller holds the lock."""
+        """Caller holds the lock. ``error`` is redacted here, whatever raised it."""
         if error is not None:
-            self._last_error = error
+            error = self._last_error = redact_text(error)
         if state is self._state and error is None:
             return
         log_level = (

@@ -28,7 +28,7 @@ from stream.errors import (
     UnsupportedSourceError,
 )
 from stream.frames import BgrImage, VideoFrame
-from stream.redact import redact_url
+from stream.redact import redact_text, redact_url
 from stream.urls import classify, ffmpeg_format, ffmpeg_options
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class VideoSource:
                 decoded = packet.decode()
             except av.error.FFmpegError as error:
                 self.stats.corrupt_packets += 1
-                log.debug("%s: skipped a corrupt packet: %s", self._display, error)
+                log.debug("%s: skipped a corrupt packet: %s", self._display, _reason(error))
                 continue
             for frame in decoded:
                 if not isinstance(frame, av.VideoFrame):
@@ -171,8 +171,8 @@ class VideoSource:
                 # on a network source it is a timeout or a dropped connection.
                 self.stats.read_errors += 1
                 self.stats.finished = True
-                self.stats.last_error = f"{type(error).__name__}: {error.strerror or error}"
-                log.warning("%s: stopped reading after an error: %s", self._display, error)
+                self.stats.last_error = f"{type(error).__name__}: {_reason(error)}"
+                log.warning("%s: stopped reading after an error: %s", self._display, _reason(error))
                 return
             yield packet
 
@@ -194,14 +194,18 @@ def _open_container(
     try:
         return av.open(url, mode="r", format=ffmpeg_format(url), options=options, timeout=timeouts)
     except av.error.InvalidDataError as error:
-        raise NotAVideoError(
-            f"{display} is not a video FFmpeg can read ({error.strerror})"
-        ) from None
+        reason = _reason(error)
+        raise NotAVideoError(f"{display} is not a video FFmpeg can read ({reason})") from None
     except av.error.ProtocolNotFoundError:
         raise UnsupportedSourceError(f"FFmpeg cannot read the protocol of {display}") from None
     except (av.error.FFmpegError, OSError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise SourceOpenError(f"cannot open {display}: {reason}") from None
+        raise SourceOpenError(f"cannot open {display}: {_reason(error)}") from None
+
+
+def _reason(error: av.error.FFmpegError | OSError) -> str:
+    """FFmpeg's reason without the URL it appends (``str(error)`` ends with the raw URL, password
+    and all), redacted in case the reason itself quotes one."""
+    return redact_text(error.strerror or str(error))
 
 
 def _first_video_stream(

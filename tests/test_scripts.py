@@ -45,6 +45,8 @@ def test_demo_script_serves_vtest_live_with_events(vtest: Path) -> None:
             # the walkway's people (about eight in view), not "tracks 0"
             wait_until(lambda: len(httpx.get(f"{camera}/tracks").json()) >= 4, 30, 0.5)
             assert httpx.get(camera).json()["health"]["detector"] == "openvino int8"
+            # open without tokens, for this machine only: a DNS-rebinding page is refused
+            assert httpx.get(camera, headers={"Host": "evil.example"}).status_code == 403
             page = httpx.get(f"{base}/", follow_redirects=True, timeout=10)
             assert page.status_code == 200 and "<video" in page.text
             wait_until(

@@ -21,11 +21,13 @@ ServiceFactory = Callable[..., Service]
 
 @pytest.fixture
 def make_service(tmp_path: Path) -> Iterator[ServiceFactory]:
-    """Build a service from config fields (open access, a temp data dir unless given)."""
+    """Build a service from config fields (open access, a temp data dir unless given). Open
+    mode answers local host names only: TestClient's ``testserver`` is allowed by name."""
 
     def make(**fields: Any) -> Service:
+        auth = {"open": True, "hosts": ["testserver"]}
         config = AppConfig.model_validate(
-            {"data_dir": str(tmp_path / "data"), "auth": {"open": True}, **fields}
+            {"data_dir": str(tmp_path / "data"), "auth": auth, **fields}
         )
         return build_service(config, detector_factory=lambda _: BrightBlobDetector())
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from api.app import create_app
 from tests.api.conftest import ServiceFactory
@@ -71,10 +72,49 @@ def test_reads_need_a_viewer_token(guarded: TestClient) -> None:
     assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
     assert guarded.get("/api/events").status_code == 401
     assert guarded.get("/api/cameras", headers=_bearer(VIEWER)).status_code == 200
-    assert guarded.get("/api/events", params={"access_token": VIEWER}).status_code == 200
     # health, readiness and metrics stay open for probes and scrapers
     assert guarded.get("/healthz").status_code == 200
     assert guarded.get("/metrics").status_code == 200
+
+
+QUERY_TOKEN_ROUTES = [  # what browsers load without headers: <img>, MJPEG, EventSource
+    "/api/cameras/x/snapshot.jpg",
+    "/api/cameras/x/mjpeg",
+    "/api/cameras/x/heatmap.png",
+    "/api/cameras/x/tracks/stream",
+    "/api/events/x/thumbnail.jpg",
+]
+
+
+def test_query_tokens_are_taken_only_where_browsers_need_them(guarded: TestClient) -> None:
+    token = {"access_token": VIEWER}
+    for path in QUERY_TOKEN_ROUTES:
+        assert guarded.get(path).status_code == 401, path
+        assert guarded.get(path, params=token).status_code == 404, path  # let in; nothing there
+    with guarded.stream("GET", "/api/events/stream", params=token) as feed:
+        assert feed.status_code == 200
+    everything_else = ["/api/cameras", "/api/cameras/x", "/api/events", "/api/events/x",
+                       "/api/counts", "/api/tracks", "/api/deadletters", "/api/cameras/x/tracks",
+                       "/api/cameras/x/analytics"]  # fmt: skip
+    for path in everything_else:
+        refused = guarded.get(path, params=token)
+        assert refused.status_code == 401, path
+        assert "only taken by media" in refused.json()["detail"]
+        assert guarded.get(path, headers=_bearer(VIEWER)).status_code != 401, path
+    whep = guarded.post(
+        "/api/cameras/x/whep",
+        params=token,
+        content="v=0\r\n",
+        headers={"Content-Type": "application/sdp"},
+    )
+    assert whep.status_code == 401  # the viewer page sends its token in the header
+
+
+def test_websockets_take_a_query_token(guarded: TestClient) -> None:
+    with pytest.raises(WebSocketDisconnect), guarded.websocket_connect("/api/events/ws"):
+        pass
+    with guarded.websocket_connect(f"/api/events/ws?access_token={VIEWER}") as ws:
+        ws.close()
 
 
 def test_admin_tokens_from_config_and_environment_write(

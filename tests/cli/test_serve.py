@@ -33,3 +33,28 @@ def test_serve_runs_config_cameras_and_takes_new_ones(square_clip: Path, tmp_pat
         assert (tmp_path / "data" / "trackcast.db").is_file()
     finally:
         server.close()
+
+
+def test_serve_open_answers_local_names_only(tmp_path: Path) -> None:
+    config = tmp_path / "cams.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\n")  # no auth section: --open opens it
+    server = TrackcastServer(config, args=["--open"])
+    try:
+        server.start()
+        assert server.request("GET", "/api/cameras").status_code == 200
+        rebinding = server.request("GET", "/api/cameras", headers={"Host": "evil.example"})
+        assert rebinding.status_code == 403
+        cross_site = server.request(
+            "GET", "/api/cameras", headers={"Origin": "http://evil.example"}
+        )
+        assert cross_site.status_code == 403
+        assert server.terminate() in (0, -signal.SIGTERM)
+    finally:
+        server.close()
+    closed = TrackcastServer(config)  # without --open the same config needs a token
+    try:
+        closed.start()
+        assert closed.request("GET", "/api/cameras").status_code == 401
+        closed.terminate()
+    finally:
+        closed.close()

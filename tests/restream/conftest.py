@@ -28,11 +28,14 @@ def long_square_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def make_app(data_dir: Path, clip: Path) -> tuple[FastAPI, Service]:
+def make_app(
+    data_dir: Path, clip: Path, auth: dict[str, object] | None = None
+) -> tuple[FastAPI, Service]:
+    """Open access (answered on 127.0.0.1, where the servers listen) unless ``auth`` says."""
     config = AppConfig.model_validate(
         {
             "data_dir": str(data_dir),
-            "auth": {"open": True},
+            "auth": auth if auth is not None else {"open": True},
             # open mode: every viewer here is one caller (127.0.0.1); tests open up to 3 at once
             "webrtc": {"viewers": {"per_token": 8, "pending_per_token": 4}},
             "cameras": [{"id": CAMERA, "url": str(clip), "loop": True}],

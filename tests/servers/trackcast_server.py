@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,12 @@ def free_port() -> int:
 class TrackcastServer:
     """Starts ``trackcast serve --config config`` and waits until /readyz answers."""
 
-    def __init__(self, config: Path, *, admin_token: str | None = None) -> None:
+    def __init__(
+        self, config: Path, *, admin_token: str | None = None, args: Sequence[str] = ()
+    ) -> None:
+        """``args``: more ``trackcast serve`` arguments (``--open``)."""
         self.config = config
+        self.args = tuple(args)
         self.port = free_port()
         self.admin_token = admin_token
         self._process: subprocess.Popen[bytes] | None = None
@@ -50,6 +55,7 @@ class TrackcastServer:
             env["TRACKCAST_ADMIN_TOKEN"] = self.admin_token
         trackcast = str(Path(sys.executable).with_name("trackcast"))
         command = [trackcast, "serve", "--config", str(self.config), "--port", str(self.port)]
+        command += self.args
         self._process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )

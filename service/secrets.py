@@ -1,0 +1,22 @@
+"""The secrets a configuration holds, gathered for redaction (see :mod:`service.log_redaction`)."""
+
+from __future__ import annotations
+
+from config import AppConfig
+from stream.redact import SecretSet
+
+
+def config_secrets(config: AppConfig, admin_token: str | None = None) -> SecretSet:
+    """API tokens, the admin token, webhook keys and URL secrets, the MQTT password, the database
+    URL's password and every configured camera's URL secrets."""
+    secrets = SecretSet([admin_token, *(token.token for token in config.auth.tokens)])
+    for webhook in config.webhooks:
+        secrets.add(webhook.secret)
+        secrets.add_url(webhook.url)
+    if config.mqtt is not None:
+        secrets.add(config.mqtt.password)
+    if config.storage.url:
+        secrets.add_url(config.storage.url)
+    for camera in config.cameras:
+        secrets.add_url(camera.url)
+    return secrets
