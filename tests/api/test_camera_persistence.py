@@ -108,7 +108,9 @@ def _detector(config: DetectorConfig) -> Detector:
 def test_a_saved_camera_whose_model_no_longer_loads_fails_alone(
     square_clip: Path, tmp_path: Path
 ) -> None:
-    config = AppConfig.model_validate({"data_dir": str(tmp_path / "data"), "auth": {"open": True}})
+    config = AppConfig.model_validate(
+        {"data_dir": str(tmp_path / "data"), "auth": {"open": True, "hosts": ["testserver"]}}
+    )
     good = {"id": "good", "url": str(square_clip), "loop": True}
     gone = {**good, "id": "gone", "detector": {"model": "gone.pt"}}
     with TestClient(create_app(build_service(config, detector_factory=_detector))) as client:
