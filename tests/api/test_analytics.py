@@ -1,5 +1,6 @@
 """Lines, zones, counts and heatmaps through the service: a looping file camera whose square
-crosses a line and enters a zone every loop; counts and dwell survive a restart."""
+crosses a line and enters a zone every loop; once the camera is stopped its counts are final,
+agree with the stored events, and survive a restart."""
 
 from __future__ import annotations
 
@@ -57,6 +58,20 @@ def _get(server: ApiServer, path: str, **params: Any) -> httpx.Response:
     return response
 
 
+def _all_written(server: ApiServer) -> bool:
+    """Whether the event writer has handled every event emitted so far (/metrics)."""
+    samples = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in _get(server, "/metrics").text.splitlines()
+        if line.startswith("trackcast_event")
+    }
+    handled = sum(
+        samples[f"trackcast_events_{outcome}_total"]
+        for outcome in ("stored", "dropped", "rejected", "lost")
+    )
+    return handled == samples["trackcast_events_emitted_total"]
+
+
 def test_counts_zones_and_heatmap_live_and_after_a_restart(
     square_clip: Path, tmp_path: Path
 ) -> None:
@@ -73,15 +88,30 @@ def test_counts_zones_and_heatmap_live_and_after_a_restart(
         assert crossings[0]["region"] == "door" and crossings[0]["data"]["trajectory"]
         live = _get(api, "/api/cameras/sq/analytics").json()
         assert live["lines"][0]["name"] == "door"
-        assert live["lines"][0]["counts"]["out"]["square"] >= len(crossings)
+        live_out = live["lines"][0]["counts"]["out"]["square"]
+        assert live_out >= len(crossings)
         assert live["zones"][0]["name"] == "right"
         heat = _get(api, "/api/cameras/sq/heatmap.png")
         assert heat.headers["content-type"] == "image/png" and heat.content[:4] == b"\x89PNG"
+
+        # The camera loops, so counts read while it runs are a moving target: a loop can cross
+        # or enter between two reads, and stopping closes an open visit (a "camera stopped"
+        # exit). Stop it, let the writer store what it emitted, then the counts are final.
+        stopped = httpx.patch(f"{api.url}/api/cameras/sq", json={"enabled": False}, timeout=30)
+        assert stopped.status_code == 200
+        wait_until(lambda: _all_written(api), timeout_s=30, step_s=0.05)
+        assert _get(api, "/api/events", type="zone.exited").json()["events"]
         counts_before = _get(api, "/api/counts", interval="1d").json()
-        exits_before = _get(api, "/api/events", type="zone.exited").json()["events"]
+        events = _get(api, "/api/events", limit=1000).json()["events"]
+    exits_before = [e for e in events if e["type"] == "zone.exited"]
     assert all(e["data"]["dwell_s"] > 0 for e in exits_before)
     by_key = {(c["region"], c["direction"]): c["count"] for c in counts_before}
-    assert by_key[("door", "out")] >= len(crossings) and by_key[("right", "entered")] >= 2
+    stored_crossings = [e for e in events if e["type"] == "line.crossed"]
+    assert by_key[("door", "out")] == len(stored_crossings) >= live_out >= len(crossings)
+    entries = [e for e in events if e["type"] == "zone.entered"]
+    # every visit is closed once the camera has stopped: as many exits as entries
+    assert by_key[("right", "entered")] == by_key[("right", "exited")] == len(entries)
+    assert len(exits_before) == len(entries) >= 2
 
     # restart on the same data directory, with the camera disabled: nothing new is counted
     restarted = build_service(
@@ -93,8 +123,8 @@ def test_counts_zones_and_heatmap_live_and_after_a_restart(
     with ApiServer(create_app(restarted)) as api:
         assert _get(api, "/api/counts", interval="1d").json() == counts_before
         exits_after = _get(api, "/api/events", type="zone.exited", limit=1000).json()["events"]
-        assert [e["data"]["dwell_s"] for e in exits_after[: len(exits_before)]] == [
-            e["data"]["dwell_s"] for e in exits_before
+        assert [(e["id"], e["data"]["dwell_s"]) for e in exits_after] == [
+            (e["id"], e["data"]["dwell_s"]) for e in exits_before
         ]
         table = list(csv.DictReader(io.StringIO(_get(api, "/api/counts", format="csv").text)))
         assert {row["region"] for row in table} == {"door", "right"}
