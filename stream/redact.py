@@ -32,3 +32,16 @@ def _redact_pair(pair: str) -> str:
     if sep and key.lower() in _SECRET_QUERY_KEYS:
         return f"{key}=***"
     return pair
+
+
+ERROR_CHARS = 300
+"""An error message longer than this is cut (a 50 MB path must not come back in every response)."""
+
+
+def redact_error(error: BaseException, url: str) -> str:
+    """``Type: message`` of an unexpected error, with ``url`` shown redacted and cut to
+    ``ERROR_CHARS``, for health records and logs."""
+    message = f"{type(error).__name__}: {error}"
+    if url:
+        message = message.replace(url, redact_url(url))
+    return message if len(message) <= ERROR_CHARS else message[: ERROR_CHARS - 1] + "…"
