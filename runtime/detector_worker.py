@@ -75,6 +75,13 @@ def _finished(entry: _Entry) -> bool:
     return isinstance(entry, _Skipped) or entry.pending is None or entry.pending.done()
 
 
+def _without(batch: Batch, pipeline: CameraPipeline) -> Batch:
+    """``batch`` without the frames of ``pipeline`` (which failed)."""
+    kept = [(p, f) for p, f in batch if p is not pipeline]
+    pipeline.queued -= len(batch) - len(kept)
+    return kept
+
+
 def _running(queue: deque[_Entry]) -> int:
     """Submissions still with the detector."""
     return sum(1 for entry in queue if isinstance(entry, _Submission) and not _finished(entry))
@@ -220,6 +227,7 @@ class DetectorWorker:
                     self._take(pipeline, now, batch, queue)
             except Exception as error:
                 pipeline.fail(error)
+                batch = _without(batch, pipeline)
         return batch
 
     def _take(
@@ -255,12 +263,7 @@ class DetectorWorker:
             return batch
         pipeline.superseded += 1
         others = [(p, f) for p, f in batch if p is not pipeline]
-        try:
-            ready = self._ready_for(pipeline, frame)
-        except Exception:
-            pipeline.queued -= 1  # its held frame leaves the batch with it
-            raise
-        if not ready:  # the stream changed size: drop both
+        if not self._ready_for(pipeline, frame):  # the stream changed size: drop both
             pipeline.queued -= 1
             return others
         return [*others, (pipeline, frame)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-MIN_DELAY_S = 0.01
+MIN_DELAY_S = 0.05
 MAX_DELAY_S = 300.0
 """The most :meth:`Backoff.bounded` ever waits: a camera is retried at least every 5 minutes."""
 
