@@ -17,6 +17,7 @@ from delivery.signing import SIGNATURE_HEADER, sign, verify
 from delivery.stats import DeliveryStats
 from delivery.webhooks import WebhookSender
 from events.model import StoredEvent
+from stream.heartbeat import ThreadHealth
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -41,6 +42,10 @@ class Delivery(Protocol):
     def stop(self, timeout_s: float = 10.0) -> bool: ...
 
     def stats(self) -> DeliveryStats: ...
+
+    def threads(self) -> list[ThreadHealth]:
+        """Liveness of the threads it owns."""
+        ...
 
 
 def build_deliveries(

@@ -33,6 +33,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from config.models import MqttConfig
 from delivery.stats import DeliveryStats
 from events.model import StoredEvent
+from stream.heartbeat import ThreadHealth
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,10 @@ class MqttPublisher:
                 dead_lettered=0,
                 queue_depth=max(0, self._accepted - self._settled),
             )
+
+    def threads(self) -> list[ThreadHealth]:
+        """None of its own: paho-mqtt owns the network thread (and reconnects by itself)."""
+        return []
 
     def start(self) -> None:
         if self._started:

@@ -53,6 +53,7 @@ from delivery.dead_letters import DeadLetterSink
 from delivery.signing import SIGNATURE_HEADER, sign
 from delivery.stats import DeliveryStats
 from events.model import StoredEvent
+from stream.heartbeat import Heartbeat, ThreadHealth
 from stream.redact import redact_text, redact_url
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class WebhookSender:
         self._stopping = False
         self._overflowing = False
         self._thread: threading.Thread | None = None
+        self.heartbeat = Heartbeat(f"webhook {self.target}")
         self.delivered = 0
         self.failed_attempts = 0
         self.dead_lettered = 0
@@ -158,11 +160,16 @@ class WebhookSender:
                 queue_depth=self._depth_locked(),
             )
 
+    def threads(self) -> list[ThreadHealth]:
+        return [self.heartbeat.health()]
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError(f"webhook {self.target} was already started")
         self._thread = threading.Thread(
-            target=self._run, name=f"trackcast-webhook {self.target}", daemon=True
+            target=self.heartbeat.guard(self._run),
+            name=f"trackcast-webhook {self.target}",
+            daemon=True,
         )
         self._thread.start()
 
@@ -216,8 +223,12 @@ class WebhookSender:
                 elif self._incoming:
                     self._sending = self._incoming.popleft()
                 else:
-                    self._cond.wait(self._retries[0][0] - now if self._retries else None)
+                    wait = self._retries[0][0] - now if self._retries else None
+                    self.heartbeat.beat(math.inf if wait is None else wait)  # idle is not stuck
+                    self._cond.wait(wait)
                     continue
+                # one attempt: connect, write, read (httpx's timeout applies to each)
+                self.heartbeat.beat(4 * self.config.timeout_s)
                 return self._sending
             return None
 

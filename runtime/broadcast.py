@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -9,6 +10,8 @@ from typing import Generic, TypeVar
 from stream.latest import LatestSlot
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 class Broadcast(Generic[T]):
@@ -32,7 +35,7 @@ class Broadcast(Generic[T]):
         with self._lock:
             if slot in self._subscribers:
                 self._subscribers.remove(slot)
-        slot.close()
+        _close(slot)
 
     def publish(self, value: T) -> None:
         with self._lock:
@@ -46,4 +49,13 @@ class Broadcast(Generic[T]):
         with self._lock:
             subscribers, self._subscribers = self._subscribers, []
         for slot in subscribers:
-            slot.close()
+            _close(slot)
+
+
+def _close(slot: LatestSlot[T]) -> None:
+    """Close ``slot``; a subscriber whose wake-up callback raises is logged, and never keeps the
+    camera (or the others' slots) from closing."""
+    try:
+        slot.close()
+    except Exception:
+        log.exception("a subscriber failed while its slot closed")

@@ -1,10 +1,21 @@
-"""What a detector worker keeps per camera: its source, gate, tracker, subscribers and counters."""
+"""What a detector worker keeps per camera: its source, gate, tracker, subscribers and counters.
+
+Every step the shared worker thread runs for one camera (creating its tracker, its motion gate,
+tracking, publishing to viewers, analysis) raises :class:`StepError` naming the step; the worker
+then calls :meth:`CameraPipeline.fail`, which stops that camera alone. A failed camera stays
+failed until it is changed or re-enabled (which builds a new pipeline): what fails there is a
+setting nothing checked or a bug, and it would fail again on every retry, while a fresh tracker
+mid-stream would reuse track ids that its open events still carry.
+"""
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,12 +28,47 @@ from runtime.gate import DetectionGate
 from stream import VideoFrame
 from stream.health import RateMeter
 from stream.live import LiveCamera
+from stream.redact import redact_error
 from tracking import Tracker
 
 log = logging.getLogger(__name__)
 
 DEFAULT_STREAM_FPS = 10.0
 """Assumed when a stream states no frame rate."""
+
+
+class Step(enum.Enum):
+    """A per-camera step on a shared thread."""
+
+    TAKE = "taking a frame"
+    GATE = "the motion gate"
+    WARMUP = "preparing the detector"
+    TRACKER = "creating the tracker"
+    TRACKING = "tracking"
+    PREDICTING = "predicting tracks"
+    PUBLISHING = "publishing to viewers"
+    ANALYSING = "analysing"
+    FINISHING = "finishing analysis"
+
+
+class StepError(Exception):
+    """``step`` of one camera failed; the original error is ``__cause__``."""
+
+    def __init__(self, step: Step, error: Exception) -> None:
+        super().__init__(f"{step.value}: {type(error).__name__}: {error}")
+        self.step = step
+        self.error = error
+
+
+@contextmanager
+def step(name: Step) -> Iterator[None]:
+    """Name the step an exception came from."""
+    try:
+        yield
+    except StepError:
+        raise
+    except Exception as error:
+        raise StepError(name, error) from error
 
 
 def no_tracks() -> sv.Detections:
@@ -60,6 +106,36 @@ class CameraPipeline:
     tracker: Tracker | None = None
     tracks: sv.Detections = field(default_factory=no_tracks)
     """The tracker's output for the last detected frame."""
+    failure: str | None = None
+    """Why the camera's analysis stopped (redacted); None while it runs."""
+    failed_at: float | None = None
+    """Wall-clock time of the failure."""
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    def fail(self, error: Exception) -> None:
+        """Stop this camera alone after ``error`` in one of its steps: record and log it (with
+        its traceback, once), end its open tracks, stop decoding frames nobody will analyse."""
+        if self.failure is not None:
+            return
+        cause = error.error if isinstance(error, StepError) else error
+        where = error.step.value if isinstance(error, StepError) else "analysis"
+        self.failure = (
+            f"{where} failed: {redact_error(cause, self.camera.url)}; "
+            "analysis stopped, change or re-enable the camera to restart it"
+        )
+        self.failed_at = time.time()
+        self.analysis_errors += 1
+        log.error(
+            "camera %s: %s (the other cameras go on)\n%s",
+            self.camera.camera_id,
+            self.failure,
+            "".join(traceback.format_tb(cause.__traceback__)).rstrip(),
+        )
+        self.camera.stop(0)  # asks the decoding thread to end; never waits on this thread
+        self.finish(time.time())
 
     def tracker_for_frame(self) -> Tracker:
         if self.tracker is None:
@@ -67,7 +143,8 @@ class CameraPipeline:
             analysed_fps = (
                 min(stream_fps, 1 / self.min_interval_s) if self.min_interval_s else stream_fps
             )
-            self.tracker = self.make_tracker(analysed_fps)
+            with step(Step.TRACKER):
+                self.tracker = self.make_tracker(analysed_fps)
         return self.tracker
 
     def fps_out(self) -> float:
@@ -77,33 +154,27 @@ class CameraPipeline:
         """The motion gate's decision (always yes without a gate)."""
         if self.gate is None:
             return True
-        return self.gate.decide(frame.image, frame.timestamp, self.tracks).detect
+        with step(Step.GATE):
+            return self.gate.decide(frame.image, frame.timestamp, self.tracks).detect
 
     def show_predicted(self, frame: VideoFrame) -> None:
         """Publish a frame the gate skipped with the tracks predicted for its time."""
-        predicted = self.tracker.predict(frame.timestamp) if self.tracker else no_tracks()
+        with step(Step.PREDICTING):
+            predicted = self.tracker.predict(frame.timestamp) if self.tracker else no_tracks()
         self.publish(frame, predicted, analysed=False)
 
     def track(self, frame: VideoFrame, detections: sv.Detections) -> None:
-        """Track the detector's boxes for ``frame``, publish and analyse the result. A failure
-        costs this camera this frame (counted), never the detector thread."""
-        try:
-            self.tracks = self.tracker_for_frame().update(
-                detections, frame.image, timestamp=frame.timestamp
-            )
-        except Exception:
-            self.analysis_errors += 1
-            log.exception("tracking failed on frame %d of %s", frame.index, frame.source_id)
-            return
+        """Track the detector's boxes for ``frame``, publish and analyse the result; StepError
+        if a step fails (the worker then fails this camera alone)."""
+        tracker = self.tracker_for_frame()
+        with step(Step.TRACKING):
+            self.tracks = tracker.update(detections, frame.image, timestamp=frame.timestamp)
         self.analysed += 1
         self.rate_out.tick(time.monotonic())
         result = self.publish(frame, self.tracks, analysed=True)
-        for analyser in self.analysers:
-            try:
+        with step(Step.ANALYSING):
+            for analyser in self.analysers:
                 analyser.update(result)
-            except Exception:
-                self.analysis_errors += 1
-                log.exception("%s failed on frame %d", type(analyser).__name__, result.index)
 
     def publish(self, frame: VideoFrame, tracks: sv.Detections, *, analysed: bool) -> FrameResult:
         result = FrameResult(
@@ -115,7 +186,8 @@ class CameraPipeline:
             camera_id=frame.source_id,
             received_at=frame.received_at,
         )
-        self.results.publish(result)
+        with step(Step.PUBLISHING):
+            self.results.publish(result)
         return result
 
     def finish(self, now: float) -> None:

@@ -23,7 +23,8 @@ from runtime.camera_pipeline import CameraPipeline
 from runtime.detector_worker import DetectorWorker
 from runtime.gate import gate_for
 from runtime.threads import ThreadBudget
-from stream.health import CameraHealth
+from stream.health import CameraHealth, CameraState
+from stream.heartbeat import ThreadHealth
 from stream.latest import LatestSlot
 from stream.live import LiveCamera, LiveSettings
 from stream.push_source import PushSource, is_push_url
@@ -178,6 +179,13 @@ class CameraRuntime:
             state = warmup.state.value + (f": {warmup.detail}" if warmup.detail else "")
         gate = pipeline.gate
         health = pipeline.camera.health()
+        if pipeline.failure is not None:  # its analysis stopped: the decoder was stopped with it
+            health = replace(
+                health,
+                state=CameraState.FAILED,
+                since=pipeline.failed_at or health.since,
+                last_error=pipeline.failure,
+            )
         return CameraStatus(
             health=replace(health, frames_dropped=health.frames_dropped + pipeline.superseded),
             fps_out=pipeline.fps_out(),
@@ -190,6 +198,16 @@ class CameraRuntime:
             detector=worker.detector.describe(),
             detector_state=state,
         )
+
+    def threads(self) -> list[ThreadHealth]:
+        """Liveness of the detector workers and of each camera's decoding thread (push cameras
+        have none)."""
+        with self._lock:
+            workers = list(self._workers.values())
+            cameras = [live for live, _ in self._cameras.values()]
+        beats = [w.heartbeat for w in workers]
+        beats += [c.heartbeat for c in cameras if not isinstance(c, PushSource)]
+        return [beat.health() for beat in beats]
 
     def detector_workers(self) -> list[DetectorWorker]:
         with self._lock:

@@ -21,7 +21,10 @@ newest state. The worker never blocks on the detector: while every stream is bus
 frames, publishes those the gate skips at once (other cameras need not wait for a busy one), and
 holds those that want the detector until a stream is free; a camera's newer frame replaces its held
 one (counted as dropped), so what is submitted is always the newest. A detector error costs that
-batch, is logged and counted, and the worker goes on.
+batch, is logged and counted, and the worker goes on. An error in one camera's own steps (its
+tracker, gate, analysis, viewers) fails that camera alone (``CameraPipeline.fail``): its frames
+are no longer taken, and the other cameras never notice. The loop beats a :class:`Heartbeat`, so
+readiness sees a worker that died or hangs.
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from detectors import Detector, PendingDetections
-from runtime.camera_pipeline import CameraPipeline, no_tracks
+from runtime.camera_pipeline import CameraPipeline, Step, no_tracks, step
 from runtime.warmup import Warmup, WarmupStatus
 from stream import VideoFrame
+from stream.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +75,13 @@ def _finished(entry: _Entry) -> bool:
     return isinstance(entry, _Skipped) or entry.pending is None or entry.pending.done()
 
 
+def _without(batch: Batch, pipeline: CameraPipeline) -> Batch:
+    """``batch`` without the frames of ``pipeline`` (which failed)."""
+    kept = [(p, f) for p, f in batch if p is not pipeline]
+    pipeline.queued -= len(batch) - len(kept)
+    return kept
+
+
 def _running(queue: deque[_Entry]) -> int:
     """Submissions still with the detector."""
     return sum(1 for entry in queue if isinstance(entry, _Submission) and not _finished(entry))
@@ -101,7 +112,10 @@ class DetectorWorker:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"trackcast-{name}", daemon=True)
+        self.heartbeat = Heartbeat(name)
+        self._thread = threading.Thread(
+            target=self.heartbeat.guard(self._run), name=f"trackcast-{name}", daemon=True
+        )
         self.batches = 0
         self.frames = 0
         self.errors = 0
@@ -146,6 +160,7 @@ class DetectorWorker:
         queue: deque[_Entry] = deque()
         held: Batch = []
         while not self._stop.is_set():
+            self.heartbeat.beat(IDLE_WAIT_S + self._batch_wait_s)
             self._plan()
             if held and _running(queue) < self._planned:
                 # submit before tracking what finished: the detector never waits for the tracker
@@ -203,34 +218,47 @@ class DetectorWorker:
         taken = {id(p) for p, _ in batch}
         now = time.monotonic()
         for pipeline in pipelines:
-            if id(pipeline) in taken:
-                batch = self._supersede(batch, pipeline)
+            if pipeline.failed:
                 continue
-            if len(batch) >= self._batch_size:
-                continue
-            frame = pipeline.camera.frames.take_nowait()
-            if frame is None:
-                continue
-            if now - pipeline.last_analysed < pipeline.min_interval_s:
-                pipeline.capped += 1
-                continue
-            if not self._ready_for(pipeline, frame):
-                continue
-            pipeline.last_analysed = now
-            if pipeline.wants_detection(frame):
-                pipeline.queued += 1
-                batch.append((pipeline, frame))
-            elif pipeline.queued:
-                pipeline.queued += 1
-                queue.append(_Skipped(pipeline, frame))
-            else:
-                pipeline.show_predicted(frame)
+            try:
+                if id(pipeline) in taken:
+                    batch = self._supersede(batch, pipeline)
+                elif len(batch) < self._batch_size:
+                    self._take(pipeline, now, batch, queue)
+            except Exception as error:
+                pipeline.fail(error)
+                batch = _without(batch, pipeline)
         return batch
+
+    def _take(
+        self, pipeline: CameraPipeline, now: float, batch: Batch, queue: deque[_Entry]
+    ) -> None:
+        """Take the camera's newest frame: into ``batch`` if it needs the detector, else into
+        ``queue`` behind its frames in flight, else published at once with predicted tracks."""
+        with step(Step.TAKE):
+            frame = pipeline.camera.frames.take_nowait()
+        if frame is None:
+            return
+        if now - pipeline.last_analysed < pipeline.min_interval_s:
+            pipeline.capped += 1
+            return
+        if not self._ready_for(pipeline, frame):
+            return
+        pipeline.last_analysed = now
+        if pipeline.wants_detection(frame):
+            pipeline.queued += 1
+            batch.append((pipeline, frame))
+        elif pipeline.queued:
+            pipeline.queued += 1
+            queue.append(_Skipped(pipeline, frame))
+        else:
+            pipeline.show_predicted(frame)
 
     def _supersede(self, batch: Batch, pipeline: CameraPipeline) -> Batch:
         """Put the camera's newest frame in place of its older one held in ``batch``: a detection
         is due for the camera anyway, and the newest frame gives the freshest result."""
-        frame = pipeline.camera.frames.take_nowait()
+        with step(Step.TAKE):
+            frame = pipeline.camera.frames.take_nowait()
         if frame is None:
             return batch
         pipeline.superseded += 1
@@ -244,7 +272,8 @@ class DetectorWorker:
         size = (frame.height, frame.width)
         if self.warmup.ready(size):
             return True
-        self.warmup.offer(size, frame.image)
+        with step(Step.WARMUP):
+            self.warmup.offer(size, frame.image)
         pipeline.warming += 1
         pipeline.publish(frame, no_tracks(), analysed=False)
         return False
@@ -261,7 +290,7 @@ class DetectorWorker:
     def _complete(self, entry: _Entry) -> None:
         if isinstance(entry, _Skipped):
             entry.pipeline.queued -= 1
-            entry.pipeline.show_predicted(entry.frame)
+            self._contained(entry.pipeline, lambda: entry.pipeline.show_predicted(entry.frame))
             return
         batch = entry.batch
         try:
@@ -269,6 +298,8 @@ class DetectorWorker:
                 return
             try:
                 detections = entry.pending.result()
+                if len(detections) != len(batch):
+                    raise ValueError(f"{len(detections)} results for {len(batch)} frames")
             except Exception:
                 self._failed(batch)
                 return
@@ -278,10 +309,25 @@ class DetectorWorker:
             self.batches += 1
             self.frames += len(batch)
             for (pipeline, frame), found in zip(batch, detections, strict=True):
-                pipeline.track(frame, found)
+                if pipeline.failed:
+                    continue
+                try:
+                    pipeline.track(frame, found)
+                except Exception as error:
+                    pipeline.fail(error)
         finally:
             for pipeline, _ in batch:
                 pipeline.queued -= 1
+
+    @staticmethod
+    def _contained(pipeline: CameraPipeline, call: Callable[[], None]) -> None:
+        """Run one camera's step; its failure fails that camera, never the worker."""
+        if pipeline.failed:
+            return
+        try:
+            call()
+        except Exception as error:
+            pipeline.fail(error)
 
     def _failed(self, batch: Batch) -> None:
         self.errors += 1

@@ -13,6 +13,9 @@ from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from service.readiness import readiness
+from stream.heartbeat import ThreadState
+
 if TYPE_CHECKING:
     from service.service import Service
 
@@ -52,6 +55,8 @@ class _ServiceCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from self._cameras()
         yield from self._events()
+        yield from self._threads()
+        yield from self._storage()
 
     def _cameras(self) -> Iterator[Metric]:
         cam = ["camera"]
@@ -77,6 +82,14 @@ class _ServiceCollector(Collector):
             "Share of the camera's recent frames that went to the detector.",
             cam,
         )
+        failed = _gauge(
+            "trackcast_camera_failed",
+            "1 while the camera is failed (its analysis stopped, or its source cannot work).",
+            cam,
+        )
+        errors = _counter(
+            "trackcast_camera_analysis_errors", "Errors in the camera's analysis steps.", cam
+        )
         runtime = self._service.runtime
         for camera_id in runtime.camera_ids():
             try:
@@ -94,8 +107,51 @@ class _ServiceCollector(Collector):
             queue.add_metric([camera_id], status.queue_depth)
             gated.add_metric([camera_id], status.frames_gated)
             duty.add_metric([camera_id], status.duty_cycle)
+            failed.add_metric([camera_id], 1.0 if health.state.value == "failed" else 0.0)
+            errors.add_metric([camera_id], status.analysis_errors)
         yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
-        yield from (gated, duty)
+        yield from (gated, duty, failed, errors)
+
+    def _threads(self) -> Iterator[Metric]:
+        labels = ["thread"]
+        alive = _gauge(
+            "trackcast_thread_alive", "1 while the thread runs (0: dead or ended).", labels
+        )
+        stalled = _gauge(
+            "trackcast_thread_stalled",
+            "1 while the thread is alive but missed its heartbeat.",
+            labels,
+        )
+        dead = _gauge("trackcast_thread_dead", "1 once the thread's loop raised.", labels)
+        age = _gauge(
+            "trackcast_thread_heartbeat_age_seconds", "Seconds since the thread's last heartbeat.",
+            labels,
+        )  # fmt: skip
+        for thread in readiness(self._service).threads:
+            running = thread.state in (ThreadState.RUNNING, ThreadState.STALLED)
+            alive.add_metric([thread.name], 1.0 if running else 0.0)
+            stalled.add_metric([thread.name], 1.0 if thread.state is ThreadState.STALLED else 0.0)
+            dead.add_metric([thread.name], 1.0 if thread.state is ThreadState.DEAD else 0.0)
+            age.add_metric([thread.name], thread.beat_age_s)
+        yield from (alive, stalled, dead, age)
+
+    def _storage(self) -> Iterator[Metric]:
+        writer = self._service.writer
+        errors = _counter(
+            "trackcast_storage_errors",
+            "Storage failures: failed event inserts (each retried), thumbnails not saved, "
+            "failed retention runs.",
+            ["kind"],
+        )
+        errors.add_metric(["database"], writer.write_errors)
+        errors.add_metric(["thumbnail"], writer.thumbnail_errors)
+        errors.add_metric(["retention"], self._service.retention.errors)
+        yield errors
+        yield GaugeMetricFamily(
+            "trackcast_storage_failing",
+            "1 while writing events keeps failing.",
+            value=1.0 if writer.failing is not None else 0.0,
+        )
 
     def _events(self) -> Iterator[Metric]:
         writer = self._service.writer

@@ -8,6 +8,7 @@ import time
 
 from storage.event_store import EventStore
 from storage.thumbnails import ThumbnailStore
+from stream.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,13 @@ class Retention:
         self.max_age_s = max_age_s
         self._interval_s = interval_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="trackcast-retention", daemon=True)
+        self.heartbeat = Heartbeat("retention")
+        self._thread = threading.Thread(
+            target=self.heartbeat.guard(self._run), name="trackcast-retention", daemon=True
+        )
         self.deleted = 0
+        self.errors = 0
+        """Runs that failed (each retried at the next interval)."""
 
     def run_once(self, now: float | None = None) -> int:
         """Delete everything older than the retention period, in batches of ``BATCH`` (the
@@ -39,6 +45,7 @@ class Retention:
         cutoff = (time.time() if now is None else now) - self.max_age_s
         total = 0
         while True:
+            self.heartbeat.beat()
             deleted, thumbnails = self._store.delete_before(cutoff, limit=BATCH)
             for relative in thumbnails:
                 self._thumbnails.delete(relative)
@@ -59,10 +66,14 @@ class Retention:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
+        while True:
+            self.heartbeat.beat(self._interval_s)
+            if self._stop.wait(self._interval_s):
+                break
             try:
                 deleted = self.run_once()
             except Exception:
+                self.errors += 1
                 log.exception("retention run failed; trying again next interval")
                 continue
             if deleted:

@@ -7,6 +7,8 @@ hands the committed batch to the listeners (live feed, webhooks, MQTT). A databa
 the batch and retries it with backoff; events the database rejects (a duplicate id) are logged and
 counted, never allowed to block the events behind them. ``stop`` writes everything still queued,
 giving up only on a database that stays down past its timeout (logged and counted as ``lost``).
+While inserts fail, :attr:`EventWriter.failing` says why (readiness reports it); the thread beats a
+:class:`Heartbeat`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from analytics.counts import CountBuckets
 from events import Event, Evidence, StoredEvent
 from storage.event_store import EventStore
 from storage.thumbnails import ThumbnailStore
+from stream.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,9 @@ class EventWriter:
         rejected: Events the database refused (a duplicate id): logged, never retried.
         lost: Events given up on because the database was still failing when ``stop`` timed out.
         write_errors: Failed insert attempts (each retried).
+        thumbnail_errors: Thumbnails that could not be saved (their events are stored without).
+        failing: Why the last insert failed while the database keeps failing; None once an
+            insert succeeds.
     """
 
     def __init__(
@@ -69,13 +75,18 @@ class EventWriter:
         self._putting = 0  # emit calls past the ``accepting`` check, not yet done with their put
         self._stop = threading.Event()
         self._deadline = math.inf  # set by stop(): when to give up on a failing database
-        self._thread = threading.Thread(target=self._run, name="trackcast-events", daemon=True)
+        self.heartbeat = Heartbeat("events")
+        self._thread = threading.Thread(
+            target=self.heartbeat.guard(self._run), name="trackcast-events", daemon=True
+        )
         self.emitted = 0
         self.written = 0
         self.dropped = 0
         self.rejected = 0
         self.lost = 0
         self.write_errors = 0
+        self.thumbnail_errors = 0
+        self.failing: str | None = None
 
     def add_listener(self, listener: Listener) -> None:
         """Called with each committed batch, on the writer thread; must not block."""
@@ -128,6 +139,7 @@ class EventWriter:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self.heartbeat.beat(self._flush_interval_s)
             batch = self._next_batch()
             if batch:
                 self._write(batch)
@@ -199,6 +211,7 @@ class EventWriter:
                                   len(chunk), _reason(error))  # fmt: skip
                         one_by_one = True
                     continue
+                self.failing = _reason(error)
                 if not self._wait_to_retry(len(chunk), error, delay):
                     self._give_up(pending, error)
                     break
@@ -206,6 +219,7 @@ class EventWriter:
                 continue
             pending = pending[len(chunk) :]
             delay = RETRY_INITIAL_S
+            self.failing = None
         return stored
 
     def _wait_to_retry(self, count: int, error: Exception, delay: float) -> bool:
@@ -214,6 +228,7 @@ class EventWriter:
         if remaining <= 0:
             return False
         log.error("writing %d events failed (%s); retry in %.1f s", count, _reason(error), delay)
+        self.heartbeat.beat(delay)
         if self._stop.is_set():
             time.sleep(min(delay, remaining))
         else:
@@ -246,6 +261,7 @@ class EventWriter:
         try:
             return self._thumbnails.save(event, evidence)
         except Exception:  # bad evidence costs the thumbnail, never the event
+            self.thumbnail_errors += 1
             log.exception("thumbnail for event %s failed", event.id)
             return None
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
+
+MIN_DELAY_S = 0.05
+MAX_DELAY_S = 300.0
+"""The most :meth:`Backoff.bounded` ever waits: a camera is retried at least every 5 minutes."""
 
 
 class Backoff:
@@ -25,6 +30,16 @@ class Backoff:
         self._rng = rng or random.Random()
         self._attempt = 0
 
+    @classmethod
+    def bounded(
+        cls, initial_s: float, cap_s: float, *, rng: random.Random | None = None
+    ) -> Backoff:
+        """A backoff for settings nobody checked: values clamped into [``MIN_DELAY_S``,
+        ``MAX_DELAY_S``] (NaN counts as the minimum), the cap never below the start, so that no
+        delay can overflow a wait or spin a retry loop."""
+        initial = _clamp(initial_s)
+        return cls(initial, max(initial, _clamp(cap_s)), rng=rng)
+
     @property
     def attempt(self) -> int:
         """Retries since the last reset."""
@@ -39,3 +54,9 @@ class Backoff:
 
     def reset(self) -> None:
         self._attempt = 0
+
+
+def _clamp(seconds: float) -> float:
+    if math.isnan(seconds):
+        return MIN_DELAY_S
+    return min(MAX_DELAY_S, max(MIN_DELAY_S, seconds))

@@ -13,6 +13,7 @@ import logging
 import random
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,8 +28,9 @@ from stream.errors import (
 )
 from stream.frames import VideoFrame
 from stream.health import CameraHealth, CameraState, RateMeter
+from stream.heartbeat import Heartbeat
 from stream.latest import LatestSlot
-from stream.redact import redact_text, redact_url
+from stream.redact import redact_error, redact_text, redact_url
 from stream.source import VideoSource
 from stream.urls import classify
 
@@ -89,7 +91,7 @@ class LiveCamera:
         self.settings = settings or LiveSettings()
         self.frames: LatestSlot[VideoFrame] = LatestSlot(on_put=on_frame)
         self.history: deque[Transition] = deque(maxlen=256)
-        self._backoff = Backoff(
+        self._backoff = Backoff.bounded(
             self.settings.backoff_initial_s, self.settings.backoff_max_s, rng=rng
         )
         self._stop = threading.Event()
@@ -104,8 +106,13 @@ class LiveCamera:
         self._rate = RateMeter()
         self.source_fps: float | None = None
         """The frame rate the stream announced at the latest connection."""
+        self.unexpected_errors = 0
+        """Errors other than a source's own (bugs, unchecked settings), each retried."""
+        self.heartbeat = Heartbeat(f"camera-{camera_id}")
         self._thread = threading.Thread(
-            target=self._run, name=f"trackcast-camera-{camera_id}", daemon=True
+            target=self.heartbeat.guard(self._run),
+            name=f"trackcast-camera-{camera_id}",
+            daemon=True,
         )
 
     # -- control -------------------------------------------------------------------------------
@@ -165,30 +172,59 @@ class LiveCamera:
                 with self._lock:
                     self._reconnects += 1
             first = False
-            self._set_state(CameraState.CONNECTING)
             try:
-                source = self._open()
-            except PERMANENT_ERRORS as error:
-                if not self._may_come_back(error):
-                    self._set_state(CameraState.FAILED, str(error))
-                    return
-                self._wait_backoff(str(error))
-                continue
-            except SourceError as error:
-                self._wait_backoff(str(error))
-                continue
-            self.source_fps = source.info.fps
-            with source:
-                outcome = self._stream(source)
-            if self._stop.is_set():
-                break
-            if outcome is None:  # a file that ended and does not loop
-                self._set_state(CameraState.STOPPED, "end of file")
-                return
-            if source.kind.file and self.settings.loop and outcome == "end of stream":
-                continue
+                if not self._attempt():
+                    break
+            except Exception as error:  # a bug or an unchecked setting: never end silently
+                self._unexpected(error)
+        if self._stop.is_set():
+            self._set_state(CameraState.STOPPED)
+
+    def _attempt(self) -> bool:
+        """Connect once and stream until the source ends; False when the thread should end."""
+        self._set_state(CameraState.CONNECTING)
+        self.heartbeat.beat(self.settings.open_timeout_s + self.settings.read_timeout_s)
+        try:
+            source = self._open()
+        except PERMANENT_ERRORS as error:
+            if not self._may_come_back(error):
+                self._set_state(CameraState.FAILED, str(error))
+                return False
+            self._wait_backoff(str(error))
+            return True
+        except SourceError as error:
+            self._wait_backoff(str(error))
+            return True
+        self.source_fps = source.info.fps
+        with source:
+            outcome = self._stream(source)
+        if self._stop.is_set():
+            return False
+        if outcome is None:  # a file that ended and does not loop
+            self._set_state(CameraState.STOPPED, "end of file")
+            return False
+        if not (source.kind.file and self.settings.loop and outcome == "end of stream"):
             self._wait_backoff(outcome)
-        self._set_state(CameraState.STOPPED)
+        return True
+
+    def _unexpected(self, error: Exception) -> None:
+        """Show ``failed`` with the error (redacted), log its traceback the first time, and retry
+        after the backoff (bounded, so no setting can overflow it or spin the loop)."""
+        self.unexpected_errors += 1
+        reason = redact_error(error, self.url)
+        if self.unexpected_errors == 1:
+            log.error(
+                "camera %s: unexpected error in its decoder (%s); retrying with backoff\n%s",
+                self.camera_id,
+                reason,
+                "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+            )
+        delay = self._backoff.next_delay()
+        self._set_state(
+            CameraState.FAILED, f"unexpected error: {reason}; retrying in {delay:.1f} s"
+        )
+        self.heartbeat.beat(delay)
+        self._stop.wait(delay)
 
     def _may_come_back(self, error: SourceError) -> bool:
         """A missing webcam device may be plugged in again; a missing file or bad URL will not."""
@@ -212,7 +248,9 @@ class LiveCamera:
             for frame in source.frames(stall_timeout_s=self.settings.stall_timeout_s):
                 if self._stop.is_set():
                     return "stopped"
-                if pacer is not None and not pacer.wait(frame, self._stop):
+                delay = pacer.delay(frame) if pacer is not None else 0.0
+                self.heartbeat.beat(delay + self.settings.stall_timeout_s)
+                if delay > 0 and self._stop.wait(delay):
                     return "stopped"
                 self._deliver(frame)
                 if (
@@ -245,6 +283,7 @@ class LiveCamera:
     def _wait_backoff(self, reason: str) -> None:
         delay = self._backoff.next_delay()
         self._set_state(CameraState.BACKOFF, f"{reason}; retrying in {delay:.1f} s")
+        self.heartbeat.beat(delay)
         self._stop.wait(delay)
 
     def _set_state(self, state: CameraState, error: str | None = None) -> None:
@@ -280,12 +319,11 @@ class _Pacer:
     def __init__(self) -> None:
         self._origin: tuple[float, float] | None = None
 
-    def wait(self, frame: VideoFrame, stop: threading.Event) -> bool:
-        """Sleep until ``frame`` is due; False if ``stop`` was set meanwhile."""
+    def delay(self, frame: VideoFrame) -> float:
+        """Seconds until ``frame`` is due."""
         if frame.pts is None:
-            return not stop.is_set()
+            return 0.0
         if self._origin is None:
             self._origin = (time.monotonic(), frame.pts)
         started, first_pts = self._origin
-        delay = started + (frame.pts - first_pts) - time.monotonic()
-        return not stop.wait(delay) if delay > 0 else not stop.is_set()
+        return started + (frame.pts - first_pts) - time.monotonic()

@@ -176,3 +176,16 @@ class SecretSet:
         if pattern is not None:
             text = pattern.sub(MASK, text)
         return redact_text(text)
+
+
+ERROR_CHARS = 300
+"""An error message longer than this is cut (a 50 MB path must not come back in every response)."""
+
+
+def redact_error(error: BaseException, url: str) -> str:
+    """``Type: message`` of an unexpected error, with ``url`` and any other URL in it redacted,
+    cut to ``ERROR_CHARS``, for health records and logs."""
+    message = redact_text(f"{type(error).__name__}: {error}")
+    if url:
+        message = message.replace(url, redact_url(url))
+    return message if len(message) <= ERROR_CHARS else message[: ERROR_CHARS - 1] + "…"
