@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.geometry import LineConfig, ZoneConfig, check_unique_names
 from config.motion import MotionConfig
+from config.sources import SourcesConfig
 from detectors import DEFAULT_MODEL, Backend, DetectorOptions, Precision
 from detectors.options import DEFAULT_CALIBRATION_FRAMES
 from tracking import DEFAULT_TRACKER, TrackerName, TrackerOptions
@@ -206,6 +207,10 @@ class AppConfig(_Strict):
     webhooks: tuple[WebhookConfig, ...] = ()
     mqtt: MqttConfig | None = None
     auth: AuthConfig = Field(default_factory=AuthConfig)
+    sources: SourcesConfig = Field(
+        default_factory=SourcesConfig,
+        description="What cameras and detector models may reach (files, private networks).",
+    )
     cameras: tuple[CameraConfig, ...] = ()
 
     @model_validator(mode="after")
