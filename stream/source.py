@@ -6,6 +6,7 @@ goes on with the next packet. A truncated file yields every frame before the cut
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from collections.abc import Iterator
@@ -200,8 +201,15 @@ def _open_container(
     except av.error.ProtocolNotFoundError:
         raise UnsupportedSourceError(f"FFmpeg cannot read the protocol of {display}") from None
     except (av.error.FFmpegError, OSError) as error:
+        if not local:  # the remote side's words (status lines, refused or not) stay out
+            raise SourceOpenError(f"cannot connect to {display}{_timed_out(error)}") from None
         reason = getattr(error, "strerror", None) or str(error)
         raise SourceOpenError(f"cannot open {display}: {reason}") from None
+
+
+def _timed_out(error: Exception) -> str:
+    timeout = isinstance(error, (av.error.ExitError, TimeoutError))
+    return ": timed out" if timeout or getattr(error, "errno", None) == errno.ETIMEDOUT else ""
 
 
 def _first_video_stream(
