@@ -10,6 +10,7 @@ from api.schemas import CameraOut, CameraPatch
 from config import CameraConfig
 from detectors import ModelError
 from runtime.camera_set import CameraExistsError, CameraSet
+from stream.errors import UnsupportedSourceError
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"], dependencies=[Depends(authorize)])
 
@@ -40,7 +41,7 @@ def create_camera(camera: CameraConfig, request: Request, response: Response) ->
         created = cameras.create(camera)
     except CameraExistsError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
-    except ModelError as error:
+    except (ModelError, UnsupportedSourceError) as error:  # incl. what config.sources refuses
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     response.headers["Location"] = f"/api/cameras/{created.id}"
     return _out(cameras, created)
@@ -67,7 +68,7 @@ def update_camera(camera_id: str, patch: CameraPatch, request: Request) -> Camer
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             error.errors(include_url=False, include_context=False),
         ) from None
-    except ModelError as error:
+    except (ModelError, UnsupportedSourceError) as error:  # incl. what config.sources refuses
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     return _out(cameras, updated)
 

@@ -72,6 +72,7 @@ class CameraSet:
             return None
 
     def create(self, camera: CameraConfig) -> CameraConfig:
+        self.runtime.check_camera(camera)  # what config.sources allows (resolves host names)
         with self._lock:
             if camera.id in self._configs:
                 raise CameraExistsError(f"camera {camera.id!r} already exists")
@@ -92,6 +93,7 @@ class CameraSet:
         with self._lock:
             current = self._configs[camera_id]
         updated = CameraConfig.model_validate({**current.model_dump(), **changes, "id": camera_id})
+        self.runtime.check_camera(updated)
         if camera_id in self.runtime.camera_ids():
             self.runtime.remove_camera(camera_id)
         with self._lock:
