@@ -15,17 +15,23 @@ from api.app import create_app
 from config import AppConfig
 from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
+from tests.sources import local_sources
 
 ServiceFactory = Callable[..., Service]
 
 
 @pytest.fixture
-def make_service(tmp_path: Path) -> Iterator[ServiceFactory]:
-    """Build a service from config fields (open access, a temp data dir unless given)."""
+def make_service(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceFactory]:
+    """Build a service from config fields (open access, a temp data dir, files from every test
+    temp dir and loopback cameras allowed, unless given)."""
+    sources = local_sources(tmp_path_factory.getbasetemp()).model_dump()
 
     def make(**fields: Any) -> Service:
         config = AppConfig.model_validate(
-            {"data_dir": str(tmp_path / "data"), "auth": {"open": True}, **fields}
+            {"data_dir": str(tmp_path / "data"), "auth": {"open": True}, "sources": sources}
+            | fields
         )
         return build_service(config, detector_factory=lambda _: BrightBlobDetector())
 

@@ -16,6 +16,7 @@ from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
 from tests.media import write_moving_square_clip
 from tests.servers.api_server import ApiServer
+from tests.sources import local_sources
 
 CAMERA = "square"
 
@@ -33,6 +34,7 @@ def make_app(data_dir: Path, clip: Path) -> tuple[FastAPI, Service]:
         {
             "data_dir": str(data_dir),
             "auth": {"open": True},
+            "sources": local_sources(clip.parent).model_dump(),
             "cameras": [{"id": CAMERA, "url": str(clip), "loop": True}],
         }
     )
