@@ -199,9 +199,10 @@ class LiveCamera:
         return isinstance(error, SourceNotFoundError) and classify(self.url).device
 
     def _open(self) -> VideoSource:
+        classify(self.url)  # the camera allowlist: no raw or listening protocols
         if self._policy is not None:  # resolves host names here, just before FFmpeg connects
             self._policy.check(self.url)
-        return VideoSource(  # refuses impossible URLs (classify) before FFmpeg tries them
+        return VideoSource(
             self.url,
             source_id=self.camera_id,
             open_timeout_s=self.settings.open_timeout_s,

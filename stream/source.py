@@ -93,7 +93,7 @@ class VideoSource:
         self._url = url
         self._display = redact_url(url)
         self.source_id = source_id if source_id is not None else self._display
-        self.kind = classify(url)
+        self.kind = classify(url, command_line=True)  # cameras are checked before (live)
         self._container = _open_container(
             url,
             self._display,

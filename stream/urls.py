@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from stream.errors import UnsupportedSourceError
 from stream.redact import redact_url
 
-NETWORK_PROTOCOLS = {
+CAMERA_PROTOCOLS = {
     "rtsp": "rtsp,rtsps,tcp,udp,tls,rtp,srtp",
     "rtsps": "rtsp,rtsps,tcp,udp,tls,rtp,srtp",
     "rtmp": "rtmp,rtmps,tcp,tls",
@@ -27,6 +27,11 @@ NETWORK_PROTOCOLS = {
 """FFmpeg's ``protocol_whitelist`` by scheme: what the stream and anything nested in it (HLS
 segments, RTP over UDP, AES-128 segments) may open. RTMP connects out only: its listen mode is
 an option we never set, not part of the URL."""
+COMMAND_LINE_PROTOCOLS = {"srt": "srt,udp", "udp": "udp", "tcp": "tcp"}
+"""Raw network inputs a user may give on their own command line (``trackcast track
+udp://239.0.0.1:1234``), never a camera: they can make FFmpeg listen or talk raw TCP to any port."""
+NETWORK_PROTOCOLS = CAMERA_PROTOCOLS | COMMAND_LINE_PROTOCOLS
+CAMERA_SCHEMES = frozenset(CAMERA_PROTOCOLS)
 NETWORK_SCHEMES = frozenset(NETWORK_PROTOCOLS)
 FILE_PROTOCOLS = "file"
 DEVICE_PREFIX = "/dev/video"
@@ -47,8 +52,12 @@ class SourceKind:
         return not (self.network or self.device)
 
 
-def classify(url: str) -> SourceKind:
-    """Raise :class:`UnsupportedSourceError` for URLs that can never open; say what the rest are."""
+def classify(url: str, *, command_line: bool = False) -> SourceKind:
+    """Raise :class:`UnsupportedSourceError` for URLs that can never open; say what the rest are.
+
+    Cameras get the allowlist; ``command_line`` (a user's own ``trackcast track URL``) also
+    allows ``srt``, ``udp`` and ``tcp`` and FFmpeg's listen options.
+    """
     if url != url.strip() or any(ord(c) < 32 or ord(c) == 127 for c in url):
         raise UnsupportedSourceError(
             f"malformed URL {redact_url(url)!r}: surrounding spaces or control characters"
@@ -61,8 +70,9 @@ def classify(url: str) -> SourceKind:
         if url.startswith("subfile,"):  # FFmpeg reads "subfile,,start,..,:path" as a protocol
             raise UnsupportedSourceError(f"unsupported URL {redact_url(url)}")
         return SourceKind(network=False, device=False)
-    if scheme not in NETWORK_SCHEMES:
-        supported = ", ".join(sorted(NETWORK_SCHEMES))
+    schemes = NETWORK_SCHEMES if command_line else CAMERA_SCHEMES
+    if scheme not in schemes:
+        supported = ", ".join(sorted(schemes))
         raise UnsupportedSourceError(
             f"unsupported URL scheme {scheme!r} in {redact_url(url)}; use a file path, "
             f"{DEVICE_PREFIX}N, whip: or one of: {supported}"
@@ -73,7 +83,7 @@ def classify(url: str) -> SourceKind:
         _ = parts.port
     except ValueError:
         raise UnsupportedSourceError(f"malformed URL {redact_url(url)}: bad port") from None
-    if _asks_to_listen(parts.query):
+    if not command_line and _asks_to_listen(parts.query):
         raise UnsupportedSourceError(
             f"{redact_url(url)} asks FFmpeg to listen; cameras connect out only"
         )

@@ -64,3 +64,9 @@ def test_each_kind_of_source_may_only_nest_its_own_protocols() -> None:
     http = ffmpeg_options("https://cam/live.m3u8")["protocol_whitelist"]
     assert http == "http,https,tcp,tls,crypto"
     assert ffmpeg_options("/dev/video0") == {}  # V4L2 opens no protocol
+
+
+def test_a_users_own_command_line_may_also_use_raw_network_inputs() -> None:
+    for url in ("udp://239.0.0.1:1234", "srt://127.0.0.1:9000?mode=listener", "tcp://h:1?listen=1"):
+        assert classify(url, command_line=True).network
+    assert ffmpeg_options("udp://239.0.0.1:1234")["protocol_whitelist"] == "udp"
