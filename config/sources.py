@@ -8,7 +8,11 @@ network addresses, no model files.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Folder = Annotated[str, Field(min_length=1)]
 
 
 class SourcesConfig(BaseModel):
@@ -22,7 +26,7 @@ class SourcesConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    media_roots: tuple[str, ...] = Field(
+    media_roots: tuple[Folder, ...] = Field(
         (),
         description="Directories file cameras may read. A file camera is allowed only when its "
         "path, with symbolic links resolved, lies under one of these (relative paths count from "
@@ -35,7 +39,7 @@ class SourcesConfig(BaseModel):
         "included. Most IP cameras sit on a LAN and need this; it is off so that an API client "
         "cannot make the server probe services on its own network.",
     )
-    model_roots: tuple[str, ...] = Field(
+    model_roots: tuple[Folder, ...] = Field(
         (),
         description="Directories detector.model files may come from (model files are "
         "unpickled, which can run code). The offline aliases and ultralytics model names such "
