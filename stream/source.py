@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+from urllib.parse import urlsplit
 
 import av
 import av.container
@@ -33,6 +34,8 @@ from stream.redact import redact_url
 from stream.urls import classify, ffmpeg_format, ffmpeg_options
 
 log = logging.getLogger(__name__)
+
+STREAMING_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "rtmps"})
 
 DEFAULT_FPS = 25.0
 """Frame rate assumed when a container states none (raw streams, some MJPEG feeds)."""
@@ -195,6 +198,9 @@ def _open_container(
     try:
         return av.open(url, mode="r", format=ffmpeg_format(url), options=options, timeout=timeouts)
     except av.error.InvalidDataError as error:
+        if not local and urlsplit(url).scheme.lower() in STREAMING_SCHEMES:
+            # an RTSP or RTMP server that answered garbage, or nothing before the timeout
+            raise SourceOpenError(f"cannot connect to {display}") from None
         raise NotAVideoError(
             f"{display} is not a video FFmpeg can read ({error.strerror})"
         ) from None
