@@ -12,6 +12,7 @@ from config import CameraConfig
 from config.invalid_camera import InvalidCamera
 from detectors import ModelError
 from runtime.camera_set import Camera, CameraExistsError, CameraSet
+from stream.errors import UnsupportedSourceError
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"], dependencies=[Depends(authorize)])
 
@@ -44,7 +45,7 @@ def create_camera(camera: CameraConfig, request: Request, response: Response) ->
         created = cameras.create(camera)
     except CameraExistsError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
-    except ModelError as error:
+    except (ModelError, UnsupportedSourceError) as error:  # incl. what config.sources refuses
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     response.headers["Location"] = f"/api/cameras/{created.id}"
     return _out(cameras, created)
@@ -71,7 +72,7 @@ def update_camera(camera_id: str, patch: CameraPatch, request: Request) -> Camer
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             public_errors(error.errors(include_url=False), prefix=("body",)),
         ) from None
-    except ModelError as error:
+    except (ModelError, UnsupportedSourceError) as error:  # incl. what config.sources refuses
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
     return _out(cameras, updated)
 

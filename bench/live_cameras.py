@@ -37,7 +37,14 @@ import numpy.typing as npt
 
 from bench.detector_speed import machine_info
 from bench.surveillance_clip import build_clip
-from config import AppConfig, CameraConfig, DetectorConfig, MotionConfig, RuntimeConfig
+from config import (
+    AppConfig,
+    CameraConfig,
+    DetectorConfig,
+    MotionConfig,
+    RuntimeConfig,
+    SourcesConfig,
+)
 from detectors import BACKENDS, PRECISIONS, load_detector
 from runtime.calibration import calibration_frames
 from runtime.cameras import CameraRuntime
@@ -93,6 +100,7 @@ def camera_config(
     return AppConfig(
         detector=detector,
         runtime=RuntimeConfig(batch_size=batch, batch_wait_ms=wait_ms),
+        sources=SourcesConfig(private_networks=True),  # the bench's RTSP servers are local
         cameras=tuple(
             CameraConfig(id=f"cam{i}", url=url, motion=motion) for i, url in enumerate(urls)
         ),

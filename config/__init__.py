@@ -17,6 +17,7 @@ from config.models import (
     WebhookConfig,
 )
 from config.motion import MotionConfig
+from config.sources import SourcesConfig
 
 __all__ = [
     "AppConfig",
@@ -29,6 +30,7 @@ __all__ = [
     "MqttConfig",
     "ReconnectConfig",
     "RuntimeConfig",
+    "SourcesConfig",
     "StorageConfig",
     "TokenConfig",
     "TrackerConfig",

@@ -20,6 +20,7 @@ from config.limits import (
     MIN_SECONDS,
 )
 from config.motion import MotionConfig
+from config.sources import SourcesConfig
 from config.webrtc import WebrtcConfig
 from detectors import DEFAULT_MODEL, Backend, DetectorOptions, Precision
 from detectors.options import DEFAULT_CALIBRATION_FRAMES
@@ -306,6 +307,10 @@ class AppConfig(_Strict):
     mqtt: MqttConfig | None = None
     auth: AuthConfig = Field(default_factory=AuthConfig)
     webrtc: WebrtcConfig = Field(default_factory=WebrtcConfig)
+    sources: SourcesConfig = Field(
+        default_factory=SourcesConfig,
+        description="What cameras and detector models may reach (files, private networks).",
+    )
     cameras: tuple[CameraConfig, ...] = Field(
         (), max_length=MAX_CAMERAS, description="At most 1000."
     )

@@ -7,8 +7,15 @@ permissively licensed backend plugs in by implementing :class:`detectors.base.De
 
 from detectors.base import CLASS_NAME, Detector, PendingDetections
 from detectors.bundled import BUNDLED_MODELS
-from detectors.errors import ModelError, ModelUnavailableError, UnknownClassError, UnknownModelError
+from detectors.errors import (
+    ModelError,
+    ModelNotAllowedError,
+    ModelUnavailableError,
+    UnknownClassError,
+    UnknownModelError,
+)
 from detectors.loader import load_detector
+from detectors.model_policy import ModelPolicy
 from detectors.options import (
     BACKENDS,
     DEFAULT_MODEL,
@@ -28,6 +35,8 @@ __all__ = [
     "Detector",
     "DetectorOptions",
     "ModelError",
+    "ModelNotAllowedError",
+    "ModelPolicy",
     "ModelUnavailableError",
     "PendingDetections",
     "Precision",

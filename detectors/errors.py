@@ -15,3 +15,7 @@ class ModelUnavailableError(ModelError):
 
 class UnknownClassError(ModelError):
     """A class name asked for is not one the model detects."""
+
+
+class ModelNotAllowedError(ModelError):
+    """The deployment's ``sources.model_roots`` do not let detectors load this model file."""

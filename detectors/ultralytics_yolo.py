@@ -34,7 +34,10 @@ class UltralyticsDetector(Detector):
     ) -> None:
         """``half`` runs in FP16 (CUDA only)."""
         self._model = ultralytics_yolo(Path(weights))
-        raw_names = {int(k): str(v) for k, v in self._model.names.items()}
+        try:  # ultralytics only opens the file here, and raises many kinds for foreign files
+            raw_names = {int(k): str(v) for k, v in self._model.names.items()}
+        except Exception as error:
+            raise ModelError(f"cannot load model {weights}: {error}") from None
         if not raw_names:
             raise ModelError(f"{weights} reports no class names; is it a detection model?")
         self._labeller = Labeller(raw_names, merge)

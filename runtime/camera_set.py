@@ -140,6 +140,7 @@ class CameraSet:
             return None
 
     def create(self, camera: CameraConfig) -> CameraConfig:
+        self.runtime.check_camera(camera)  # what config.sources allows (resolves host names)
         self._secrets.add_url(camera.url)
         with self._lock:
             if camera.id in self._cameras:
@@ -166,6 +167,7 @@ class CameraSet:
         settings = current.data if isinstance(current, InvalidCamera) else current.model_dump()
         updated = CameraConfig.model_validate({**settings, **changes, "id": camera_id})
         self._secrets.add_url(updated.url)
+        self.runtime.check_camera(updated)
         if camera_id in self.runtime.camera_ids():
             self.runtime.remove_camera(camera_id)
         with self._lock:

@@ -7,6 +7,7 @@ every thread, each within a bounded time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from analytics import ActiveTrack, Analyser, Heatmap, LineCrossing, TrackLifecycle, ZoneMonitor
 from config import AppConfig, CameraConfig, DetectorConfig
-from detectors import Detector, load_detector
+from detectors import Detector, ModelPolicy, load_detector
 from events import EventSink
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
@@ -23,10 +24,12 @@ from runtime.camera_pipeline import CameraPipeline
 from runtime.detector_worker import DetectorWorker
 from runtime.gate import gate_for
 from runtime.threads import ThreadBudget
+from stream.errors import SourceOpenError
 from stream.health import CameraHealth, CameraState
 from stream.heartbeat import ThreadHealth
 from stream.latest import LatestSlot
 from stream.live import LiveCamera, LiveSettings
+from stream.policy import SourcePolicy
 from stream.push_source import PushSource, is_push_url
 from tracking import create_tracker
 
@@ -84,12 +87,28 @@ class CameraRuntime:
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
+        sources = config.sources
+        self._source_policy = SourcePolicy(sources.media_roots, sources.private_networks)
+        self._model_policy = ModelPolicy(sources.model_roots)
 
     def start(self) -> None:
         """Start every enabled camera of the configuration."""
         for camera in self.config.cameras:
             if camera.enabled:
                 self.add_camera(camera)
+
+    def check_camera(self, camera: CameraConfig) -> None:
+        """Refuse a camera the config's ``sources`` does not allow: UnsupportedSourceError
+        (SourceNotAllowedError among them) for its URL, ModelError for its detector's model.
+
+        Host names are resolved now (blocking); one that does not resolve yet is left to the
+        camera's own retries, which check again before every connection.
+        """
+        self._model_policy.check(self.config.detector_for(camera).model)
+        if is_push_url(camera.url):
+            return
+        with contextlib.suppress(SourceOpenError):
+            self._source_policy.check(camera.url)
 
     def add_camera(self, camera: CameraConfig) -> None:
         """Start ``camera``; ValueError if its id is taken, ModelError if its model cannot load."""
@@ -98,7 +117,7 @@ class CameraRuntime:
                 raise ValueError(f"camera {camera.id!r} already exists")
             worker = self._worker_for(self.config.detector_for(camera))
             tracker_config = self.config.tracker_for(camera)
-            live = _make_camera(camera, worker.notify)
+            live = _make_camera(camera, worker.notify, self._source_policy)
             pipeline = CameraPipeline(
                 camera=live,
                 make_tracker=lambda fps: create_tracker(tracker_config.options(frame_rate=fps)),
@@ -263,6 +282,7 @@ class CameraRuntime:
     def _worker_for(self, detector: DetectorConfig) -> DetectorWorker:
         worker = self._workers.get(detector)
         if worker is None:
+            self._model_policy.check(detector.model)
             name = f"detector-{len(self._workers)}"
             on_batch = self._on_batch
             worker = DetectorWorker(
@@ -277,10 +297,15 @@ class CameraRuntime:
         return worker
 
 
-def _make_camera(camera: CameraConfig, on_frame: Callable[[], None]) -> LiveCamera:
-    """A decoding thread for the camera's URL, or a push source for ``whip:``."""
-    kind = PushSource if is_push_url(camera.url) else LiveCamera
-    return kind(camera.id, camera.url, _live_settings(camera), on_frame=on_frame)
+def _make_camera(
+    camera: CameraConfig, on_frame: Callable[[], None], policy: SourcePolicy
+) -> LiveCamera:
+    """A decoding thread for the camera's URL (checked against ``policy`` before each
+    connection), or a push source for ``whip:``."""
+    settings = _live_settings(camera)
+    if is_push_url(camera.url):
+        return PushSource(camera.id, camera.url, settings, on_frame=on_frame)
+    return LiveCamera(camera.id, camera.url, settings, on_frame=on_frame, policy=policy)
 
 
 def _live_settings(camera: CameraConfig) -> LiveSettings:

@@ -23,3 +23,7 @@ class UnsupportedSourceError(SourceError):
 
 class SourceStalledError(SourceError):
     """A live source sent no decodable frame for longer than its stall timeout."""
+
+
+class SourceNotAllowedError(UnsupportedSourceError):
+    """The deployment's ``sources`` settings do not let cameras open this file or address."""

@@ -30,6 +30,7 @@ from stream.frames import VideoFrame
 from stream.health import CameraHealth, CameraState, RateMeter
 from stream.heartbeat import Heartbeat
 from stream.latest import LatestSlot
+from stream.policy import SourcePolicy
 from stream.redact import redact_error, redact_text, redact_url
 from stream.source import VideoSource
 from stream.urls import classify
@@ -82,13 +83,16 @@ class LiveCamera:
         *,
         rng: random.Random | None = None,
         on_frame: Callable[[], None] | None = None,
+        policy: SourcePolicy | None = None,
     ) -> None:
         """``on_frame`` is called (from the decoding thread) after each new frame is in
-        :attr:`frames`, so one consumer can wait on many cameras."""
+        :attr:`frames`, so one consumer can wait on many cameras. ``policy``, checked before each
+        connection, decides what the URL may reach (a camera it refuses goes to ``failed``)."""
         self.camera_id = camera_id
         self.url = url
         self.display_url = redact_url(url)
         self.settings = settings or LiveSettings()
+        self._policy = policy
         self.frames: LatestSlot[VideoFrame] = LatestSlot(on_put=on_frame)
         self.history: deque[Transition] = deque(maxlen=256)
         self._backoff = Backoff.bounded(
@@ -231,7 +235,10 @@ class LiveCamera:
         return isinstance(error, SourceNotFoundError) and classify(self.url).device
 
     def _open(self) -> VideoSource:
-        return VideoSource(  # refuses impossible URLs (classify) before FFmpeg tries them
+        classify(self.url)  # the camera allowlist: no raw or listening protocols
+        if self._policy is not None:  # resolves host names here, just before FFmpeg connects
+            self._policy.check(self.url)
+        return VideoSource(
             self.url,
             source_id=self.camera_id,
             open_timeout_s=self.settings.open_timeout_s,

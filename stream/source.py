@@ -6,6 +6,7 @@ goes on with the next packet. A truncated file yields every frame before the cut
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+from urllib.parse import urlsplit
 
 import av
 import av.container
@@ -32,6 +34,8 @@ from stream.redact import redact_text, redact_url
 from stream.urls import classify, ffmpeg_format, ffmpeg_options
 
 log = logging.getLogger(__name__)
+
+STREAMING_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "rtmps"})
 
 DEFAULT_FPS = 25.0
 """Frame rate assumed when a container states none (raw streams, some MJPEG feeds)."""
@@ -92,7 +96,7 @@ class VideoSource:
         self._url = url
         self._display = redact_url(url)
         self.source_id = source_id if source_id is not None else self._display
-        self.kind = classify(url)
+        self.kind = classify(url, command_line=True)  # cameras are checked before (live)
         self._container = _open_container(
             url,
             self._display,
@@ -194,11 +198,16 @@ def _open_container(
     try:
         return av.open(url, mode="r", format=ffmpeg_format(url), options=options, timeout=timeouts)
     except av.error.InvalidDataError as error:
+        if not local and urlsplit(url).scheme.lower() in STREAMING_SCHEMES:
+            # an RTSP or RTMP server that answered garbage, or nothing before the timeout
+            raise SourceOpenError(f"cannot connect to {display}") from None
         reason = _reason(error)
         raise NotAVideoError(f"{display} is not a video FFmpeg can read ({reason})") from None
     except av.error.ProtocolNotFoundError:
         raise UnsupportedSourceError(f"FFmpeg cannot read the protocol of {display}") from None
     except (av.error.FFmpegError, OSError) as error:
+        if not local:  # the remote side's words (status lines, refused or not) stay out
+            raise SourceOpenError(f"cannot connect to {display}{_timed_out(error)}") from None
         raise SourceOpenError(f"cannot open {display}: {_reason(error)}") from None
 
 
@@ -206,6 +215,11 @@ def _reason(error: av.error.FFmpegError | OSError) -> str:
     """FFmpeg's reason without the URL it appends (``str(error)`` ends with the raw URL, password
     and all), redacted in case the reason itself quotes one."""
     return redact_text(error.strerror or str(error))
+
+
+def _timed_out(error: Exception) -> str:
+    timeout = isinstance(error, (av.error.ExitError, TimeoutError))
+    return ": timed out" if timeout or getattr(error, "errno", None) == errno.ETIMEDOUT else ""
 
 
 def _first_video_stream(

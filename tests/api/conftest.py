@@ -15,19 +15,24 @@ from api.app import create_app
 from config import AppConfig
 from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
+from tests.sources import local_sources
 
 ServiceFactory = Callable[..., Service]
 
 
 @pytest.fixture
-def make_service(tmp_path: Path) -> Iterator[ServiceFactory]:
-    """Build a service from config fields (open access, a temp data dir unless given). Open
-    mode answers local host names only: TestClient's ``testserver`` is allowed by name."""
+def make_service(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceFactory]:
+    """Build a service from config fields (open access, a temp data dir, files from every test
+    temp dir and loopback cameras allowed, unless given). Open mode answers local host names
+    only: TestClient's ``testserver`` is allowed by name."""
+    sources = local_sources(tmp_path_factory.getbasetemp()).model_dump()
 
     def make(**fields: Any) -> Service:
         auth = {"open": True, "hosts": ["testserver"]}
         config = AppConfig.model_validate(
-            {"data_dir": str(tmp_path / "data"), "auth": auth, **fields}
+            {"data_dir": str(tmp_path / "data"), "auth": auth, "sources": sources} | fields
         )
         return build_service(config, detector_factory=lambda _: BrightBlobDetector())
 

@@ -16,6 +16,7 @@ from config import AppConfig
 from service import build_service
 from tests.blob_detector import BrightBlobDetector
 from tests.servers.api_server import ApiServer
+from tests.sources import local_sources
 from tests.waiting import wait_until
 
 
@@ -26,6 +27,7 @@ def _config(clip: Path, data_dir: Path) -> AppConfig:
             "auth": {"open": True},
             "tracker": {"lost_timeout_s": 0.3},
             "storage": {"flush_interval_ms": 50},
+            "sources": local_sources(clip.parent).model_dump(),
             "cameras": [
                 {
                     "id": "sq",
@@ -132,7 +134,13 @@ def test_counts_zones_and_heatmap_live_and_after_a_restart(
 
 
 def test_lines_and_zones_can_be_set_through_the_api(square_clip: Path, tmp_path: Path) -> None:
-    config = AppConfig.model_validate({"data_dir": str(tmp_path), "auth": {"open": True}})
+    config = AppConfig.model_validate(
+        {
+            "data_dir": str(tmp_path),
+            "auth": {"open": True},
+            "sources": local_sources(square_clip.parent).model_dump(),
+        }
+    )
     service = build_service(config, detector_factory=lambda _: BrightBlobDetector())
     with ApiServer(create_app(service)) as api:
         body = {"id": "c", "url": str(square_clip), "enabled": False}

@@ -19,6 +19,7 @@ from service import Service, build_service
 from tests.api.live import read_sse
 from tests.blob_detector import BrightBlobDetector
 from tests.servers.api_server import ApiServer
+from tests.sources import local_sources
 from tests.waiting import wait_until
 
 
@@ -34,6 +35,7 @@ def server(
             "auth": {"open": True},
             "tracker": {"lost_timeout_s": 0.3},
             "storage": {"flush_interval_ms": 50},
+            "sources": local_sources(square_clip.parent).model_dump(),
             "cameras": [{"id": "sq", "url": str(square_clip), "loop": True}],
         }
     )

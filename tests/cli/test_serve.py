@@ -15,6 +15,7 @@ def test_serve_runs_config_cameras_and_takes_new_ones(square_clip: Path, tmp_pat
         f"data_dir: {tmp_path / 'data'}\n"
         "auth: {open: true}\n"
         "detector: {model: coco-yolov3-tiny, imgsz: 320}\n"
+        f"sources: {{media_roots: ['{square_clip.parent}']}}\n"
         f"cameras:\n  - {{id: lobby, url: '{square_clip}', loop: true}}\n"
     )
     server = TrackcastServer(config)

@@ -80,3 +80,29 @@ def test_errors_point_at_the_offending_key(text: str, expected: str) -> None:
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "absent.yaml")
+
+
+def test_sources_open_nothing_local_unless_configured() -> None:
+    assert parse_config("").sources.model_dump() == {
+        "media_roots": (),
+        "private_networks": False,
+        "model_roots": (),
+    }
+    sources = parse_config(
+        "sources: {media_roots: [data, /srv/footage], private_networks: true, "
+        "model_roots: [/srv/models]}"
+    ).sources
+    assert sources.media_roots == ("data", "/srv/footage") and sources.private_networks
+    assert sources.model_roots == ("/srv/models",)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sources: {media_root: [data]}", "sources.media_root: unknown key"),
+        ("sources: {media_roots: ['']}", "sources.media_roots.0:"),
+    ],
+)
+def test_bad_sources_name_the_key(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config(text)

@@ -75,6 +75,14 @@ def test_corrupt_weights_file_is_a_clear_model_error(tmp_path: Path) -> None:
         load_detector(DetectorOptions(model=str(weights)))
 
 
+def test_a_file_that_is_no_model_format_is_a_model_error(tmp_path: Path) -> None:
+    """ultralytics only opens such a file when asked for its class names, with a TypeError."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(ModelError, match="cannot load model"):
+        load_detector(DetectorOptions(model=str(notes)))
+
+
 @pytest.mark.parametrize(("field", "value"), [("imgsz", 100), ("conf", 1.5), ("iou", 0.0)])
 def test_options_reject_out_of_range_values(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):

@@ -16,6 +16,7 @@ from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
 from tests.media import write_moving_square_clip
 from tests.servers.api_server import ApiServer
+from tests.sources import local_sources
 
 CAMERA = "square"
 
@@ -38,6 +39,7 @@ def make_app(
             "auth": auth if auth is not None else {"open": True},
             # open mode: every viewer here is one caller (127.0.0.1); tests open up to 3 at once
             "webrtc": {"viewers": {"per_token": 8, "pending_per_token": 4}},
+            "sources": local_sources(clip.parent).model_dump(),
             "cameras": [{"id": CAMERA, "url": str(clip), "loop": True}],
         }
     )

@@ -37,6 +37,7 @@ def test_the_viewer_plays_a_camera_from_a_real_rtsp_server(
                 {
                     "data_dir": str(tmp_path / "data"),
                     "auth": {"open": True},
+                    "sources": {"private_networks": True},
                     "cameras": [{"id": "rtsp", "url": rtsp.url}],
                 }
             )

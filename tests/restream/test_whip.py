@@ -103,6 +103,7 @@ def _app(data_dir: Path, clip: Path) -> FastAPI:
         {
             "data_dir": str(data_dir),
             "auth": {"tokens": [{"token": ADMIN, "role": "admin"}, {"token": VIEWER}]},
+            "sources": {"media_roots": [str(clip.parent)]},
             "cameras": [
                 {"id": PUBLISHED, "url": "whip:", "reconnect": {"stall_timeout_s": 1.0}},
                 {"id": FILE_CAMERA, "url": str(clip), "loop": True},

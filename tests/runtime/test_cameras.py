@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import supervision as sv
@@ -19,6 +20,7 @@ from runtime.cameras import CameraRuntime
 from stream.health import CameraState
 from tests.blob_detector import BrightBlobDetector
 from tests.media import write_moving_square_clip, write_square_clip
+from tests.sources import UNRESTRICTED
 from tests.waiting import wait_until
 
 
@@ -36,6 +38,11 @@ def runtimes() -> Iterator[list[CameraRuntime]]:
     assert leftovers == []
 
 
+def _config(**fields: Any) -> AppConfig:
+    """A config whose cameras may open any file and address (these tests are not about that)."""
+    return AppConfig(sources=UNRESTRICTED, **fields)
+
+
 def _blob_runtime(runtimes: list[CameraRuntime], config: AppConfig) -> CameraRuntime:
     detectors: list[Detector] = []
 
@@ -50,7 +57,7 @@ def _blob_runtime(runtimes: list[CameraRuntime], config: AppConfig) -> CameraRun
 
 def _looping_pair(clip: Path, runtime: RuntimeConfig) -> AppConfig:
     """Two cameras, ``a`` and ``b``, both playing ``clip`` in a loop."""
-    return AppConfig(
+    return _config(
         cameras=(_camera("a", str(clip), loop=True), _camera("b", str(clip), loop=True)),
         runtime=runtime,
     )
@@ -76,9 +83,7 @@ def test_two_file_cameras_share_a_detector_and_track_separately(
 def test_cameras_come_and_go_without_disturbing_the_others(
     square_clip: Path, runtimes: list[CameraRuntime]
 ) -> None:
-    runtime = _blob_runtime(
-        runtimes, AppConfig(cameras=(_camera("a", str(square_clip), loop=True),))
-    )
+    runtime = _blob_runtime(runtimes, _config(cameras=(_camera("a", str(square_clip), loop=True),)))
     runtime.start()
     wait_until(lambda: runtime.status("a").frames_analysed >= 5, timeout_s=10)
     runtime.add_camera(_camera("b", str(square_clip), loop=True))
@@ -94,7 +99,7 @@ def test_cameras_come_and_go_without_disturbing_the_others(
 
 
 def test_fps_cap_limits_what_is_analysed(square_clip: Path, runtimes: list[CameraRuntime]) -> None:
-    config = AppConfig(cameras=(_camera("a", str(square_clip), loop=True, fps_cap=4),))
+    config = _config(cameras=(_camera("a", str(square_clip), loop=True, fps_cap=4),))
     runtime = _blob_runtime(runtimes, config)
     runtime.start()
     time.sleep(3.2)
@@ -121,7 +126,7 @@ def test_a_dead_camera_does_not_slow_the_live_ones(
 
     live = ("live1", "live2")
     with RtspCamera(camera_clip) as server:
-        config = AppConfig(
+        config = _config(
             detector=DetectorConfig(model="coco-yolov3-tiny", imgsz=320),
             cameras=tuple(_camera(c, server.url) for c in live),
         )
@@ -171,7 +176,7 @@ def test_trackers_run_at_the_rate_each_camera_is_analysed(
 
     clip = tmp_path / "fast.mp4"
     write_moving_square_clip(clip, frames=50, fps=25)
-    config = AppConfig(
+    config = _config(
         cameras=(
             _camera("native", str(clip), loop=True),
             _camera("capped", str(clip), loop=True, fps_cap=5),
@@ -198,7 +203,7 @@ def test_still_frames_skip_the_detector_and_show_predicted_tracks(
     positions = [(40, 60)] * 60 + [(40 + 12 * i, 60) for i in range(1, 11)] + [(160, 60)] * 20
     clip = tmp_path / "rest-walk-rest.mp4"
     write_square_clip(clip, positions)
-    runtime = _blob_runtime(runtimes, AppConfig(cameras=(_camera("a", str(clip)),)))
+    runtime = _blob_runtime(runtimes, _config(cameras=(_camera("a", str(clip)),)))
     runtime.start()
     slot = runtime.subscribe("a")
     results: list[FrameResult] = []
@@ -223,7 +228,7 @@ def test_frames_of_a_size_the_detector_is_not_ready_for_show_without_tracks(
     tracking starts."""
     detector = _CalibratingDetector(wanted=5)
     runtime = CameraRuntime(
-        AppConfig(cameras=(_camera("a", str(square_clip), loop=True),)),
+        _config(cameras=(_camera("a", str(square_clip), loop=True),)),
         detector_factory=lambda _: detector,
     )
     runtimes.append(runtime)
@@ -296,7 +301,7 @@ def test_a_busy_camera_does_not_hold_back_the_frames_another_cameras_gate_skips(
     moving, still = tmp_path / "moving.mp4", tmp_path / "still.mp4"
     write_moving_square_clip(moving, frames=30)
     write_square_clip(still, [(40, 60)] * 50)
-    config = AppConfig(
+    config = _config(
         cameras=(
             _camera("busy", str(moving), loop=True),
             _camera("still", str(still), loop=True, motion={"stationary_after_s": 0.5}),

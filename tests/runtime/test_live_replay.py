@@ -26,6 +26,7 @@ from tests.waiting import wait_until
 
 GEOMETRY = """\
 detector: {model: person-yolov8s, imgsz: 320}
+sources: {media_roots: [%s]}
 cameras:
   - id: walkway
     url: %s
@@ -83,7 +84,7 @@ def test_live_counts_equal_the_offline_replay(vtest: Path, tmp_path: Path) -> No
                    "--max-frames", str(FRAMES), "--video", str(clip), "--no-progress"])  # fmt: skip
     assert cut.returncode == 0, cut.stderr
     geometry = tmp_path / "geometry.yaml"
-    geometry.write_text(GEOMETRY % clip)
+    geometry.write_text(GEOMETRY % (tmp_path, clip))
     config: AppConfig = load_config(geometry)
     events = Events()
     runtime = RecordingRuntime(config, events=events)

@@ -54,6 +54,7 @@ def test_events_reach_webhooks_and_mqtt(square_clip: Path, tmp_path: Path) -> No
                     },
                 ],
                 "mqtt": {"host": "127.0.0.1", "port": broker.port},
+                "sources": {"media_roots": [str(square_clip.parent)]},
                 "cameras": [{"id": "sq", "url": str(square_clip), "loop": True}],
             }
         )

@@ -28,6 +28,7 @@ def _config(tmp_path: Path) -> Path:
         "detector: {model: person-yolov8s, imgsz: 320}\n"
         "tracker: {lost_timeout_s: 1.0}\n"
         "storage: {flush_interval_ms: 100}\n"
+        "sources: {private_networks: true}\n"  # the test RTSP camera is on 127.0.0.1
     )
     return config
 

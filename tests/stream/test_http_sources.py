@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import socket
 import subprocess
 import threading
 import time
@@ -14,10 +15,11 @@ import cv2
 import numpy as np
 import pytest
 
-from stream import VideoSource
+from stream import SourceError, SourceOpenError, VideoSource
 from stream.health import CameraState
 from stream.live import LiveCamera
 from tests.conftest import CAMERA_CLIP_FRAMES
+from tests.servers.http_recorder import RecordingHttpServer
 from tests.stream.live_helpers import start
 from tests.waiting import wait_until
 
@@ -107,3 +109,68 @@ def test_mjpeg_camera_over_http(cameras: list[LiveCamera]) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("status", [401, 404, 500])
+def test_an_http_error_says_cannot_connect_and_nothing_the_server_said(status: int) -> None:
+    with RecordingHttpServer(status) as server:
+        url = f"http://viewer:pw@127.0.0.1:{server.port}/video.mjpg"
+        with pytest.raises(SourceOpenError) as caught:
+            VideoSource(url, open_timeout_s=5, read_timeout_s=5)
+    assert (
+        str(caught.value)
+        == f"cannot connect to http://viewer:***@127.0.0.1:{server.port}/video.mjpg"
+    )
+    assert server.requests == ["/video.mjpg"]
+
+
+def test_a_playlist_file_cannot_reach_out_to_the_network(tmp_path: Path) -> None:
+    """A file camera may only read files: an HLS playlist pointing at a URL opens nothing."""
+    with RecordingHttpServer(200) as server:
+        playlist = tmp_path / "trap.m3u8"
+        playlist.write_text(
+            "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n"
+            f"http://127.0.0.1:{server.port}/segment.ts\n#EXT-X-ENDLIST\n"
+        )
+        with pytest.raises(SourceError):
+            VideoSource(str(playlist), open_timeout_s=5, read_timeout_s=5)
+    assert server.requests == []
+
+
+def test_an_http_url_cannot_make_ffmpeg_listen(http_folder: tuple[Path, str]) -> None:
+    """An SDP file served over HTTP would have FFmpeg bind the UDP ports it names and wait for
+    RTP from anyone (it does without a protocol whitelist); an HTTP camera may only use HTTP."""
+    folder, base = http_folder
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (folder / "cam.sdp").write_text(
+        "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=cam\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        f"m=video {port} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+    )
+    bound: list[bool] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        bound.append(_udp_port_bound(port))
+        while not done.wait(0.02):
+            bound.append(_udp_port_bound(port))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        with pytest.raises(SourceError):
+            VideoSource(f"{base}/cam.sdp", open_timeout_s=3, read_timeout_s=3)
+    finally:
+        done.set()
+        watcher.join(5)
+    assert bound and not any(bound)
+
+
+def _udp_port_bound(port: int) -> bool:
+    """Whether any UDP socket of this machine is bound to ``port`` (from /proc/net/udp*)."""
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        lines = Path(table).read_text().splitlines()[1:]
+        if any(line.split()[1].endswith(f":{port:04X}") for line in lines):
+            return True
+    return False

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,18 @@ def test_refused_connection_names_the_url_without_password() -> None:
         VideoSource("rtsp://admin:hunter2@127.0.0.1:9/stream", open_timeout_s=2, read_timeout_s=2)
     message = str(caught.value)
     assert "hunter2" not in message and "admin:***@127.0.0.1:9" in message
+
+
+@pytest.mark.parametrize("scheme", ["rtsp", "http"])
+def test_a_host_that_never_answers_cannot_be_connected_to(scheme: str) -> None:
+    """A camera hung at connect is retried like a refused one (not failed as 'not a video')."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"{scheme}://127.0.0.1:{silent.getsockname()[1]}/stream"
+        with pytest.raises(SourceOpenError) as caught:
+            VideoSource(url, open_timeout_s=1, read_timeout_s=1)
+    assert str(caught.value) in (f"cannot connect to {url}", f"cannot connect to {url}: timed out")
 
 
 def test_frames_are_contiguous_bgr_uint8(square_clip: Path) -> None:
