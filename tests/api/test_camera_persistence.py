@@ -18,6 +18,7 @@ from service import build_service
 from storage import default_url, open_database
 from tests.api.conftest import ServiceFactory
 from tests.blob_detector import BrightBlobDetector
+from tests.sources import local_sources
 from tests.waiting import wait_until
 
 
@@ -109,7 +110,11 @@ def test_a_saved_camera_whose_model_no_longer_loads_fails_alone(
     square_clip: Path, tmp_path: Path
 ) -> None:
     config = AppConfig.model_validate(
-        {"data_dir": str(tmp_path / "data"), "auth": {"open": True, "hosts": ["testserver"]}}
+        {
+            "data_dir": str(tmp_path / "data"),
+            "auth": {"open": True, "hosts": ["testserver"]},
+            "sources": local_sources(square_clip.parent).model_dump(),
+        }
     )
     good = {"id": "good", "url": str(square_clip), "loop": True}
     gone = {**good, "id": "gone", "detector": {"model": "gone.pt"}}

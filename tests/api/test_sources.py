@@ -125,7 +125,7 @@ def test_a_file_under_a_model_root_that_is_no_model_is_a_400(
     config = AppConfig.model_validate(
         {
             "data_dir": str(tmp_path / "data"),
-            "auth": {"open": True},
+            "auth": {"open": True, "hosts": ["testserver"]},
             "sources": {"media_roots": [str(media)], "model_roots": [str(models)]},
         }
     )

@@ -44,6 +44,7 @@ def _config(
         "data_dir": str(tmp_path / "data"),
         "detector": {"model": "person-yolov8s", "imgsz": 320},
         "storage": {"flush_interval_ms": 100},
+        "sources": {"media_roots": [str(vtest.parent)], "private_networks": True},
         "auth": {
             "tokens": [
                 {"token": VIEWER, "role": "viewer", "name": "dashboard"},
@@ -139,6 +140,9 @@ def _exercise(api: Recorder) -> None:
     assert api.call("PATCH", "/api/cameras/nope", json={"fps_cap": 2}).status_code == 404
     line = {"name": "door-line", "points": [[0.5, 0], [0.5, 1]], "coordinates": "normalized"}
     assert api.call("PATCH", "/api/cameras/door", json={"lines": [line]}).status_code == 200
+    # fails only once merged with the stored settings (two lines of one name): the 422 lists
+    # where and why, never the stored URL
+    assert api.call("PATCH", "/api/cameras/door", json={"lines": [line, line]}).status_code == 422
     # query tokens: taken by images and feeds, refused (401) everywhere else
     query = {"access_token": VIEWER}
     snapshot = "/api/cameras/walkway/snapshot.jpg"

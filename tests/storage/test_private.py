@@ -35,7 +35,9 @@ def open_umask() -> Iterator[None]:
 def _built(data_dir: Path, camera_id: str = "gate") -> Iterator[None]:
     """A service that has saved a camera and a thumbnail, its database still open (WAL files
     exist while a connection does)."""
-    config = AppConfig.model_validate({"data_dir": str(data_dir)})
+    config = AppConfig.model_validate(
+        {"data_dir": str(data_dir), "sources": {"private_networks": True}}
+    )
     service = build_service(config, detector_factory=lambda _: BrightBlobDetector())
     try:
         url = "rtsp://admin:hunter2-s3cret@127.0.0.1:9/x"
