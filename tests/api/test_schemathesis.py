@@ -43,6 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, square_clip: Path) -> Itera
         {
             "data_dir": str(tmp_path_factory.mktemp("data")),
             "auth": {"tokens": [{"token": VIEWER}, {"token": ADMIN, "role": "admin"}]},
+            "sources": {"media_roots": [str(square_clip.parent)]},
             "cameras": [
                 {"id": "loop", "url": str(square_clip), "loop": True},
                 {"id": "kept", "url": STORED_URL, "enabled": False},

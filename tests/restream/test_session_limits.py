@@ -25,6 +25,7 @@ from tests.blob_detector import BrightBlobDetector
 from tests.restream.conftest import CAMERA
 from tests.restream.peers_client import SDP, bearer, eventually, idle_offer, watching
 from tests.servers.api_server import ApiServer
+from tests.sources import local_sources
 
 FLOODER = "flooder-token-0123456789"
 VIEWER = "viewer-token-0123456789"
@@ -41,6 +42,7 @@ def serving(
             "data_dir": str(data_dir),
             "auth": {"tokens": [{"token": t} for t in (FLOODER, VIEWER, OTHER)]},
             "webrtc": webrtc,
+            "sources": local_sources(clip.parent).model_dump(),
             "cameras": [{"id": CAMERA, "url": str(clip), "loop": True}],
         }
     )
