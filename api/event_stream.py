@@ -8,7 +8,7 @@ slow, and never holds more than one queue of events in memory.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import replace
 
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,7 @@ BACKLOG_PAGE = 500
 
 async def follow_events(
     service: Service, filters: EventQuery, after: int | None
-) -> AsyncIterator[StoredEvent]:
+) -> AsyncGenerator[StoredEvent, None]:
     """Events matching ``filters`` with ``seq`` > ``after`` (from now on when None), forever."""
     last = after if after is not None else await run_in_threadpool(service.store.latest_seq)
     while True:

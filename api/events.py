@@ -7,11 +7,11 @@ WebSocket) or ``Last-Event-ID`` (SSE) continue exactly where a client left off.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket
 from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
@@ -21,6 +21,8 @@ from api.auth import authorize, authorize_media, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
 from api.event_filters import event_filters
 from api.event_stream import follow_events
+from api.feed_socket import send_until_closed
+from service import Service
 from storage import EventQuery
 
 router = APIRouter()
@@ -88,10 +90,13 @@ async def stream_events(
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events: the backlog after the cursor, then live events (id = seq)."""
     cursor = last_event_id if last_event_id is not None else after
-    async for stored in follow_events(service_of(request), filters, cursor):
-        yield ServerSentEvent(
-            id=str(stored.seq), event=stored.event.type, data=_out(stored).model_dump(mode="json")
-        )
+    async with contextlib.aclosing(follow_events(service_of(request), filters, cursor)) as events:
+        async for stored in events:
+            yield ServerSentEvent(
+                id=str(stored.seq),
+                event=stored.event.type,
+                data=_out(stored).model_dump(mode="json"),
+            )
 
 
 @feeds.websocket("/ws")
@@ -103,9 +108,15 @@ async def events_websocket(
 ) -> None:
     """One JSON message per event: the backlog after ``after``, then live events."""
     await websocket.accept()
-    with contextlib.suppress(WebSocketDisconnect):
-        async for stored in follow_events(service_of(websocket), filters, after):
-            await websocket.send_json(_out(stored).model_dump(mode="json"))
+    await send_until_closed(websocket, _messages(service_of(websocket), filters, after))
+
+
+async def _messages(
+    service: Service, filters: EventQuery, after: int | None
+) -> AsyncGenerator[dict[str, Any], None]:
+    async with contextlib.aclosing(follow_events(service, filters, after)) as events:
+        async for stored in events:
+            yield _out(stored).model_dump(mode="json")
 
 
 @guarded.get("/{event_id}")

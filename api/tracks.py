@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import authorize, authorize_media, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
+from api.feed_socket import send_until_closed
 from events import TRACK_ENDED
 from outputs import FrameResult
 from runtime.cameras import CameraRuntime
@@ -119,7 +120,9 @@ async def track_history(
     ]
 
 
-async def follow_frames(runtime: CameraRuntime, camera_id: str) -> AsyncIterator[FrameResult]:
+async def follow_frames(
+    runtime: CameraRuntime, camera_id: str
+) -> AsyncGenerator[FrameResult, None]:
     """The camera's newest tracked frames until it stops; KeyError if it is not running."""
     loop = asyncio.get_running_loop()
     wake = asyncio.Event()
@@ -153,8 +156,9 @@ async def stream_tracks(
     camera_id: str, runtime: Annotated[CameraRuntime, Depends(_running)]
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events, one ``frame`` event per analysed frame (newest first when slow)."""
-    async for result in follow_frames(runtime, camera_id):
-        yield ServerSentEvent(event="frame", data=frame_message(result))
+    async with contextlib.aclosing(follow_frames(runtime, camera_id)) as frames:
+        async for result in frames:
+            yield ServerSentEvent(event="frame", data=frame_message(result))
 
 
 @router.websocket("/api/cameras/{camera_id}/tracks/ws")
@@ -167,11 +171,19 @@ async def tracks_websocket(
         await websocket.close(code=4404, reason=f"no running camera {camera_id!r}")
         return
     await websocket.accept()
-    with contextlib.suppress(WebSocketDisconnect, KeyError):
-        async for result in follow_frames(runtime, camera_id):
-            await websocket.send_json(frame_message(result))
-    with contextlib.suppress(RuntimeError):
+    await send_until_closed(websocket, _frame_messages(runtime, camera_id))
+    with contextlib.suppress(RuntimeError):  # already closed by the client
         await websocket.close()
+
+
+async def _frame_messages(
+    runtime: CameraRuntime, camera_id: str
+) -> AsyncGenerator[dict[str, Any], None]:
+    """The camera's frames as messages; nothing if it stopped before the client came."""
+    with contextlib.suppress(KeyError):
+        async with contextlib.aclosing(follow_frames(runtime, camera_id)) as frames:
+            async for result in frames:
+                yield frame_message(result)
 
 
 router.include_router(guarded)

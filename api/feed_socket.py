@@ -1,0 +1,48 @@
+"""Send a live feed over a WebSocket until it ends or the client leaves.
+
+A feed that sends nothing for a long time (a filter that never matches, a quiet camera) would
+never notice its client leaving if it only wrote: the close frame waits unread. So a receive task
+races the send loop; it ends on the close frame, and on a connection dropped without one (the
+server's protocol-level pings time out, and the ASGI server reports the disconnect). Whichever
+ends first cancels the other, and the feed's iterator is closed, so its subscription is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from fastapi import WebSocket, WebSocketDisconnect
+
+
+async def send_until_closed(websocket: WebSocket, messages: AsyncGenerator[Any, None]) -> None:
+    """Send each of ``messages`` as JSON until they end or the client disconnects."""
+    sender = asyncio.create_task(_send_all(websocket, messages))
+    watcher = asyncio.create_task(_until_disconnect(websocket))
+    try:
+        await asyncio.wait((sender, watcher), return_when=asyncio.FIRST_COMPLETED)
+    finally:  # also when this handler itself is cancelled (server shutdown)
+        for task in (sender, watcher):
+            task.cancel()
+        await asyncio.gather(sender, watcher, return_exceptions=True)
+        await messages.aclose()
+    for task in (sender, watcher):  # a failing feed is not hidden by the race
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
+
+
+async def _send_all(websocket: WebSocket, messages: AsyncGenerator[Any, None]) -> None:
+    async for message in messages:
+        try:
+            await websocket.send_json(message)
+        except (WebSocketDisconnect, RuntimeError):  # RuntimeError: the socket closed already
+            return
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends until it leaves."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
