@@ -37,6 +37,10 @@ class Broadcast(Generic[T]):
                 self._subscribers.remove(slot)
         _close(slot)
 
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return len(self._subscribers)
+
     def publish(self, value: T) -> None:
         with self._lock:
             subscribers = list(self._subscribers)

@@ -86,6 +86,8 @@ class CameraRuntime:
         self._on_batch = on_batch
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
+        self._workers_started = 0
+        """Names workers uniquely (``detector-<n>``) though idle ones are released."""
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
         sources = config.sources
         self._source_policy = SourcePolicy(sources.media_roots, sources.private_networks)
@@ -144,7 +146,28 @@ class CameraRuntime:
             pipeline.results.close()
             pipeline.finish(time.time())
         log.info("camera %s removed", camera_id)
-        return stopped
+        return self._release_if_idle(worker, timeout_s) and stopped
+
+    def _release_if_idle(self, worker: DetectorWorker, timeout_s: float) -> bool:
+        """Stop ``worker`` and close its model once no camera uses it; True unless it did not
+        end within ``timeout_s``. It leaves the worker table first (under the lock that
+        :meth:`add_camera` takes), so a new camera with the same detector config gets a fresh
+        worker; the join itself runs outside every lock."""
+        with self._lock:
+            in_use = any(w is worker for _, w in self._cameras.values())
+            if in_use or worker.camera_count():  # camera_count: another removal is under way
+                return True
+            keys = [key for key, w in self._workers.items() if w is worker]
+            for key in keys:
+                del self._workers[key]
+        if not keys:  # stop() took it already
+            return True
+        if not worker.stop(timeout_s):  # still preparing the detector: leave it to exit
+            log.warning("detector worker %s did not stop within %.0f s", worker.name, timeout_s)
+            return False
+        worker.detector.close()
+        log.info("detector worker %s released (no camera uses it)", worker.name)
+        return True
 
     def push_source(self, camera_id: str) -> PushSource | None:
         """The running camera's push source (``whip:`` cameras), None for other cameras;
@@ -228,6 +251,13 @@ class CameraRuntime:
         beats += [c.heartbeat for c in cameras if not isinstance(c, PushSource)]
         return [beat.health() for beat in beats]
 
+    def subscriber_count(self) -> int:
+        """Subscribers to the running cameras' tracked frames (track feeds, MJPEG, WebRTC)."""
+        with self._lock:
+            workers = [(camera_id, w) for camera_id, (_, w) in self._cameras.items()]
+        pipelines = [w.pipeline(camera_id) for camera_id, w in workers]
+        return sum(p.results.subscriber_count() for p in pipelines if p is not None)
+
     def detector_workers(self) -> list[DetectorWorker]:
         with self._lock:
             return list(self._workers.values())
@@ -283,7 +313,8 @@ class CameraRuntime:
         worker = self._workers.get(detector)
         if worker is None:
             self._model_policy.check(detector.model)
-            name = f"detector-{len(self._workers)}"
+            name = f"detector-{self._workers_started}"
+            self._workers_started += 1
             on_batch = self._on_batch
             worker = DetectorWorker(
                 self._detector_factory(detector),

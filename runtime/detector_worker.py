@@ -130,6 +130,11 @@ class DetectorWorker:
         with self._lock:
             return self._pipelines.pop(camera_id, None)
 
+    def camera_count(self) -> int:
+        """Cameras attached (and not yet detached)."""
+        with self._lock:
+            return len(self._pipelines)
+
     def pipeline(self, camera_id: str) -> CameraPipeline | None:
         with self._lock:
             return self._pipelines.get(camera_id)

@@ -6,6 +6,7 @@ observed as it happens (a histogram per detector worker).
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -13,11 +14,20 @@ from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from service.process_stats import process_stats
 from service.readiness import readiness
 from stream.heartbeat import ThreadState
 
 if TYPE_CHECKING:
     from service.service import Service
+
+
+class FeedKind(enum.Enum):
+    """What a live feed carries (the ``feed`` label of ``trackcast_feed_clients``)."""
+
+    EVENTS = "events"
+    FRAMES = "frames"
+
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -57,6 +67,8 @@ class _ServiceCollector(Collector):
         yield from self._events()
         yield from self._threads()
         yield from self._storage()
+        yield from self._feeds()
+        yield from self._process()
 
     def _cameras(self) -> Iterator[Metric]:
         cam = ["camera"]
@@ -134,6 +146,51 @@ class _ServiceCollector(Collector):
             dead.add_metric([thread.name], 1.0 if thread.state is ThreadState.DEAD else 0.0)
             age.add_metric([thread.name], thread.beat_age_s)
         yield from (alive, stalled, dead, age)
+
+    def _feeds(self) -> Iterator[Metric]:
+        clients = _gauge(
+            "trackcast_feed_clients",
+            "Live feed subscribers: events (event WebSocket and SSE clients), frames (track "
+            "WebSocket and SSE, MJPEG and WebRTC viewers of a camera's tracked frames).",
+            ["feed"],
+        )
+        clients.add_metric([FeedKind.EVENTS.value], self._service.feed.subscriber_count())
+        clients.add_metric([FeedKind.FRAMES.value], self._service.runtime.subscriber_count())
+        yield clients
+        workers = self._service.runtime.detector_workers()
+        yield GaugeMetricFamily(
+            "trackcast_detector_workers",
+            "Detector workers running (one per detector config in use; released with its last "
+            "camera).",
+            value=len(workers),
+        )
+        cameras = _gauge("trackcast_detector_worker_cameras", "Cameras per worker.", ["worker"])
+        for worker in workers:
+            cameras.add_metric([worker.name], worker.camera_count())
+        yield cameras
+
+    def _process(self) -> Iterator[Metric]:
+        stats = process_stats()
+        if stats.resident_bytes is not None:
+            yield GaugeMetricFamily(
+                "process_resident_memory_bytes",
+                "Resident memory size in bytes.",
+                value=stats.resident_bytes,
+            )
+        if stats.os_threads is not None:
+            yield GaugeMetricFamily(
+                "process_threads", "OS threads of the process.", value=stats.os_threads
+            )
+        yield GaugeMetricFamily(
+            "trackcast_python_threads",
+            "Threads started by Python, the main thread included.",
+            value=stats.python_threads,
+        )
+        yield GaugeMetricFamily(
+            "trackcast_service_threads",
+            "Threads the service owns (cameras, detector workers, storage, deliveries).",
+            value=stats.service_threads,
+        )
 
     def _storage(self) -> Iterator[Metric]:
         writer = self._service.writer
