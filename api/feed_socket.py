@@ -17,8 +17,9 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 
 
-async def send_until_closed(websocket: WebSocket, messages: AsyncGenerator[Any, None]) -> None:
-    """Send each of ``messages`` as JSON until they end or the client disconnects."""
+async def send_until_closed(websocket: WebSocket, messages: AsyncGenerator[Any, None]) -> bool:
+    """Send each of ``messages`` as JSON until they end or the client disconnects; True if the
+    client left (the socket is closed), False if the feed ended first."""
     sender = asyncio.create_task(_send_all(websocket, messages))
     watcher = asyncio.create_task(_until_disconnect(websocket))
     try:
@@ -31,14 +32,17 @@ async def send_until_closed(websocket: WebSocket, messages: AsyncGenerator[Any, 
     for task in (sender, watcher):  # a failing feed is not hidden by the race
         if not task.cancelled() and (error := task.exception()) is not None:
             raise error
+    return not watcher.cancelled() or (not sender.cancelled() and sender.result() is True)
 
 
-async def _send_all(websocket: WebSocket, messages: AsyncGenerator[Any, None]) -> None:
+async def _send_all(websocket: WebSocket, messages: AsyncGenerator[Any, None]) -> bool | None:
+    """True if a send found the client gone, None when the messages ended."""
     async for message in messages:
         try:
             await websocket.send_json(message)
         except (WebSocketDisconnect, RuntimeError):  # RuntimeError: the socket closed already
-            return
+            return True
+    return None
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, WebSocket
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -171,9 +171,9 @@ async def tracks_websocket(
         await websocket.close(code=4404, reason=f"no running camera {camera_id!r}")
         return
     await websocket.accept()
-    await send_until_closed(websocket, _frame_messages(runtime, camera_id))
-    with contextlib.suppress(RuntimeError):  # already closed by the client
-        await websocket.close()
+    if not await send_until_closed(websocket, _frame_messages(runtime, camera_id)):
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # it left meanwhile
+            await websocket.close()  # the camera stopped
 
 
 async def _frame_messages(
