@@ -98,6 +98,43 @@ def test_cameras_come_and_go_without_disturbing_the_others(
         runtime.status("b")
 
 
+class _ClosingBlobDetector(BrightBlobDetector):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_worker_goes_with_its_last_camera_and_a_new_camera_gets_a_fresh_one(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    detectors: list[_ClosingBlobDetector] = []
+
+    def factory(_: DetectorConfig) -> Detector:
+        detectors.append(_ClosingBlobDetector())
+        return detectors[-1]
+
+    runtime = CameraRuntime(_config(), detector_factory=factory)
+    runtimes.append(runtime)
+    small = {"loop": True, "detector": {"imgsz": 64}}
+    for camera_id in ("a", "b"):
+        runtime.add_camera(_camera(camera_id, str(square_clip), **small))
+    runtime.add_camera(_camera("c", str(square_clip), loop=True, detector={"imgsz": 96}))
+    assert [w.name for w in runtime.detector_workers()] == ["detector-0", "detector-1"]
+    wait_until(lambda: runtime.status("a").frames_analysed >= 3, timeout_s=15)
+    assert runtime.remove_camera("a")
+    assert len(runtime.detector_workers()) == 2 and not detectors[0].closed  # b still uses it
+    assert runtime.remove_camera("b") and runtime.remove_camera("c")
+    assert runtime.detector_workers() == [] and all(d.closed for d in detectors)
+    assert not [t for t in threading.enumerate() if t.name.startswith("trackcast-detector")]
+    runtime.add_camera(_camera("d", str(square_clip), **small))
+    (worker,) = runtime.detector_workers()
+    assert worker.name == "detector-2" and worker.detector is detectors[2]
+    wait_until(lambda: runtime.status("d").frames_analysed >= 3, timeout_s=15)
+
+
 def test_fps_cap_limits_what_is_analysed(square_clip: Path, runtimes: list[CameraRuntime]) -> None:
     config = _config(cameras=(_camera("a", str(square_clip), loop=True, fps_cap=4),))
     runtime = _blob_runtime(runtimes, config)
