@@ -14,7 +14,7 @@ resident memory (``process_resident_memory_bytes``), OS threads, service threads
 detector workers from ``/metrics`` at its start and end. Targets (issue 14): feed clients back to
 0 and RSS within 20 MB; workers and service threads back to the start and RSS within 150 MB.
 
-    .venv/bin/python -m bench.leaks            # about a minute on 2 cores
+    .venv/bin/python -m bench.leaks            # about 30 s on 2 cores
 
 Results go to bench/results/leaks.json and are printed as a Markdown table.
 """
