@@ -38,6 +38,8 @@ from tracking import create_tracker
 log = logging.getLogger(__name__)
 
 DetectorFactory = Callable[[DetectorConfig], Detector]
+STOP_LATE_WORKER_S = 5.0
+"""How long a worker whose model finished loading after ``stop`` gets to end."""
 
 
 def _load(config: DetectorConfig) -> Detector:
@@ -94,12 +96,16 @@ class CameraRuntime:
         self._loading: dict[DetectorConfig, Future[DetectorWorker]] = {}
         """Detector configs whose model loads now, outside the lock."""
         self._worker_numbers = itertools.count()
+        self._stopping = False
+        """Set by ``stop``: adds in progress give up instead of starting threads it missed."""
         sources = config.sources
         self._source_policy = SourcePolicy(sources.media_roots, sources.private_networks)
         self._model_policy = ModelPolicy(sources.model_roots)
 
     def start(self) -> None:
         """Start every enabled camera of the configuration."""
+        with self._lock:
+            self._stopping = False
         for camera in self.config.cameras:
             if camera.enabled:
                 self.add_camera(camera)
@@ -123,6 +129,7 @@ class CameraRuntime:
         A new detector config's model loads outside the runtime's lock (``status``,
         ``camera_ids`` and the rest answer meanwhile); the camera is registered under it after."""
         with self._lock:
+            self._refuse_if_stopping()
             if camera.id in self._cameras or camera.id in self._adding:
                 raise ValueError(f"camera {camera.id!r} already exists")
             self._adding.add(camera.id)
@@ -147,6 +154,7 @@ class CameraRuntime:
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
             )
             with self._lock:
+                self._refuse_if_stopping()
                 if self._workers.get(detector) is not worker:
                     continue  # its worker was released meanwhile: get a current one
                 worker.attach(camera.id, pipeline)
@@ -259,6 +267,7 @@ class CameraRuntime:
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop all cameras (in parallel), then the detector workers; True if every thread ended."""
         with self._lock:
+            self._stopping = True
             cameras = list(self._cameras)
         results: dict[str, bool] = {}
 
@@ -327,9 +336,21 @@ class CameraRuntime:
             raise
         with self._lock:
             del self._loading[detector]
-            self._workers[detector] = worker
+            stopping = self._stopping
+            if not stopping:
+                self._workers[detector] = worker
+        if stopping:  # stop() came during the load and did not see this worker
+            if worker.stop(STOP_LATE_WORKER_S):
+                worker.detector.close()
+            late = RuntimeError("the camera runtime stopped while the model loaded")
+            loading.set_exception(late)
+            raise late
         loading.set_result(worker)
         return worker
+
+    def _refuse_if_stopping(self) -> None:
+        if self._stopping:
+            raise RuntimeError("the camera runtime is stopping")
 
     def _start_worker(self, detector: DetectorConfig, name: str) -> DetectorWorker:
         """Load ``detector``'s model (slow: seconds) and start its worker; holds no lock."""

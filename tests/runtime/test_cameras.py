@@ -429,3 +429,30 @@ def test_a_stuck_event_store_never_stalls_the_detector(
         assert writer.stop(timeout_s=15)
         engine.dispose()
     assert writer.written + writer.dropped == writer.emitted
+
+
+def test_a_stop_during_a_model_load_starts_nothing_after_it(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    factory = GatedFactory()
+    runtime = CameraRuntime(_config(), detector_factory=factory)
+    runtimes.append(runtime)
+    errors: list[BaseException] = []
+
+    def add() -> None:
+        try:
+            runtime.add_camera(_camera("b", str(square_clip), detector={"imgsz": 320}))
+        except BaseException as error:
+            errors.append(error)
+
+    adder = threading.Thread(target=add)
+    adder.start()
+    try:
+        assert factory.loading.wait(60)
+        assert runtime.stop(timeout_s=15)  # does not wait for the load
+    finally:
+        factory.release.set()
+        adder.join()
+    assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
+    assert runtime.camera_ids() == [] and runtime.detector_workers() == []
+    # (the fixture checks that no worker or camera thread is left)
