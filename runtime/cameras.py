@@ -8,10 +8,12 @@ every thread, each within a bounded time.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 from analytics import ActiveTrack, Analyser, Heatmap, LineCrossing, TrackLifecycle, ZoneMonitor
@@ -36,6 +38,8 @@ from tracking import create_tracker
 log = logging.getLogger(__name__)
 
 DetectorFactory = Callable[[DetectorConfig], Detector]
+STOP_LATE_WORKER_S = 5.0
+"""How long a worker whose model finished loading after ``stop`` gets to end."""
 
 
 def _load(config: DetectorConfig) -> Detector:
@@ -86,15 +90,22 @@ class CameraRuntime:
         self._on_batch = on_batch
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
-        self._workers_started = 0
-        """Names workers uniquely (``detector-<n>``) though idle ones are released."""
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
+        self._adding: set[str] = set()
+        """Camera ids being added (their model may be loading): taken, not yet running."""
+        self._loading: dict[DetectorConfig, Future[DetectorWorker]] = {}
+        """Detector configs whose model loads now, outside the lock."""
+        self._worker_numbers = itertools.count()
+        self._stopping = False
+        """Set by ``stop``: adds in progress give up instead of starting threads it missed."""
         sources = config.sources
         self._source_policy = SourcePolicy(sources.media_roots, sources.private_networks)
         self._model_policy = ModelPolicy(sources.model_roots)
 
     def start(self) -> None:
         """Start every enabled camera of the configuration."""
+        with self._lock:
+            self._stopping = False
         for camera in self.config.cameras:
             if camera.enabled:
                 self.add_camera(camera)
@@ -113,12 +124,26 @@ class CameraRuntime:
             self._source_policy.check(camera.url)
 
     def add_camera(self, camera: CameraConfig) -> None:
-        """Start ``camera``; ValueError if its id is taken, ModelError if its model cannot load."""
+        """Start ``camera``; ValueError if its id is taken, ModelError if its model cannot load.
+
+        A new detector config's model loads outside the runtime's lock (``status``,
+        ``camera_ids`` and the rest answer meanwhile); the camera is registered under it after."""
         with self._lock:
-            if camera.id in self._cameras:
+            self._refuse_if_stopping()
+            if camera.id in self._cameras or camera.id in self._adding:
                 raise ValueError(f"camera {camera.id!r} already exists")
-            worker = self._worker_for(self.config.detector_for(camera))
-            tracker_config = self.config.tracker_for(camera)
+            self._adding.add(camera.id)
+        try:
+            self._add(camera)
+        finally:
+            with self._lock:
+                self._adding.discard(camera.id)
+
+    def _add(self, camera: CameraConfig) -> None:
+        detector = self.config.detector_for(camera)
+        tracker_config = self.config.tracker_for(camera)
+        while True:
+            worker = self._worker_for(detector)  # slow when the model loads: no lock held
             live = _make_camera(camera, worker.notify, self._source_policy)
             pipeline = CameraPipeline(
                 camera=live,
@@ -128,10 +153,15 @@ class CameraRuntime:
                 analysers=self._analysers(camera),
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
             )
-            worker.attach(camera.id, pipeline)
-            self._cameras[camera.id] = (live, worker)
-            live.start()
+            with self._lock:
+                self._refuse_if_stopping()
+                if self._workers.get(detector) is not worker:
+                    continue  # its worker was released meanwhile: get a current one
+                worker.attach(camera.id, pipeline)
+                self._cameras[camera.id] = (live, worker)
+                live.start()
             log.info("camera %s added (%s)", camera.id, live.display_url)
+            return
 
     def remove_camera(self, camera_id: str, timeout_s: float = 15.0) -> bool:
         """Stop and forget a camera; True if its thread ended within ``timeout_s``."""
@@ -265,6 +295,7 @@ class CameraRuntime:
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop all cameras (in parallel), then the detector workers; True if every thread ended."""
         with self._lock:
+            self._stopping = True
             cameras = list(self._cameras)
         results: dict[str, bool] = {}
 
@@ -310,21 +341,57 @@ class CameraRuntime:
         )
 
     def _worker_for(self, detector: DetectorConfig) -> DetectorWorker:
-        worker = self._workers.get(detector)
-        if worker is None:
-            self._model_policy.check(detector.model)
-            name = f"detector-{self._workers_started}"
-            self._workers_started += 1
-            on_batch = self._on_batch
-            worker = DetectorWorker(
-                self._detector_factory(detector),
-                batch_size=self.config.runtime.batch_size,
-                batch_wait_s=self.config.runtime.batch_wait_ms / 1000,
-                name=name,
-                on_batch=(lambda s, n: on_batch(name, s, n)) if on_batch else None,
-            )
-            worker.start()
-            self._workers[detector] = worker
+        """The running worker for ``detector``, started (its model loaded) if there is none,
+        outside the lock. Concurrent callers for the same config share one load (and its
+        ModelError)."""
+        with self._lock:
+            worker = self._workers.get(detector)
+            if worker is not None:
+                return worker
+            underway = self._loading.get(detector)
+            if underway is None:
+                loading: Future[DetectorWorker] = Future()
+                self._loading[detector] = loading
+                name = f"detector-{next(self._worker_numbers)}"
+        if underway is not None:  # another thread loads this config: wait for its worker
+            return underway.result()
+        try:
+            worker = self._start_worker(detector, name)
+        except BaseException as error:
+            with self._lock:
+                del self._loading[detector]
+            loading.set_exception(error)
+            raise
+        with self._lock:
+            del self._loading[detector]
+            stopping = self._stopping
+            if not stopping:
+                self._workers[detector] = worker
+        if stopping:  # stop() came during the load and did not see this worker
+            if worker.stop(STOP_LATE_WORKER_S):
+                worker.detector.close()
+            late = RuntimeError("the camera runtime stopped while the model loaded")
+            loading.set_exception(late)
+            raise late
+        loading.set_result(worker)
+        return worker
+
+    def _refuse_if_stopping(self) -> None:
+        if self._stopping:
+            raise RuntimeError("the camera runtime is stopping")
+
+    def _start_worker(self, detector: DetectorConfig, name: str) -> DetectorWorker:
+        """Load ``detector``'s model (slow: seconds) and start its worker; holds no lock."""
+        self._model_policy.check(detector.model)
+        on_batch = self._on_batch
+        worker = DetectorWorker(
+            self._detector_factory(detector),
+            batch_size=self.config.runtime.batch_size,
+            batch_wait_s=self.config.runtime.batch_wait_ms / 1000,
+            name=name,
+            on_batch=(lambda s, n: on_batch(name, s, n)) if on_batch else None,
+        )
+        worker.start()
         return worker
 
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from events import Event, Evidence
 from storage.private import private_dir, write_private
@@ -57,6 +58,13 @@ class ThumbnailStore:
             self.path(relative).unlink(missing_ok=True)
         except (OSError, ValueError) as error:
             log.warning("thumbnail %s not deleted: %s", relative, error)
+
+
+def shrink(evidence: Evidence) -> Evidence:
+    """The thumbnail's image as new evidence of its own (a copy: it keeps no reference to the
+    frame), so that a queued event holds at most ``MAX_SIDE`` pixels a side. Saving it gives the
+    same thumbnail as saving ``evidence``. ValueError or cv2.error for unusable evidence."""
+    return Evidence(np.array(_crop(evidence), dtype=np.uint8, copy=True), None)
 
 
 def _encode(image: cv2.typing.MatLike) -> bytes:

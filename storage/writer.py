@@ -1,9 +1,11 @@
 """The event writer: analysers emit from their threads, one thread writes batches.
 
-``emit`` only enqueues (bounded: it waits at most a second for room, then counts the event as
-dropped and logs it). The writer thread takes up to ``batch_size`` events or whatever arrived
-within ``flush_interval_s``, writes their thumbnails, inserts them in one transaction and then
-hands the committed batch to the listeners (live feed, webhooks, MQTT). A database error keeps
+``emit`` never blocks (it runs on the shared detector thread): it crops the evidence to a small
+image around the box (so queued events hold kilobytes, not frames) and puts without waiting; when
+the queue is full the event is dropped, counted and logged at most every ``DROP_LOG_INTERVAL_S``.
+The writer thread takes up to ``batch_size`` events or whatever arrived within
+``flush_interval_s``, writes their thumbnails, inserts them in one transaction and then hands the
+committed batch to the listeners (live feed, webhooks, MQTT). A database error keeps
 the batch and retries it with backoff; events the database rejects (a duplicate id) are logged and
 counted, never allowed to block the events behind them. ``stop`` writes everything still queued,
 giving up only on a database that stays down past its timeout (logged and counted as ``lost``).
@@ -25,7 +27,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from analytics.counts import CountBuckets
 from events import Event, Evidence, StoredEvent
 from storage.event_store import EventStore
-from storage.thumbnails import ThumbnailStore
+from storage.thumbnails import ThumbnailStore, shrink
 from stream.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 Listener = Callable[[list[StoredEvent]], None]
 Item = tuple[Event, Evidence | None]
 Row = tuple[Event, str | None]
-PUT_TIMEOUT_S = 1.0
+DROP_LOG_INTERVAL_S = 10.0
 RETRY_INITIAL_S = 0.5
 RETRY_MAX_S = 10.0
 STOP_POLL_S = 0.05
@@ -46,7 +48,7 @@ class EventWriter:
     Attributes:
         emitted: ``emit`` calls accepted (written, dropped, rejected or lost ones included).
         written: Events committed.
-        dropped: Events not queued because the queue stayed full for a second.
+        dropped: Events not queued because the queue was full.
         rejected: Events the database refused (a duplicate id): logged, never retried.
         lost: Events given up on because the database was still failing when ``stop`` timed out.
         write_errors: Failed insert attempts (each retried).
@@ -87,6 +89,8 @@ class EventWriter:
         self.write_errors = 0
         self.thumbnail_errors = 0
         self.failing: str | None = None
+        self._drops_unlogged = 0
+        self._drop_logged_at = -math.inf
 
     def add_listener(self, listener: Listener) -> None:
         """Called with each committed batch, on the writer thread; must not block."""
@@ -96,24 +100,48 @@ class EventWriter:
         return self._queue.qsize()
 
     def emit(self, event: Event, evidence: Evidence | None = None) -> None:
-        """Queue ``event``; blocks at most a second. RuntimeError once ``stop`` was called."""
+        """Queue ``event`` without waiting (a full queue drops it, counted in ``dropped``);
+        RuntimeError once ``stop`` was called."""
         with self._state:
             if not self._accepting:
                 raise RuntimeError("the event writer is stopped")
             self.emitted += 1
             self._putting += 1
         try:
-            self._queue.put((event, evidence), timeout=PUT_TIMEOUT_S)
+            self._queue.put_nowait((event, self._shrink(event, evidence)))
         except queue.Full:
-            with self._state:
-                self.dropped += 1
-            log.error(
-                "event queue full: %s %s on %s dropped", event.type, event.id, event.camera_id
-            )
+            self._drop(event)
         finally:
             with self._state:
                 self._putting -= 1
                 self._state.notify_all()
+
+    def _shrink(self, event: Event, evidence: Evidence | None) -> Evidence | None:
+        """The thumbnail's crop, so that the queue never holds whole frames; None (counted in
+        ``thumbnail_errors``) for unusable evidence: it costs the thumbnail, never the event."""
+        if evidence is None:
+            return None
+        try:
+            return shrink(evidence)
+        except Exception:
+            with self._state:
+                self.thumbnail_errors += 1
+            log.exception("thumbnail for event %s on %s failed", event.id, event.camera_id)
+            return None
+
+    def _drop(self, event: Event) -> None:
+        """Count a dropped event; log at most every ``DROP_LOG_INTERVAL_S`` with how many."""
+        now = time.monotonic()
+        with self._state:
+            self.dropped += 1
+            self._drops_unlogged += 1
+            if now - self._drop_logged_at < DROP_LOG_INTERVAL_S:
+                return
+            count, self._drops_unlogged, self._drop_logged_at = self._drops_unlogged, 0, now
+        log.error(
+            "event queue full (storage is behind): %d events dropped, the last %s %s on %s",
+            count, event.type, event.id, event.camera_id,
+        )  # fmt: skip
 
     def start(self) -> None:
         self._thread.start()

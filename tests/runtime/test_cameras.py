@@ -13,12 +13,14 @@ import pytest
 import supervision as sv
 
 from config import AppConfig, CameraConfig, DetectorConfig, RuntimeConfig
-from detectors import Detector, PendingDetections
+from detectors import Detector, ModelError, PendingDetections
 from detectors.base import Image
 from outputs import FrameResult
 from runtime.cameras import CameraRuntime
+from storage import EventStore, EventWriter, ThumbnailStore, migrate, open_database
 from stream.health import CameraState
 from tests.blob_detector import BrightBlobDetector
+from tests.blocked_store import BlockedStore
 from tests.media import write_moving_square_clip, write_square_clip
 from tests.sources import UNRESTRICTED
 from tests.waiting import wait_until
@@ -359,3 +361,135 @@ def test_a_busy_camera_does_not_hold_back_the_frames_another_cameras_gate_skips(
     busy = runtime.status("busy")
     assert busy.frames_analysed >= 10
     assert busy.health.frames_dropped > 0  # 10 fps into 6.7 detections a second
+
+
+class GatedFactory:
+    """Detectors whose ``imgsz=320`` model loads until ``release`` is set; counts the loads."""
+
+    def __init__(self) -> None:
+        self.loading = threading.Event()
+        self.release = threading.Event()
+        self.loads: list[DetectorConfig] = []
+
+    def __call__(self, config: DetectorConfig) -> Detector:
+        self.loads.append(config)
+        if config.imgsz == 320:
+            self.loading.set()
+            assert self.release.wait(120), "the test never released the model"
+        return BrightBlobDetector()
+
+
+def test_a_model_load_holds_no_lock_and_concurrent_adds_share_it(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    factory = GatedFactory()
+    config = _config(cameras=(_camera("a", str(square_clip), loop=True),))
+    runtime = CameraRuntime(config, detector_factory=factory)
+    runtimes.append(runtime)
+    runtime.start()
+    slow = {"loop": True, "detector": {"imgsz": 320}}
+    errors: list[BaseException] = []
+
+    def add(camera_id: str) -> None:
+        try:
+            runtime.add_camera(_camera(camera_id, str(square_clip), **slow))
+        except BaseException as error:
+            errors.append(error)
+
+    adders = [threading.Thread(target=add, args=(c,)) for c in ("b", "c")]
+    for thread in adders:
+        thread.start()
+    try:
+        assert factory.loading.wait(60)
+        wait_until(lambda: runtime._adding == {"b", "c"}, timeout_s=30)
+        # While the model loads, everything that takes the runtime's lock answers.
+        assert runtime.camera_ids() == ["a"]
+        assert runtime.status("a").health.camera_id == "a"
+        assert len(runtime.threads()) == 2 and len(runtime.detector_workers()) == 1
+        with pytest.raises(ValueError, match="already exists"):
+            runtime.add_camera(_camera("b", str(square_clip), **slow))
+        assert not factory.release.is_set()
+    finally:
+        factory.release.set()
+        for thread in adders:
+            thread.join()
+    assert errors == []
+    assert [c.imgsz for c in factory.loads] == [None, 320]  # one load for both new cameras
+    assert sorted(runtime.camera_ids()) == ["a", "b", "c"]
+    wait_until(lambda: all(runtime.status(c).frames_analysed >= 5 for c in "bc"), timeout_s=30)
+    workers = runtime.detector_workers()
+    assert len(workers) == 2 and len({w.name for w in workers}) == 2
+
+
+def test_a_failed_load_fails_every_add_waiting_for_it(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    def factory(config: DetectorConfig) -> Detector:
+        raise ModelError(f"no model {config.model!r}")
+
+    runtime = CameraRuntime(_config(), detector_factory=factory)
+    runtimes.append(runtime)
+    with pytest.raises(ModelError):
+        runtime.add_camera(_camera("a", str(square_clip)))
+    assert runtime.camera_ids() == [] and runtime._loading == {} and runtime._adding == set()
+    with pytest.raises(ModelError):  # the failure is not remembered: a later add tries again
+        runtime.add_camera(_camera("a", str(square_clip)))
+
+
+def test_a_stuck_event_store_never_stalls_the_detector(
+    square_clip: Path, runtimes: list[CameraRuntime], tmp_path: Path
+) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'events.db'}")
+    migrate(engine)
+    blocked = BlockedStore(EventStore(engine))
+    writer = EventWriter(
+        blocked, ThumbnailStore(tmp_path / "thumbnails"), queue_size=1, flush_interval_s=0.01
+    )
+    writer.start()
+    config = _looping_pair(square_clip, RuntimeConfig(batch_size=2, batch_wait_ms=30))
+    runtime = CameraRuntime(config, detector_factory=lambda _: BrightBlobDetector(), events=writer)
+    runtimes.append(runtime)
+    try:
+        runtime.start()
+        # One event hangs in an insert, one waits in the queue, the others are dropped.
+        wait_until(lambda: writer.dropped >= 2, timeout_s=60)
+        before = {c: runtime.status(c).frames_analysed for c in "ab"}
+        wait_until(
+            lambda: all(runtime.status(c).frames_analysed >= before[c] + 20 for c in "ab"),
+            timeout_s=60,
+        )
+        assert not blocked.release.is_set() and writer.queue_depth() == 1
+        assert all(runtime.status(c).analysis_errors == 0 for c in "ab")
+    finally:
+        blocked.release.set()
+        assert runtime.stop(timeout_s=15)
+        assert writer.stop(timeout_s=15)
+        engine.dispose()
+    assert writer.written + writer.dropped == writer.emitted
+
+
+def test_a_stop_during_a_model_load_starts_nothing_after_it(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    factory = GatedFactory()
+    runtime = CameraRuntime(_config(), detector_factory=factory)
+    runtimes.append(runtime)
+    errors: list[BaseException] = []
+
+    def add() -> None:
+        try:
+            runtime.add_camera(_camera("b", str(square_clip), detector={"imgsz": 320}))
+        except BaseException as error:
+            errors.append(error)
+
+    adder = threading.Thread(target=add)
+    adder.start()
+    try:
+        assert factory.loading.wait(60)
+        assert runtime.stop(timeout_s=15)  # does not wait for the load
+    finally:
+        factory.release.set()
+        adder.join()
+    assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
+    assert runtime.camera_ids() == [] and runtime.detector_workers() == []
+    # (the fixture checks that no worker or camera thread is left)

@@ -14,6 +14,8 @@ import pytest
 from analytics.counts import CountRow
 from events import Event, Evidence, StoredEvent
 from storage import EventQuery, EventStore, EventWriter, ThumbnailStore
+from storage.thumbnails import MAX_SIDE
+from tests.blocked_store import BlockedStore
 
 
 def _event(n: int) -> Event:
@@ -55,18 +57,45 @@ def test_stop_writes_everything_still_queued(store: EventStore, tmp_path: Path) 
     assert len(stored) == 30 and all(s.thumbnail for s in stored)
 
 
-def test_a_full_queue_drops_and_counts_after_a_bounded_wait(
-    store: EventStore, tmp_path: Path
-) -> None:
+def test_a_full_queue_drops_and_counts_without_waiting(store: EventStore, tmp_path: Path) -> None:
     writer = EventWriter(store, ThumbnailStore(tmp_path), queue_size=2)  # not started: no reader
-    writer.emit(_event(1))
-    writer.emit(_event(2))
-    started = time.monotonic()
-    writer.emit(_event(3))
-    assert 0.9 <= time.monotonic() - started < 3
-    assert writer.dropped == 1 and writer.emitted == 3
+    for n in range(5):
+        writer.emit(_event(n))  # a blocking put would never return here: nothing reads
+    assert writer.dropped == 3 and writer.emitted == 5
     assert writer.stop()  # never started: writes what it holds
     assert store.count() == 2
+
+
+def test_a_stuck_database_never_blocks_emit(store: EventStore, tmp_path: Path) -> None:
+    blocked = BlockedStore(store)
+    writer = EventWriter(blocked, ThumbnailStore(tmp_path), queue_size=1, flush_interval_s=0.01)
+    writer.start()
+    try:
+        writer.emit(_event(0))
+        _wait_for(blocked.inserting.is_set)  # the writer holds event 0 in a stuck insert
+        for n in range(1, 50):
+            writer.emit(_event(n))  # returns at once: one queued, the rest dropped
+        assert writer.dropped == 48 and writer.queue_depth() == 1
+    finally:
+        blocked.release.set()
+    assert writer.stop(timeout_s=30)
+    assert store.count() == 2 and writer.written == 2
+
+
+def test_queued_events_hold_a_small_crop_not_the_frame(store: EventStore, tmp_path: Path) -> None:
+    writer = EventWriter(store, ThumbnailStore(tmp_path))  # not started: events stay queued
+    frame = np.full((1080, 1920, 3), 200, dtype=np.uint8)
+    writer.emit(_event(1), Evidence(frame, (900, 500, 1000, 700)))  # a person-sized box
+    writer.emit(_event(2), Evidence(frame, None))  # no box: the whole frame, shrunk
+    queued = list(writer._queue.queue)
+    for _, evidence in queued:
+        assert evidence is not None and not np.shares_memory(evidence.image, frame)
+        assert max(evidence.image.shape[:2]) <= MAX_SIDE
+        assert evidence.image.nbytes * 20 < frame.nbytes
+    assert queued[0][1] is not None and queued[0][1].image.shape == (261, 131, 3)  # box + 15 %
+    assert writer.stop()
+    stored = store.query(EventQuery())
+    assert all(s.thumbnail for s in stored) and writer.thumbnail_errors == 0
 
 
 class FlakyStore(EventStore):
