@@ -24,7 +24,7 @@ import select
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from stream.errors import SourceError
@@ -44,7 +44,8 @@ _OPEN_POLICY = SourcePolicy(private_networks=True)
 class ProbeTarget:
     """Where a network camera's server listens, and the OPTIONS request line for RTSP."""
 
-    url: str
+    url: str = field(repr=False)
+    """The camera's URL, credentials and all (kept out of ``repr``)."""
     port: int
     options_uri: str | None
     """``rtsp://host:port/path`` without credentials, or None when no OPTIONS is sent."""
