@@ -67,7 +67,7 @@ def run(server: RtspCamera, outages: list[float], settings: LiveSettings) -> lis
                     "recovered_s": round(recovered_s, 3),
                     "fresh_s": round(fresh_s, 3),
                     "excess_s": round(recovered_s - fresh_s, 3),
-                    "probes": camera.health().probes - probes_before,
+                    "probes_during_restart": camera.health().probes - probes_before,
                 }
             )
             print(
