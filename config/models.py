@@ -126,6 +126,12 @@ class ReconnectConfig(_Strict):
     stall_timeout_s: float = _seconds(5.0, "No frame for this long forces a reconnect")
     open_timeout_s: float = _seconds(10.0, "Limit on connecting and probing")
     read_timeout_s: float = _seconds(5.0, "Limit on one blocked network read")
+    probe_interval_s: float = _seconds(
+        0.25,
+        "While waiting to retry, check a network camera's server this often (TCP connect, RTSP "
+        "OPTIONS) and reconnect as soon as it answers; 0 turns the checks off",
+        minimum=0,
+    )
 
     @model_validator(mode="after")
     def _cap_not_below_start(self) -> Self:

@@ -81,6 +81,9 @@ class _ServiceCollector(Collector):
         )
         analysed = _counter("trackcast_camera_frames_analysed", "Frames analysed.", cam)
         reconnects = _counter("trackcast_camera_reconnects", "Reconnections.", cam)
+        probes = _counter(
+            "trackcast_camera_probes", "Reachability checks of the source while in backoff.", cam
+        )
         queue = _gauge(
             "trackcast_camera_queue_depth", "Frames waiting for the detector (0 or 1).", cam
         )
@@ -116,13 +119,14 @@ class _ServiceCollector(Collector):
             dropped.add_metric([camera_id], health.frames_dropped)
             analysed.add_metric([camera_id], status.frames_analysed)
             reconnects.add_metric([camera_id], health.reconnects)
+            probes.add_metric([camera_id], health.probes)
             queue.add_metric([camera_id], status.queue_depth)
             gated.add_metric([camera_id], status.frames_gated)
             duty.add_metric([camera_id], status.duty_cycle)
             failed.add_metric([camera_id], 1.0 if health.state.value == "failed" else 0.0)
             errors.add_metric([camera_id], status.analysis_errors)
         yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
-        yield from (gated, duty, failed, errors)
+        yield from (gated, duty, failed, errors, probes)
 
     def _threads(self) -> Iterator[Metric]:
         labels = ["thread"]

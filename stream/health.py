@@ -39,6 +39,8 @@ class CameraHealth:
     frames_in: int
     frames_dropped: int
     """Frames replaced in the latest-frame slot before anyone took them."""
+    probes: int = 0
+    """Reachability probes of the source while in backoff (see :mod:`stream.recovery`)."""
 
 
 class RateMeter:

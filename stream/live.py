@@ -2,14 +2,16 @@
 
 The thread opens the source with open and read timeouts, so a dead host never blocks it for long;
 a stream that stops delivering frames is abandoned after ``stall_timeout_s``; every failure waits an
-exponential, jittered backoff before the next attempt, reset once streaming has been stable. URLs
-that can never work put the camera in ``failed`` instead. No frame is ever invented: the slot only
-holds frames that were decoded.
+exponential, jittered backoff before the next attempt, reset once streaming has been stable; a
+network camera probes its server during the wait and opens as soon as it answers
+(:mod:`stream.recovery`). URLs that can never work put the camera in ``failed`` instead. No frame
+is ever invented: the slot only holds frames that were decoded.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -18,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from stream.backoff import Backoff
+from stream.backoff import MAX_DELAY_S, MIN_DELAY_S, Backoff
 from stream.errors import (
     NotAVideoError,
     SourceError,
@@ -31,6 +33,8 @@ from stream.health import CameraHealth, CameraState, RateMeter
 from stream.heartbeat import Heartbeat
 from stream.latest import LatestSlot
 from stream.policy import SourcePolicy
+from stream.probe import PROBE_TIMEOUT_S, ReachabilityProbe, probe_target
+from stream.recovery import RecoveryWait
 from stream.redact import redact_error, redact_text, redact_url
 from stream.source import VideoSource
 from stream.urls import classify
@@ -57,6 +61,9 @@ class LiveSettings:
     """Files only: start again at the end instead of stopping."""
     decode_threads: int = 0
     """FFmpeg's decoding threads; 0 lets it choose (the service gives each camera one)."""
+    probe_interval_s: float = 0.25
+    """Network cameras in backoff check their server this often and open as soon as it answers;
+    0 turns the probes off (each backoff delay is then slept in full)."""
 
     @property
     def effective_read_timeout_s(self) -> float:
@@ -99,6 +106,10 @@ class LiveCamera:
             self.settings.backoff_initial_s, self.settings.backoff_max_s, rng=rng
         )
         self._stop = threading.Event()
+        self._probe_target = probe_target(url)
+        self._recovery = RecoveryWait(
+            _probe_interval(self.settings.probe_interval_s), sleep=self._stop.wait
+        )
         self._lock = threading.Lock()
         self._state = CameraState.CONNECTING
         self._since = time.time()
@@ -165,6 +176,7 @@ class LiveCamera:
                 fps_in=self._rate.rate(now),
                 frames_in=self._sequence,
                 frames_dropped=self.frames.dropped_count,
+                probes=self._recovery.probes,
             )
 
     # -- the decoding thread -------------------------------------------------------------------
@@ -194,12 +206,13 @@ class LiveCamera:
             if not self._may_come_back(error):
                 self._set_state(CameraState.FAILED, str(error))
                 return False
-            self._wait_backoff(str(error))
+            self._wait_backoff(str(error), delivered=False)
             return True
         except SourceError as error:
-            self._wait_backoff(str(error))
+            self._wait_backoff(str(error), delivered=False)
             return True
         self.source_fps = source.info.fps
+        first_sequence = self._sequence
         with source:
             outcome = self._stream(source)
         if self._stop.is_set():
@@ -208,7 +221,7 @@ class LiveCamera:
             self._set_state(CameraState.STOPPED, "end of file")
             return False
         if not (source.kind.file and self.settings.loop and outcome == "end of stream"):
-            self._wait_backoff(outcome)
+            self._wait_backoff(outcome, delivered=self._sequence > first_sequence)
         return True
 
     def _unexpected(self, error: Exception) -> None:
@@ -287,11 +300,17 @@ class LiveCamera:
                 self._transition(CameraState.STREAMING, None)
         self.frames.put(sequenced)
 
-    def _wait_backoff(self, reason: str) -> None:
+    def _wait_backoff(self, reason: str, *, delivered: bool) -> None:
+        """Wait the next backoff delay; a network camera's server is probed meanwhile and the
+        wait ends as soon as it answers. ``delivered``: the attempt brought a frame."""
+        self._recovery.attempt_ended(delivered=delivered)
         delay = self._backoff.next_delay()
-        self._set_state(CameraState.BACKOFF, f"{reason}; retrying in {delay:.1f} s")
-        self.heartbeat.beat(delay)
-        self._stop.wait(delay)
+        target = self._probe_target
+        probe = None if target is None else ReachabilityProbe(target, self._policy, self._stop)
+        sooner = ", sooner if it answers" if probe is not None and self._recovery.probing else ""
+        self._set_state(CameraState.BACKOFF, f"{reason}; retrying in {delay:.1f} s{sooner}")
+        self.heartbeat.beat(delay + PROBE_TIMEOUT_S)
+        self._recovery.wait(delay, probe)
 
     def _set_state(self, state: CameraState, error: str | None = None) -> None:
         with self._lock:
@@ -318,6 +337,14 @@ class LiveCamera:
         self._state = state
         self._since = time.time()
         self.history.append(Transition(time.monotonic(), state, error))
+
+
+def _probe_interval(seconds: float) -> float:
+    """Unchecked settings: NaN or less than nothing turns probes off, and no interval is so short
+    that probes spin (``Backoff.bounded``'s minimum)."""
+    if math.isnan(seconds) or seconds <= 0:
+        return 0.0
+    return min(MAX_DELAY_S, max(MIN_DELAY_S, seconds))
 
 
 class _Pacer:

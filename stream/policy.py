@@ -59,15 +59,26 @@ class SourcePolicy:
             "add its directory to sources.media_roots in the config to let cameras read it"
         )
 
-    def _check_host(self, url: str) -> None:
+    def addresses(self, url: str) -> list[IpAddress]:
+        """The addresses of a network URL's host, resolved once now, if this policy lets cameras
+        reach every one of them: connect to these, not to the name, to check what is reached.
+
+        Raises:
+            SourceNotAllowedError: one of them is not public and private networks are not allowed.
+            SourceOpenError: the host name does not resolve (now: it may later).
+        """
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        if not all(_public(address) for address in _addresses(host, parts.port, url)):
+        addresses = _addresses(parts.hostname or "", parts.port, url)
+        if not self.private_networks and not all(_public(address) for address in addresses):
             raise SourceNotAllowedError(
                 f"{redact_url(url)} points at a loopback, private or other non-public address; "
                 "set sources.private_networks: true in the config to let cameras reach local "
                 "networks"
             )
+        return addresses
+
+    def _check_host(self, url: str) -> None:
+        self.addresses(url)
 
 
 def _addresses(host: str, port: int | None, url: str) -> list[IpAddress]:
