@@ -9,30 +9,39 @@ ends first cancels the other, and the feed's iterator is closed, so its subscrip
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncGenerator
 from typing import Any
 
+import anyio
 from fastapi import WebSocket, WebSocketDisconnect
 
 
 async def send_until_closed(websocket: WebSocket, messages: AsyncGenerator[Any, None]) -> bool:
     """Send each of ``messages`` as JSON until they end or the client disconnects; True if the
-    client left (the socket is closed), False if the feed ended first."""
-    sender = asyncio.create_task(_send_all(websocket, messages))
-    watcher = asyncio.create_task(_until_disconnect(websocket))
+    client left (the socket is closed), False if the feed ended first. One anyio task group
+    runs both sides (Starlette's own cancel scopes then see every task)."""
+    left = False
+
+    async def send() -> None:
+        nonlocal left
+        left = await _send_all(websocket, messages) is True
+        group.cancel_scope.cancel()
+
+    async def watch() -> None:
+        nonlocal left
+        await _until_disconnect(websocket)
+        left = True
+        group.cancel_scope.cancel()
+
     try:
-        await asyncio.wait((sender, watcher), return_when=asyncio.FIRST_COMPLETED)
-    finally:  # also when this handler itself is cancelled (server shutdown)
-        for task in (sender, watcher):
-            task.cancel()
-        await asyncio.gather(sender, watcher, return_exceptions=True)
-        await messages.aclose()
-    for task in (sender, watcher):  # a failing feed is not hidden by the race
-        if not task.cancelled() and (error := task.exception()) is not None:
-            raise error
-    return not watcher.cancelled() or (not sender.cancelled() and sender.result() is True)
+        async with anyio.create_task_group() as group:
+            group.start_soon(send)
+            group.start_soon(watch)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await messages.aclose()
+    return left
 
 
 async def _send_all(websocket: WebSocket, messages: AsyncGenerator[Any, None]) -> bool | None:
