@@ -7,6 +7,7 @@ import threading
 import time
 
 from storage.event_store import EventStore
+from storage.health import StorageHealth, StoragePart, reason
 from storage.thumbnails import ThumbnailStore
 from stream.heartbeat import Heartbeat
 
@@ -17,7 +18,8 @@ BATCH = 10_000
 
 class Retention:
     """Every ``interval_s``, on its own thread, deletes events older than ``max_age_s`` and
-    their thumbnail files."""
+    their thumbnail files. A failed run is retried at the next interval; failures and the
+    recovery go to ``health`` (one log line per outage)."""
 
     def __init__(
         self,
@@ -25,11 +27,13 @@ class Retention:
         thumbnails: ThumbnailStore,
         max_age_s: float,
         interval_s: float = 300.0,
+        health: StorageHealth | None = None,
     ) -> None:
         self._store = store
         self._thumbnails = thumbnails
         self.max_age_s = max_age_s
         self._interval_s = interval_s
+        self.health = health or StorageHealth()
         self._stop = threading.Event()
         self.heartbeat = Heartbeat("retention")
         self._thread = threading.Thread(
@@ -72,9 +76,11 @@ class Retention:
                 break
             try:
                 deleted = self.run_once()
-            except Exception:
+            except Exception as error:
                 self.errors += 1
-                log.exception("retention run failed; trying again next interval")
+                log.debug("retention run failed", exc_info=True)
+                self.health.failed(StoragePart.RETENTION, reason(error))
                 continue
+            self.health.recovered(StoragePart.RETENTION)
             if deleted:
                 log.info("retention deleted %d events", deleted)

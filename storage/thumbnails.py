@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from events import Event, Evidence
+from storage.health import StorageHealth, StoragePart
 from storage.private import private_dir, write_private
 
 log = logging.getLogger(__name__)
@@ -21,28 +21,49 @@ JPEG_QUALITY = 80
 
 
 class ThumbnailStore:
-    """Files under ``root``/<camera>/<UTC date>/<event id>.jpg; paths are kept relative."""
+    """Files under ``root``/<camera>/<UTC date>/<event id>.jpg; paths are kept relative.
+    Write failures (a full disk) and recoveries go to ``health``: one log line per outage."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, health: StorageHealth | None = None) -> None:
         self.root = root
+        self.health = health or StorageHealth()
         self.written = 0
         self.failed = 0
 
     def save(self, event: Event, evidence: Evidence) -> str | None:
-        """Write the thumbnail; None (logged and counted in ``failed``) if it cannot be made or
-        written: a full disk or unusable evidence costs the thumbnail, never the event."""
+        """Write the thumbnail; None (counted in ``failed``) if it cannot be made or written:
+        a full disk or unusable evidence costs the thumbnail, never the event."""
+        try:
+            jpeg = encode(evidence)
+        except (ValueError, OverflowError, cv2.error) as error:
+            self.failed += 1
+            log.error("thumbnail for event %s on %s not made: %s", event.id,
+                      event.camera_id, error)  # fmt: skip
+            return None
+        return self.save_jpeg(event, jpeg)
+
+    def save_jpeg(self, event: Event, jpeg: bytes) -> str | None:
+        """Write a thumbnail made by :func:`encode`; None (counted in ``failed``, reported to
+        ``health``) if it cannot be written."""
         try:
             day = time.strftime("%Y-%m-%d", time.gmtime(event.time))
             relative = f"{event.camera_id}/{day}/{event.id}.jpg"
             path = self.path(relative)
-            jpeg = _encode(_crop(evidence))
-            _write_atomically(path, jpeg)
-        except (OSError, ValueError, OverflowError, cv2.error) as error:
+        except (ValueError, OverflowError) as error:
             self.failed += 1
             log.error("thumbnail for event %s on %s not written: %s", event.id,
                       event.camera_id, error)  # fmt: skip
             return None
+        try:
+            _write_atomically(path, jpeg)
+        except OSError as error:
+            self.failed += 1
+            self.health.failed(StoragePart.THUMBNAIL, f"{type(error).__name__}: {error}")
+            log.debug("thumbnail for event %s on %s not written: %s", event.id,
+                      event.camera_id, error)  # fmt: skip
+            return None
         self.written += 1
+        self.health.recovered(StoragePart.THUMBNAIL)
         return relative
 
     def path(self, relative: str) -> Path:
@@ -60,11 +81,10 @@ class ThumbnailStore:
             log.warning("thumbnail %s not deleted: %s", relative, error)
 
 
-def shrink(evidence: Evidence) -> Evidence:
-    """The thumbnail's image as new evidence of its own (a copy: it keeps no reference to the
-    frame), so that a queued event holds at most ``MAX_SIDE`` pixels a side. Saving it gives the
-    same thumbnail as saving ``evidence``. ValueError or cv2.error for unusable evidence."""
-    return Evidence(np.array(_crop(evidence), dtype=np.uint8, copy=True), None)
+def encode(evidence: Evidence) -> bytes:
+    """The thumbnail's JPEG (what :meth:`ThumbnailStore.save` writes); ValueError or cv2.error
+    for unusable evidence."""
+    return _encode(_crop(evidence))
 
 
 def _encode(image: cv2.typing.MatLike) -> bytes:

@@ -1,15 +1,21 @@
 """The event writer: analysers emit from their threads, one thread writes batches.
 
 ``emit`` never blocks (it runs on the shared detector thread): it crops the evidence to a small
-image around the box (so queued events hold kilobytes, not frames) and puts without waiting; when
-the queue is full the event is dropped, counted and logged at most every ``DROP_LOG_INTERVAL_S``.
+image around the box and encodes it as the thumbnail's JPEG (so a queued event holds kilobytes,
+not a frame nor a 100 KB crop: the queue can hold a long outage's events) and puts without
+waiting; when the queue is full the event is dropped, counted and logged at most every
+``DROP_LOG_INTERVAL_S``.
 The writer thread takes up to ``batch_size`` events or whatever arrived within
 ``flush_interval_s``, writes their thumbnails, inserts them in one transaction and then hands the
-committed batch to the listeners (live feed, webhooks, MQTT). A database error keeps
-the batch and retries it with backoff; events the database rejects (a duplicate id) are logged and
-counted, never allowed to block the events behind them. ``stop`` writes everything still queued,
-giving up only on a database that stays down past its timeout (logged and counted as ``lost``).
-While inserts fail, :attr:`EventWriter.failing` says why (readiness reports it); the thread beats a
+committed batch to the listeners (live feed, webhooks, MQTT). A database error (a full disk, a
+database that is down) keeps the batch and retries it with backoff while new events queue behind
+it, in emission order, up to ``queue_size`` (then the newest are dropped and counted); once an
+insert works again, the held batch and then the queue are written in that order. Events the
+database rejects (a duplicate id) are logged and counted, never allowed to block the events behind
+them. Each failure and recovery goes to :class:`StorageHealth` (one log line per change of state,
+readiness, metrics), never a log line per retry. ``stop`` writes everything still queued, giving
+up only on a database that stays down past its deadline: what it could not keep is counted in
+``lost`` (why in ``lost_reason``) and no attempt starts after the deadline. The thread beats a
 :class:`Heartbeat`.
 """
 
@@ -27,17 +33,22 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from analytics.counts import CountBuckets
 from events import Event, Evidence, StoredEvent
 from storage.event_store import EventStore
-from storage.thumbnails import ThumbnailStore, shrink
+from storage.health import StorageHealth, StoragePart
+from storage.health import reason as _reason
+from storage.thumbnails import ThumbnailStore, encode
 from stream.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[list[StoredEvent]], None]
-Item = tuple[Event, Evidence | None]
+Item = tuple[Event, bytes | None]
+"""An event and its thumbnail's JPEG."""
 Row = tuple[Event, str | None]
 DROP_LOG_INTERVAL_S = 10.0
 RETRY_INITIAL_S = 0.5
-RETRY_MAX_S = 10.0
+RETRY_MAX_S = 5.0
+STOPPING_RETRY_S = 0.5
+"""Retry interval while ``stop`` waits for a failing database (until its deadline)."""
 STOP_POLL_S = 0.05
 JOIN_GRACE_S = 1.0
 
@@ -51,10 +62,10 @@ class EventWriter:
         dropped: Events not queued because the queue was full.
         rejected: Events the database refused (a duplicate id): logged, never retried.
         lost: Events given up on because the database was still failing when ``stop`` timed out.
+        lost_reason: Why they were (the database's last error).
         write_errors: Failed insert attempts (each retried).
         thumbnail_errors: Thumbnails that could not be saved (their events are stored without).
-        failing: Why the last insert failed while the database keeps failing; None once an
-            insert succeeds.
+        health: Where insert failures and recoveries are reported.
     """
 
     def __init__(
@@ -65,17 +76,23 @@ class EventWriter:
         batch_size: int = 500,
         flush_interval_s: float = 0.2,
         queue_size: int = 10_000,
+        health: StorageHealth | None = None,
     ) -> None:
         self._store = store
         self._thumbnails = thumbnails
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
+        self.max_pending = queue_size
         self._queue: queue.Queue[Item] = queue.Queue(queue_size)
+        self._held = 0  # events of the batch being written
+        self.health = health or StorageHealth()
         self._listeners: list[Listener] = []
         self._state = threading.Condition()
         self._accepting = True
         self._putting = 0  # emit calls past the ``accepting`` check, not yet done with their put
         self._stop = threading.Event()
+        self._gave_up = False  # the deadline passed with the database failing: no more attempts
+        self._abandoned = False  # stop() returned without the thread: it counted what was held
         self._deadline = math.inf  # set by stop(): when to give up on a failing database
         self.heartbeat = Heartbeat("events")
         self._thread = threading.Thread(
@@ -86,9 +103,9 @@ class EventWriter:
         self.dropped = 0
         self.rejected = 0
         self.lost = 0
+        self.lost_reason: str | None = None
         self.write_errors = 0
         self.thumbnail_errors = 0
-        self.failing: str | None = None
         self._drops_unlogged = 0
         self._drop_logged_at = -math.inf
 
@@ -99,6 +116,16 @@ class EventWriter:
     def queue_depth(self) -> int:
         return self._queue.qsize()
 
+    def pending(self) -> int:
+        """Events held in memory: queued, plus the batch being written (or retried)."""
+        return self._queue.qsize() + self._held
+
+    @property
+    def failing(self) -> str | None:
+        """Why inserts fail while the database keeps failing; None while they work."""
+        failure = self.health.failure(StoragePart.DATABASE)
+        return failure.reason if failure is not None else None
+
     def emit(self, event: Event, evidence: Evidence | None = None) -> None:
         """Queue ``event`` without waiting (a full queue drops it, counted in ``dropped``);
         RuntimeError once ``stop`` was called."""
@@ -108,7 +135,7 @@ class EventWriter:
             self.emitted += 1
             self._putting += 1
         try:
-            self._queue.put_nowait((event, self._shrink(event, evidence)))
+            self._queue.put_nowait((event, self._encode(event, evidence)))
         except queue.Full:
             self._drop(event)
         finally:
@@ -116,13 +143,13 @@ class EventWriter:
                 self._putting -= 1
                 self._state.notify_all()
 
-    def _shrink(self, event: Event, evidence: Evidence | None) -> Evidence | None:
-        """The thumbnail's crop, so that the queue never holds whole frames; None (counted in
+    def _encode(self, event: Event, evidence: Evidence | None) -> bytes | None:
+        """The thumbnail's JPEG, so that the queue never holds frames; None (counted in
         ``thumbnail_errors``) for unusable evidence: it costs the thumbnail, never the event."""
         if evidence is None:
             return None
         try:
-            return shrink(evidence)
+            return encode(evidence)
         except Exception:
             with self._state:
                 self.thumbnail_errors += 1
@@ -146,11 +173,17 @@ class EventWriter:
     def start(self) -> None:
         self._thread.start()
 
+    def running(self) -> bool:
+        """Whether the writer thread is alive (after ``stop``: it missed the deadline)."""
+        return self._thread.is_alive()
+
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Stop accepting, write everything queued, join; True if it all got written.
 
         Waits at most ``timeout_s`` (plus a second's grace for an attempt in progress); a
-        database still failing then makes the writer give up on what it holds (logged)."""
+        database still failing then makes the writer give up on what it holds: counted in
+        ``lost``, the database's error in ``lost_reason``. A thread still inside an attempt by
+        then is left behind (a daemon), what it holds counted as lost."""
         deadline = time.monotonic() + timeout_s
         with self._state:
             self._accepting = False
@@ -163,7 +196,17 @@ class EventWriter:
             self._thread.join(max(0.0, deadline - time.monotonic()) + JOIN_GRACE_S)
         elif self._thread.ident is None:  # never started: write what was emitted here
             self._drain()
+        if self._thread.is_alive():
+            self._abandon()
         return not self._thread.is_alive() and self._queue.empty() and self.lost == 0
+
+    def _abandon(self) -> None:
+        """The thread missed the deadline inside an attempt: count what it holds as lost now
+        (the process is about to end) and keep it from counting or attempting anything more."""
+        with self._state:
+            self._gave_up = self._abandoned = True
+            self.lost += self.pending()
+            self.lost_reason = self.failing or "the last insert did not finish in time"
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -175,7 +218,11 @@ class EventWriter:
 
     def _drain(self) -> None:
         while batch := self._take():
-            self._write(batch)
+            if self._gave_up:  # the deadline passed: no attempt, however quick it might be
+                with self._state:
+                    self.lost += 0 if self._abandoned else len(batch)
+            else:
+                self._write(batch)
 
     def _next_batch(self) -> list[Item]:
         """Up to ``batch_size`` events, waiting at most ``flush_interval_s`` (in short slices,
@@ -205,9 +252,16 @@ class EventWriter:
         return batch
 
     def _write(self, batch: list[Item]) -> None:
-        rows = [(event, self._thumbnail(event, evidence)) for event, evidence in batch]
-        stored = self._insert(rows)
-        self.written += len(stored)
+        self._held = len(batch)
+        try:
+            rows = [(event, self._thumbnail(event, evidence)) for event, evidence in batch]
+            stored = self._insert(rows)
+        finally:
+            self._held = 0
+        with self._state:
+            if self._abandoned:
+                return  # stop() counted these as lost
+            self.written += len(stored)
         if not stored:
             return
         for listener in self._listeners:
@@ -239,28 +293,29 @@ class EventWriter:
                                   len(chunk), _reason(error))  # fmt: skip
                         one_by_one = True
                     continue
-                self.failing = _reason(error)
-                if not self._wait_to_retry(len(chunk), error, delay):
+                self.health.failed(StoragePart.DATABASE, _reason(error), held=self.pending())
+                if not self._wait_to_retry(delay):
                     self._give_up(pending, error)
                     break
                 delay = min(delay * 2, RETRY_MAX_S)
                 continue
             pending = pending[len(chunk) :]
             delay = RETRY_INITIAL_S
-            self.failing = None
+            self.health.recovered(StoragePart.DATABASE, late=self.pending())
         return stored
 
-    def _wait_to_retry(self, count: int, error: Exception, delay: float) -> bool:
-        """Sleep ``delay`` before the next attempt; False once ``stop``'s deadline has passed."""
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        log.error("writing %d events failed (%s); retry in %.1f s", count, _reason(error), delay)
-        self.heartbeat.beat(delay)
+    def _wait_to_retry(self, delay: float) -> bool:
+        """Sleep ``delay`` before the next attempt (``STOPPING_RETRY_S`` at most once ``stop``
+        was called); False when the next attempt would start past ``stop``'s deadline."""
         if self._stop.is_set():
-            time.sleep(min(delay, remaining))
-        else:
-            self._stop.wait(delay)  # stop() cuts the wait short: retry, then drain
+            pause = min(delay, STOPPING_RETRY_S)
+            if self._gave_up or time.monotonic() + pause >= self._deadline:
+                return False
+            self.heartbeat.beat(pause)
+            time.sleep(pause)
+            return True
+        self.heartbeat.beat(delay)
+        self._stop.wait(delay)  # stop() cuts the wait short: retry, then drain
         return True
 
     def _reject(self, row: Row, reason: str) -> None:
@@ -271,10 +326,15 @@ class EventWriter:
                   event.id, event.camera_id, reason)  # fmt: skip
 
     def _give_up(self, rows: list[Row], error: Exception) -> None:
-        self.lost += len(rows)
+        with self._state:
+            if self._abandoned:
+                return
+            self._gave_up = True
+            self.lost += len(rows)
+            self.lost_reason = _reason(error)
         log.error(
-            "stopping: %d events not written, the database still fails (%s); first %s, last %s",
-            len(rows), _reason(error), rows[0][0].id, rows[-1][0].id,
+            "stopping: the database still fails (%s): events from %s on are not stored",
+            self.lost_reason, rows[0][0].id,
         )  # fmt: skip
         self._delete_thumbnails(rows)
 
@@ -283,15 +343,18 @@ class EventWriter:
             if thumbnail is not None:
                 self._thumbnails.delete(thumbnail)
 
-    def _thumbnail(self, event: Event, evidence: Evidence | None) -> str | None:
-        if evidence is None:
+    def _thumbnail(self, event: Event, jpeg: bytes | None) -> str | None:
+        """Save the thumbnail; None (counted) if it cannot be written, e.g. on a full disk."""
+        if jpeg is None:
             return None
         try:
-            return self._thumbnails.save(event, evidence)
-        except Exception:  # bad evidence costs the thumbnail, never the event
-            self.thumbnail_errors += 1
+            relative = self._thumbnails.save_jpeg(event, jpeg)
+        except Exception:  # a bug here costs the thumbnail, never the event
             log.exception("thumbnail for event %s failed", event.id)
-            return None
+            relative = None
+        if relative is None:
+            self.thumbnail_errors += 1
+        return relative
 
 
 def _insert(store: EventStore, rows: list[Row]) -> list[StoredEvent]:
@@ -308,10 +371,3 @@ def _refused(error: Exception) -> bool:
     if isinstance(error, IntegrityError | DataError | TypeError | ValueError):
         return True  # psycopg lets JSON's TypeError through unwrapped
     return isinstance(error, StatementError) and not isinstance(error, DBAPIError)
-
-
-def _reason(error: Exception) -> str:
-    """One line, without the SQL and its parameters."""
-    cause = error.orig if isinstance(error, StatementError) and error.orig else error
-    lines = str(cause).splitlines()
-    return f"{type(cause).__name__}: {lines[0] if lines else ''}"

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -82,20 +83,23 @@ def test_a_stuck_database_never_blocks_emit(store: EventStore, tmp_path: Path) -
     assert store.count() == 2 and writer.written == 2
 
 
-def test_queued_events_hold_a_small_crop_not_the_frame(store: EventStore, tmp_path: Path) -> None:
-    writer = EventWriter(store, ThumbnailStore(tmp_path))  # not started: events stay queued
-    frame = np.full((1080, 1920, 3), 200, dtype=np.uint8)
+def test_queued_events_hold_their_thumbnail_not_the_frame(
+    store: EventStore, tmp_path: Path
+) -> None:
+    thumbnails = ThumbnailStore(tmp_path)
+    writer = EventWriter(store, thumbnails)  # not started: events stay queued
+    frame = np.random.default_rng(0).integers(0, 256, (1080, 1920, 3), dtype=np.uint8)
     writer.emit(_event(1), Evidence(frame, (900, 500, 1000, 700)))  # a person-sized box
     writer.emit(_event(2), Evidence(frame, None))  # no box: the whole frame, shrunk
     queued = list(writer._queue.queue)
-    for _, evidence in queued:
-        assert evidence is not None and not np.shares_memory(evidence.image, frame)
-        assert max(evidence.image.shape[:2]) <= MAX_SIDE
-        assert evidence.image.nbytes * 20 < frame.nbytes
-    assert queued[0][1] is not None and queued[0][1].image.shape == (261, 131, 3)  # box + 15 %
+    for _, jpeg in queued:  # the thumbnail's JPEG: a noise crop of 261x131 px is ~25 KB
+        assert isinstance(jpeg, bytes) and len(jpeg) * 20 < frame.nbytes
     assert writer.stop()
     stored = store.query(EventQuery())
     assert all(s.thumbnail for s in stored) and writer.thumbnail_errors == 0
+    shapes = [_image(thumbnails, s.thumbnail).shape for s in stored if s.thumbnail]
+    assert shapes[0] == (261, 131, 3)  # the box plus 15 % a side
+    assert max(shapes[1][:2]) == MAX_SIDE
 
 
 class FlakyStore(EventStore):
@@ -230,6 +234,12 @@ def test_bad_evidence_costs_only_the_thumbnail(store: EventStore, tmp_path: Path
     assert writer.stop(timeout_s=10)
     thumbnails = [s.thumbnail for s in store.query(EventQuery())]
     assert thumbnails[0] is None and thumbnails[1] is not None
+
+
+def _image(thumbnails: ThumbnailStore, relative: str) -> np.ndarray:
+    image = cv2.imread(str(thumbnails.path(relative)))
+    assert image is not None
+    return image
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
