@@ -16,6 +16,7 @@ from api import (
     health,
     metrics,
     mjpeg,
+    service_health,
     snapshots,
     tracks,
     validation_errors,
@@ -31,7 +32,8 @@ from service import Service
 
 
 def create_app(service: Service) -> FastAPI:
-    """The app starts the service when it starts and stops (and flushes) it when it stops."""
+    """The app starts the service when it starts and stops (and flushes) it when it stops;
+    ``app.state.stopped_clean`` then says whether every thread ended and every event was kept."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,7 +44,7 @@ def create_app(service: Service) -> FastAPI:
         finally:
             app.state.ready = False
             await close_restream(app)
-            await run_in_threadpool(service.stop)
+            app.state.stopped_clean = await run_in_threadpool(service.stop)
 
     app = FastAPI(
         title="trackcast",
@@ -56,8 +58,8 @@ def create_app(service: Service) -> FastAPI:
     app.state.auth = Authorizer(service.config.auth, service.admin_token)
     app.state.ready = False
     register_restream_metrics(app)
-    routers = (health, metrics, cameras, snapshots, tracks, events, analytics, dead_letters)
-    for module in (*routers, mjpeg, whep, whip, viewer):
+    routers = (health, service_health, metrics, cameras, snapshots, tracks, events, analytics)
+    for module in (*routers, dead_letters, mjpeg, whep, whip, viewer):
         app.include_router(module.router)
     if service.config.auth.open:
         app.add_middleware(LocalOnly, config=service.config.auth)

@@ -213,6 +213,16 @@ class StorageConfig(_Strict):
         le=60_000,
         description="Longest an emitted event waits before it is written (1 ms to 60 s).",
     )
+    max_pending_events: int = Field(
+        10_000,
+        ge=100,
+        le=1_000_000,
+        description="Most events held in memory while the database cannot write (a full disk, "
+        "a server that is down); they are written in order once it works again, and newer "
+        "events are dropped (counted) past this. Each holds its thumbnail's JPEG (a few KB, at "
+        "most about 30 KB): 10,000 take at most about 300 MB and last ten minutes at 16 events "
+        "a second.",
+    )
 
 
 class WebhookConfig(_Strict):

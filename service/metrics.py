@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 
 from service.process_stats import process_stats
 from service.readiness import readiness
+from storage.health import StoragePart
 from stream.heartbeat import ThreadState
 
 if TYPE_CHECKING:
@@ -208,11 +209,22 @@ class _ServiceCollector(Collector):
         errors.add_metric(["thumbnail"], writer.thumbnail_errors)
         errors.add_metric(["retention"], self._service.retention.errors)
         yield errors
-        yield GaugeMetricFamily(
+        failing = _gauge(
             "trackcast_storage_failing",
-            "1 while writing events keeps failing.",
-            value=1.0 if writer.failing is not None else 0.0,
+            "1 while a part of storage keeps failing: database (event inserts: events are held "
+            "in memory and /readyz is 503), thumbnail (files), retention.",
+            ["kind"],
         )
+        seconds = _gauge(
+            "trackcast_storage_failing_seconds",
+            "How long the part of storage has been failing (0 while it works).",
+            ["kind"],
+        )
+        for part in StoragePart:
+            failure = self._service.storage_health.failure(part)
+            failing.add_metric([part.value], 0.0 if failure is None else 1.0)
+            seconds.add_metric([part.value], 0.0 if failure is None else failure.failing_s)
+        yield from (failing, seconds)
 
     def _events(self) -> Iterator[Metric]:
         writer = self._service.writer
@@ -229,12 +241,25 @@ class _ServiceCollector(Collector):
             "trackcast_events_rejected", "Events the database refused.", value=writer.rejected
         )
         yield CounterMetricFamily(
-            "trackcast_events_lost", "Events not written before shutdown.", value=writer.lost
+            "trackcast_events_lost",
+            "Events not stored because the database still failed when the service stopped.",
+            value=writer.lost,
         )
         yield GaugeMetricFamily(
             "trackcast_event_queue_depth",
             "Events waiting to be written.",
             value=writer.queue_depth(),
+        )
+        yield GaugeMetricFamily(
+            "trackcast_events_pending",
+            "Events held in memory, not yet stored: queued, and the batch being written (or "
+            "retried while the database fails).",
+            value=writer.pending(),
+        )
+        yield GaugeMetricFamily(
+            "trackcast_events_pending_limit",
+            "Most events held in memory (storage.max_pending_events); newer ones are dropped.",
+            value=writer.max_pending,
         )
         yield GaugeMetricFamily(
             "trackcast_event_feed_clients", "Live event feed clients.",

@@ -1,13 +1,17 @@
 """Builds and owns everything one ``trackcast serve`` process runs, and stops it in order.
 
-Start order: storage writer, deliveries, retention, cameras. Stop order is the reverse, so that
-every track still open when the cameras stop is ended, written and delivered before exit.
+Start order: storage writer, deliveries, retention, cameras. Stop order is the reverse (retention
+first after the cameras: nothing depends on it), so that every track still open when the cameras
+stop is ended, written and delivered before exit. All of
+the stop shares one deadline: no part waits past it, a database that is still failing included
+(the final log line then says how many events could not be kept, and ``stop`` returns False).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +34,16 @@ from storage import (
     migrate,
     open_database,
 )
+from storage.health import StorageHealth
 from storage.private import private_dir
 from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
 
 ADMIN_TOKEN_ENV = "TRACKCAST_ADMIN_TOKEN"
+STOP_RESERVE_S = 2.0
+"""Of ``Service.stop``'s time, what the event writer leaves (waiting for a failing database) to
+its own join and the deliveries' flush."""
 
 
 @dataclass(eq=False)
@@ -45,6 +53,8 @@ class Service:
     store: EventStore
     thumbnails: ThumbnailStore
     writer: EventWriter
+    storage_health: StorageHealth
+    """Failures of event inserts, thumbnails and retention (shared by the three)."""
     feed: EventFeed
     deliveries: list[Delivery]
     retention: Retention
@@ -65,24 +75,37 @@ class Service:
         self.cameras.start()
 
     def stop(self, timeout_s: float = 15.0) -> bool:
-        """Stop cameras, then flush every emitted event to storage and deliveries."""
-        clean = self.runtime.stop(timeout_s)
-        clean = self.writer.stop(timeout_s) and clean
+        """Stop cameras, then flush every emitted event to storage and deliveries, all within
+        ``timeout_s``; True if every thread ended and every emitted event was kept (stored,
+        or dropped or rejected as counted while running)."""
+        deadline = time.monotonic() + timeout_s
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        ended = self.runtime.stop(left())
+        ended = self.retention.stop(left()) and ended  # independent of the rest: first
+        kept = self.writer.stop(max(0.0, left() - STOP_RESERVE_S))
+        ended = not self.writer.running() and ended
         for delivery in self.deliveries:
-            clean = delivery.stop(timeout_s) and clean
-        clean = self.retention.stop(timeout_s) and clean
+            ended = delivery.stop(left()) and ended
         self.store.engine.dispose()
         writer = self.writer
-        log.info(
-            "service stopped%s: events emitted %d, stored %d, dropped %d, rejected %d, lost %d",
-            "" if clean else " (some threads did not end in time)",
+        log.log(
+            logging.INFO if ended and kept else logging.ERROR,
+            "service stopped%s: events emitted %d, stored %d, dropped %d, rejected %d, lost %d%s",
+            "" if ended else " (some threads did not end in time)",
             writer.emitted,
             writer.written,
             writer.dropped,
             writer.rejected,
             writer.lost,
+            f"; {writer.lost} events not stored: the database is still failing "
+            f"({writer.lost_reason})"
+            if writer.lost
+            else "",
         )
-        return clean
+        return ended and kept
 
 
 def _private_data_dir(data_dir: Path) -> None:
@@ -100,12 +123,15 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
     engine = open_database(config.storage.url or default_url(data_dir))
     migrate(engine)
     store = EventStore(engine)
-    thumbnails = ThumbnailStore(data_dir / "thumbnails")
+    health = StorageHealth()
+    thumbnails = ThumbnailStore(data_dir / "thumbnails", health)
     writer = EventWriter(
         store,
         thumbnails,
         batch_size=config.storage.batch_size,
         flush_interval_s=config.storage.flush_interval_ms / 1000,
+        queue_size=config.storage.max_pending_events,
+        health=health,
     )
     feed = EventFeed()
     deliveries = build_deliveries(config.webhooks, config.mqtt, StoreDeadLetters(store))
@@ -124,9 +150,12 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         store=store,
         thumbnails=thumbnails,
         writer=writer,
+        storage_health=health,
         feed=feed,
         deliveries=deliveries,
-        retention=Retention(store, thumbnails, max_age_s=config.storage.retention_days * 86400),
+        retention=Retention(
+            store, thumbnails, max_age_s=config.storage.retention_days * 86400, health=health
+        ),
         metrics=metrics,
         secrets=secrets,
         admin_token=admin_token,

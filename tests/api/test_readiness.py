@@ -54,7 +54,7 @@ def test_everything_running_is_ready_and_measured(running: tuple[TestClient, Ser
         assert metrics[f'trackcast_thread_alive{{thread="{thread}"}}'] == 1
         assert metrics[f'trackcast_thread_stalled{{thread="{thread}"}}'] == 0
     assert metrics['trackcast_storage_errors_total{kind="database"}'] == 0
-    assert metrics["trackcast_storage_failing"] == 0
+    assert metrics['trackcast_storage_failing{kind="database"}'] == 0
 
 
 def test_a_dead_detector_worker_makes_the_service_unready(
@@ -119,11 +119,11 @@ def test_storage_that_refuses_events_makes_the_service_unready_until_it_recovers
         assert "no such table: events" in body["storage_error"]
         assert "threads" not in body  # every thread still runs
         metrics = _metrics(client)
-        assert metrics["trackcast_storage_failing"] == 1
+        assert metrics['trackcast_storage_failing{kind="database"}'] == 1
         assert metrics['trackcast_storage_errors_total{kind="database"}'] >= 1
     finally:
         with write_lock(engine), engine.begin() as connection:
             connection.exec_driver_sql("ALTER TABLE events_away RENAME TO events")
     wait_until(lambda: client.get("/readyz").status_code == 200, timeout_s=60, step_s=0.2)
     assert service.writer.written > written  # what was held is written after all
-    assert _metrics(client)["trackcast_storage_failing"] == 0
+    assert _metrics(client)['trackcast_storage_failing{kind="database"}'] == 0
