@@ -49,13 +49,21 @@ class PostgresServer:
     def start(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "trackcast", "--auth=trust",
                   "--no-sync", "--encoding=UTF8")  # fmt: skip
+        self.resume()
+        self._admin = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+
+    def resume(self) -> None:
+        """Start the server process (again, after :meth:`halt`), on the same port."""
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log),
                   "-w", "-t", "60", "start")  # fmt: skip
-        self._admin = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT")
+
+    def halt(self) -> None:
+        """Stop the server process, keeping its data: a database that goes down."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
 
     def stop(self) -> None:
         try:
