@@ -18,9 +18,6 @@ from service.log_redaction import UVICORN_LOGGERS, install_log_redaction
 
 EXIT_STARTUP_FAILURE = 3
 """uvicorn's own code for a server that never started (the app's startup failed)."""
-EXIT_UNCLEAN_STOP = 4
-"""The service stopped, but events could not be stored (the database still failed) or a thread
-did not end in time: the final log line says which."""
 
 
 def register(commands: Any) -> None:
@@ -61,6 +58,4 @@ def serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(server_config)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    if not server.started:
-        return EXIT_STARTUP_FAILURE
-    return 0 if getattr(app.state, "stopped_clean", True) else EXIT_UNCLEAN_STOP
+    return 0 if server.started else EXIT_STARTUP_FAILURE

@@ -84,7 +84,7 @@ class EventWriter:
         self._flush_interval_s = flush_interval_s
         self.max_pending = queue_size
         self._queue: queue.Queue[Item] = queue.Queue(queue_size)
-        self._held = 0  # events of the batch being written
+        self._held = 0  # events taken from the queue, not yet written or given up
         self.health = health or StorageHealth()
         self._listeners: list[Listener] = []
         self._state = threading.Condition()
@@ -221,6 +221,7 @@ class EventWriter:
             if self._gave_up:  # the deadline passed: no attempt, however quick it might be
                 with self._state:
                     self.lost += 0 if self._abandoned else len(batch)
+                self._held = 0
             else:
                 self._write(batch)
 
@@ -238,6 +239,7 @@ class EventWriter:
                 continue
             try:
                 batch.append(self._queue.get(timeout=min(remaining, STOP_POLL_S)))
+                self._held += 1
             except queue.Empty:
                 continue
         return batch
@@ -247,12 +249,12 @@ class EventWriter:
         while len(batch) < self._batch_size:
             try:
                 batch.append(self._queue.get_nowait())
+                self._held += 1
             except queue.Empty:
                 break
         return batch
 
     def _write(self, batch: list[Item]) -> None:
-        self._held = len(batch)
         try:
             rows = [(event, self._thumbnail(event, evidence)) for event, evidence in batch]
             stored = self._insert(rows)

@@ -59,9 +59,9 @@ def running(make_service: ServiceFactory, square_clip: Path) -> Iterator[Running
     emit = service.writer.emit
 
     def recording_emit(event: Event, evidence: Evidence | None = None) -> None:
+        emit(event, evidence)  # one detector thread: the order of these calls is emission order
         with emitted.lock:
             emitted.events.append(event)
-        emit(event, evidence)
 
     service.writer.emit = recording_emit  # type: ignore[method-assign]
     with TestClient(create_app(service)) as client:

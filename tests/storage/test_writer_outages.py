@@ -145,7 +145,7 @@ def test_a_database_that_goes_down_and_comes_back_gets_every_event_in_order(
         emitter.emit(100)
         assert writer.pending() == emitter.count - 10
         server.resume()
-        wait_until(lambda: writer.pending() == 0, timeout_s=60)
+        wait_until(lambda: store.count() == emitter.count, timeout_s=60)
         stored = store.query(EventQuery(limit=10_000))
         assert [s.event.data["n"] for s in stored] == list(range(emitter.count))
         assert writer.stop(timeout_s=30) and writer.written == emitter.count
