@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from events import Event, Evidence
 from storage import EventQuery, EventStore, Retention, ThumbnailStore
+from tests.waiting import wait_until
 
 
 def test_old_events_and_their_thumbnails_go(store: EventStore, tmp_path: Path) -> None:
@@ -57,8 +59,9 @@ class FailingOnce(EventStore):
 
 
 def test_the_thread_runs_every_interval_and_survives_errors(
-    store: EventStore, tmp_path: Path
+    store: EventStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     flaky = FailingOnce(store)
     retention = Retention(flaky, ThumbnailStore(tmp_path), max_age_s=60.0, interval_s=0.05)
     retention.start()
@@ -71,6 +74,14 @@ def test_the_thread_runs_every_interval_and_survives_errors(
             time.sleep(0.02)
         assert [s.event for s in store.query(EventQuery())] == [new]
         assert flaky.calls >= 2
+        wait_until(lambda: retention.health.failures() == [], timeout_s=30)  # after the run
+        assert retention.errors == 1
+        lines = [r.getMessage() for r in caplog.records if r.name == "storage.health"]
+        assert lines == [
+            "storage failing: deleting old events: ConnectionError: database went away",
+            lines[1],
+        ]
+        assert lines[1].startswith("storage recovered: deleting old events works again after")
     finally:
         started = time.monotonic()
         assert retention.stop(timeout_s=5)
