@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -67,6 +68,9 @@ def test_sigterm_with_deliveries_pending_then_restart(square_clip: Path, tmp_pat
                 )
 
             wait_until(behind, timeout_s=120, step_s=0.2)
+            metrics = server.request("GET", "/metrics").text
+            depth = re.search(r"^trackcast_delivery_queue_depth\{[^}]*\} (\S+)$", metrics, re.M)
+            assert depth and float(depth.group(1)) >= 5, metrics  # read from the outbox
             server.terminate()
             first_output = server.output()
         finally:
