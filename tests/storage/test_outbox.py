@@ -8,9 +8,14 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from config.models import WebhookConfig
+from delivery import WebhookSender
+from delivery.keys import webhook_subscriptions
 from events import Event
 from storage import DeadLetter, EventStore, Outbox, Subscription
 from storage.outbox import Requeued
+from tests.delivery.receiver import Reply, WebhookReceiver
+from tests.waiting import wait_until
 
 ALL = Subscription("webhook:all", "http://h/all")
 ENDS = Subscription("webhook:ends", "http://h/ends", frozenset({"track.ended"}))
@@ -114,3 +119,26 @@ def test_a_row_whose_event_retention_deleted_is_dropped(
     assert [p.seq for p in outbox.head(ALL.key, 10)] == [new.seq]
     assert outbox.depth(ALL.key) == 1
     assert "deleted by retention before it was delivered" in caplog.text
+
+
+def test_a_webhook_sender_delivers_from_this_database_in_order(store: EventStore) -> None:
+    """The whole path on both databases: insert, queue, send, delete, dead-letter."""
+    events = _events(4)
+    failing = events[1].id
+    with WebhookReceiver(lambda key, seen: Reply(500) if key == failing else Reply()) as receiver:
+        webhook = WebhookConfig(url=receiver.url(), max_attempts=2, backoff_initial_s=0.05)
+        [subscription] = webhook_subscriptions([webhook])
+        store.subscribe([subscription])
+        outbox = Outbox(store.engine)
+        sender = WebhookSender(webhook, outbox, subscription)
+        sender.start()
+        try:
+            sender.deliver(store.insert([(e, None) for e in events]))
+            wait_until(lambda: sender.delivered == 3, timeout_s=20)
+        finally:
+            assert sender.stop(5)
+        assert [r.key for r in receiver.received()] == [
+            events[0].id, failing, failing, events[2].id, events[3].id,
+        ]  # fmt: skip
+        assert [letter.event_id for letter in store.dead_letters()] == [failing]
+        assert outbox.depths() == {}
