@@ -66,7 +66,8 @@ class Outbox:
         self.engine = engine
 
     def head(self, key: str, limit: int) -> list[Pending]:
-        """The first ``limit`` rows of subscription ``key`` in seq order."""
+        """The first ``limit`` rows of subscription ``key`` in seq order (rows whose event
+        retention deleted are dropped on the way, with a warning)."""
         statement = (
             sa.select(outbox, events)
             .select_from(outbox.outerjoin(events, events.c.seq == outbox.c.event_seq))
@@ -74,21 +75,22 @@ class Outbox:
             .order_by(outbox.c.event_seq)
             .limit(limit)
         )
-        with self.engine.connect() as connection:
-            rows = connection.execute(statement).mappings().all()
-        pending: list[Pending] = []
-        for row in rows:
-            item = _pending(row)
-            if item is None:
-                log.warning(
-                    "delivery %s: event %d was deleted by retention before it was delivered",
-                    key,
-                    row["event_seq"],
-                )
-                self.delivered(key, int(row["event_seq"]))
-                continue
-            pending.append(item)
-        return pending
+        while True:
+            with self.engine.connect() as connection:
+                rows = connection.execute(statement).mappings().all()
+            items = [(int(row["event_seq"]), _pending(row)) for row in rows]
+            pending = [item for _, item in items if item is not None]
+            gone = [seq for seq, item in items if item is None]
+            if not gone:
+                return pending
+            log.warning(
+                "delivery %s: %d events (seq %d to %d) were deleted by retention before they were "
+                "delivered; dropped from the outbox",
+                key, len(gone), gone[0], gone[-1],
+            )  # fmt: skip
+            self.delivered(key, *gone)
+            if pending:
+                return pending
 
     def depth(self, key: str) -> int:
         """Rows waiting in subscription ``key``."""
