@@ -1,15 +1,20 @@
-"""/api/deadletters: events a webhook gave up on, to inspect and clear."""
+"""/api/deadletters: events a webhook or MQTT gave up on, to inspect, retry and clear.
+
+A retry puts the event back in the outbox of the destination it came from (due now, attempts
+counted from 1 again, after the events queued before it: delivery is in seq order) and deletes
+the dead letter; a letter whose destination is no longer configured stays (409)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import authorize
 from api.deps import MAX_ID, not_found, service_of
+from service.dead_letters import RetryOutcome
 
 router = APIRouter(prefix="/api/deadletters", tags=["delivery"], dependencies=[Depends(authorize)])
 
@@ -23,6 +28,23 @@ class DeadLetterOut(BaseModel):
     last_error: str
     failed_at: float
     payload: dict[str, Any]
+    subscription: str | None = Field(
+        description="The destination's outbox key (null for letters from before the outbox)."
+    )
+
+
+class RetriedOut(BaseModel):
+    """A dead letter put back in the outbox."""
+
+    id: int = Field(description="The dead letter's id (it is deleted).")
+    event_id: str
+    subscription: str = Field(description="The outbox key it was queued for.")
+    target: str = Field(description="The destination, credentials redacted.")
+
+
+class RetriedAllOut(BaseModel):
+    queued: int = Field(description="Dead letters put back in the outbox (and deleted).")
+    kept: int = Field(description="Dead letters kept: their destination is not configured.")
 
 
 @router.get("")
@@ -43,3 +65,50 @@ async def delete_dead_letter(
     store = service_of(request).store
     if not await run_in_threadpool(store.delete_dead_letter, letter_id):
         raise not_found(f"dead letter {letter_id}")
+
+
+@router.post(
+    "/retry",
+    responses={status.HTTP_200_OK: {"description": "How many were queued and kept."}},
+)
+async def retry_dead_letters(
+    request: Request,
+    target: Annotated[
+        str | None,
+        Query(max_length=2048, description="Only letters of this target (as listed)."),
+    ] = None,
+) -> RetriedAllOut:
+    retry = service_of(request).dead_letters
+    queued, kept = await run_in_threadpool(retry.retry_all, target)
+    return RetriedAllOut(queued=queued, kept=kept)
+
+
+@router.post(
+    "/{letter_id}/retry",
+    responses={
+        status.HTTP_404_NOT_FOUND: {"description": "No such dead letter."},
+        status.HTTP_409_CONFLICT: {"description": "Its destination is no longer configured."},
+    },
+)
+async def retry_dead_letter(
+    letter_id: Annotated[int, Path(ge=0, le=MAX_ID)], request: Request
+) -> RetriedOut:
+    service = service_of(request)
+    letter = await run_in_threadpool(service.store.get_dead_letter, letter_id)
+    if letter is None:
+        raise not_found(f"dead letter {letter_id}")
+    result = await run_in_threadpool(service.dead_letters.retry, letter_id)
+    if result.outcome is RetryOutcome.NOT_FOUND:
+        raise not_found(f"dead letter {letter_id}")
+    if result.outcome is RetryOutcome.NO_SUBSCRIPTION or result.subscription is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"dead letter {letter_id}: its destination {letter.target} is no longer configured",
+        )
+    subscription = result.subscription
+    return RetriedOut(
+        id=letter_id,
+        event_id=letter.event_id,
+        subscription=subscription.key,
+        target=subscription.target,
+    )

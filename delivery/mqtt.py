@@ -1,24 +1,29 @@
-"""Publish committed events to an MQTT broker as ``<topic_prefix>/<camera_id>/<event type>``.
+"""Publish committed events to an MQTT broker as ``<topic_prefix>/<camera_id>/<event type>``,
+from the outbox in the database, so that nothing pending is lost across a restart.
 
 The payload is :meth:`StoredEvent.to_json` as compact JSON, published with the configured QoS and
 never retained. paho-mqtt's network thread connects in the background, so trackcast starts while
 the broker is down, and reconnects with exponential backoff (``reconnect_min_s`` doubling to
 ``reconnect_max_s``).
 
-While the broker is unreachable, QoS 1 and 2 messages wait in paho's queue (at most
-``queue_size``) and go out once it connects; QoS 0 messages cannot wait and are counted as
-``failed``. A message is ``published`` once the broker acknowledged it (QoS 1 and 2) or it was
-written to the socket (QoS 0). When ``queue_size`` messages are unsettled, new ones are counted as
-``failed`` and dropped, as are events delivered after :meth:`MqttPublisher.stop` began. MQTT
-has no dead letters: a dropped message is counted and logged only.
+The events to publish are the broker's rows in the outbox (:mod:`storage.outbox`), queued in the
+same transaction that stored them. The publisher's thread reads them in seq order while the
+broker is connected and hands at most ``window`` at a time to paho, which sends them in that
+order (and sends again, after a reconnect, those not yet acknowledged). A row is deleted once
+the broker acknowledged its message (QoS 1 and 2) or paho wrote it to the socket (QoS 0). A
+message that cannot be published at all (a topic paho refuses) goes to the dead letters. Rows
+not yet settled at :meth:`MqttPublisher.stop` stay in the outbox and are published again after
+the next start: delivery is at least once, with the event id in the payload.
 
 Logs name the broker as ``host:port``; the username and password never appear.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import math
 import secrets
 import threading
 import time
@@ -32,44 +37,63 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from config.models import MqttConfig
 from delivery.stats import DeliveryStats
+from delivery.wakeup import Wakeup
 from events.model import StoredEvent
-from stream.heartbeat import ThreadHealth
+from storage.outbox import Outbox, Pending
+from storage.subscriptions import Subscription
+from stream.heartbeat import Heartbeat, ThreadHealth
 
 log = logging.getLogger(__name__)
 
 _SETTLE_MARGIN_S = 1.0
 """Part of ``stop``'s bound kept for disconnecting after waiting for acknowledgements."""
+WINDOW = 100
+POLL_INTERVAL_S = 2.0
+DATABASE_WAIT_S = 30.0
+"""How long one outbox read or update may take (SQLite's busy timeout) before the thread
+counts as stalled."""
 
 
 class MqttPublisher:
-    """Publishes events to one broker; see the module docstring."""
+    """Publishes one broker's outbox rows; see the module docstring."""
 
     def __init__(
         self,
         config: MqttConfig,
+        outbox: Outbox,
+        subscription: Subscription,
         *,
-        queue_size: int = 10_000,
+        window: int = WINDOW,
+        poll_interval_s: float = POLL_INTERVAL_S,
         reconnect_min_s: int = 1,
         reconnect_max_s: int = 30,
     ) -> None:
-        if queue_size < 1:
-            raise ValueError("queue_size must be at least 1")
+        if window < 1:
+            raise ValueError("window must be at least 1")
         self.config = config
+        self.subscription = subscription
         self.broker = f"{config.host}:{config.port}"
-        self.target = f"mqtt://{self.broker}"
+        self.target = subscription.target
         self.client_id = config.client_id or f"trackcast-{secrets.token_hex(6)}"
-        self._queue_size = queue_size
-        self._cond = threading.Condition()
+        self._outbox = outbox
+        self._window = window
+        self._wakeup = Wakeup(poll_interval_s)
+        self._cond = self._wakeup.cond
         self._connected = False
-        self._accepted = 0
-        self._settled = 0
-        self._started = False
+        self._mids: dict[int, Pending] = {}
+        """Messages handed to paho and not yet settled, by message id."""
+        self._early: dict[int, bool] = {}
+        """Settlements paho reported before ``publish`` returned their mid (mid -> failed)."""
+        self._settled: list[tuple[Pending, bool]] = []
+        """Acknowledged (or failed) messages whose rows are still to delete."""
+        self._thread: threading.Thread | None = None
         self._stopped: bool | None = None
         """The result of the first ``stop``; later calls return it at once."""
-        self._stopping = False
-        self._overflowing = False
+        self._depth = 0
+        self.heartbeat = Heartbeat(f"mqtt {self.broker}")
         self.published = 0
         self.failed = 0
+        self.dead_lettered = 0
         self._client = self._make_client(reconnect_min_s, reconnect_max_s)
 
     def _make_client(self, reconnect_min_s: int, reconnect_max_s: int) -> mqtt.Client:
@@ -81,7 +105,6 @@ class MqttPublisher:
         if config.username is not None:
             client.username_pw_set(config.username, config.password)
         client.reconnect_delay_set(reconnect_min_s, reconnect_max_s)
-        client.max_queued_messages_set(self._queue_size)
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
@@ -96,71 +119,77 @@ class MqttPublisher:
     def in_flight(self) -> int:
         """Messages handed to paho and not yet acknowledged (or, for QoS 0, written)."""
         with self._cond:
-            return max(0, self._accepted - self._settled)
+            return len(self._mids)
+
+    def queue_depth(self) -> int:
+        """Events waiting in the outbox (the last count when the database cannot answer)."""
+        with contextlib.suppress(Exception):
+            self._depth = self._outbox.depth(self.subscription.key)
+        return self._depth
 
     def stats(self) -> DeliveryStats:
+        depth = self.queue_depth()
         with self._cond:
             return DeliveryStats(
                 target=self.target,
                 delivered=self.published,
                 failed=self.failed,
-                dead_lettered=0,
-                queue_depth=max(0, self._accepted - self._settled),
+                dead_lettered=self.dead_lettered,
+                queue_depth=depth,
             )
 
     def threads(self) -> list[ThreadHealth]:
-        """None of its own: paho-mqtt owns the network thread (and reconnects by itself)."""
-        return []
+        """The outbox reader (paho-mqtt owns the network thread and reconnects by itself)."""
+        return [self.heartbeat.health()]
 
     def start(self) -> None:
-        if self._started:
+        if self._thread is not None:
             raise RuntimeError(f"mqtt publisher for {self.broker} was already started")
-        self._started = True
         log.info("connecting to MQTT broker %s", self.broker)
         self._client.connect_async(self.config.host, self.config.port)
         self._client.loop_start()
+        self._thread = threading.Thread(
+            target=self.heartbeat.guard(self._run),
+            name=f"trackcast-mqtt {self.broker}",
+            daemon=True,
+        )
+        self._thread.start()
 
     def deliver(self, batch: Sequence[StoredEvent]) -> None:
-        """Hand each event to paho's queue; never waits for the network."""
-        dropped = 0
-        for stored in batch:
-            if not self._publish(stored):
-                dropped += 1
-        with self._cond:
-            self.failed += dropped
-            overflowing = dropped > 0
-            if overflowing and not self._overflowing:
-                log.warning(
-                    "MQTT broker %s: dropping events (%s)",
-                    self.broker,
-                    "connected but behind" if self._connected else "not connected",
-                )
-            self._overflowing = overflowing
+        """Wake the publisher (the writer queued the events in the outbox already)."""
+        if batch:
+            self._wakeup.hint()
+
+    def wake(self) -> None:
+        self._wakeup.hint()
 
     def stop(self, timeout_s: float = 10.0) -> bool:
-        """Wait up to ``timeout_s`` for unacknowledged messages, then disconnect and stop the
-        network thread. False when messages were left unacknowledged or the thread did not end
-        in time."""
+        """Wait up to ``timeout_s`` for messages in flight to be acknowledged, then disconnect
+        and stop both threads; unsettled rows stay in the outbox for the next start. False when
+        messages were left unacknowledged or a thread did not end in time."""
         if self._stopped is None:
-            with self._cond:
-                self._stopping = True
             self._stopped = self._stop(timeout_s)
         return self._stopped
 
     def _stop(self, timeout_s: float) -> bool:
+        if self._thread is None:
+            return True
         deadline = time.monotonic() + timeout_s
-        settle_by = deadline - min(_SETTLE_MARGIN_S, timeout_s / 4) if self._started else 0.0
+        settle_by = deadline - min(_SETTLE_MARGIN_S, timeout_s / 4)
+        self._wakeup.stop()
+        self._thread.join(max(0.0, settle_by - time.monotonic()))
+        self._drain(settle_by)
         with self._cond:
-            self._cond.wait_for(
-                lambda: self._settled >= self._accepted, max(0.0, settle_by - time.monotonic())
-            )
-            unsettled = max(0, self._accepted - self._settled)
+            self._cond.wait_for(lambda: not self._mids, max(0.0, settle_by - time.monotonic()))
+            unsettled = len(self._mids)
+        self._delete_settled()
         if unsettled:
             log.warning(
-                "MQTT broker %s: stopping with %d events not acknowledged", self.broker, unsettled
+                "MQTT broker %s: stopping with %d events not acknowledged; they stay queued for "
+                "the next start",
+                self.broker,
+                unsettled,
             )
-        if not self._started:
-            return unsettled == 0
         self._client.disconnect()
         stopper = threading.Thread(
             target=self._client.loop_stop, name=f"trackcast-mqtt-stop {self.broker}", daemon=True
@@ -169,27 +198,105 @@ class MqttPublisher:
         stopper.join(max(0.0, deadline - time.monotonic()))
         if stopper.is_alive():
             log.warning("MQTT broker %s: network thread did not stop in time", self.broker)
-        return unsettled == 0 and not stopper.is_alive()
+        threads_done = not stopper.is_alive() and not self._thread.is_alive()
+        return unsettled == 0 and threads_done
 
-    def _publish(self, stored: StoredEvent) -> bool:
-        event = stored.event
-        qos = self.config.qos
+    def _drain(self, settle_by: float) -> None:
+        """While the broker is connected, publish what is left until ``settle_by``."""
+        while time.monotonic() < settle_by:
+            try:
+                self._delete_settled()
+                published = self._publish_due()
+            except Exception:
+                return  # the rows stay for the next start
+            with self._cond:
+                if not published and not self._mids:
+                    return  # all published, or the broker is gone
+                self._cond.wait(max(0.0, min(0.05, settle_by - time.monotonic())))
+
+    def _run(self) -> None:
+        while self._wakeup.clear():
+            self.heartbeat.beat(DATABASE_WAIT_S)
+            try:
+                self._delete_settled()
+                published = self._publish_due()
+            except Exception as error:  # the database failed: the rows are still there
+                log.error(
+                    "MQTT broker %s: the outbox cannot be read or updated (%s); retrying",
+                    self.broker, type(error).__name__,
+                )  # fmt: skip
+                published = 0
+            if not published:
+                self.heartbeat.beat(math.inf)  # idle (or waiting for the broker) is not stuck
+                self._wakeup.idle()
+
+    def _publish_due(self) -> int:
+        """Hand paho the next rows not yet in flight, up to the window; how many."""
         with self._cond:
-            if self._stopping or self._accepted - self._settled >= self._queue_size:
-                return False
-        topic = f"{self.config.topic_prefix}/{event.camera_id}/{event.type}"
-        try:
-            payload = json.dumps(stored.to_json(), separators=(",", ":"))
-            info = self._client.publish(topic, payload, qos=qos, retain=False)
+            if not self._connected:
+                return 0
+            in_flight = {item.seq for item in self._mids.values()}
+            in_flight |= {item.seq for item, _ in self._settled}
+        room = self._window - len(in_flight)
+        if room <= 0:
+            return 0
+        rows = self._outbox.head(self.subscription.key, len(in_flight) + room)
+        count = 0
+        for item in rows:
+            if item.seq in in_flight:
+                continue
+            if not self._publish(item):
+                break
+            count += 1
+        return count
+
+    def _publish(self, item: Pending) -> bool:
+        """Hand one row to paho; False when it has to wait (disconnected, paho's queue full)."""
+        topic = f"{self.config.topic_prefix}/{item.camera_id}/{item.event_type}"
+        try:  # not under the lock: paho calls on_publish holding its own
+            payload = json.dumps(item.payload, separators=(",", ":"))
+            info = self._client.publish(topic, payload, qos=self.config.qos, retain=False)
         except (TypeError, ValueError) as exc:  # data that is not JSON, a topic paho refuses
-            log.warning("MQTT broker %s: cannot publish event %s: %s", self.broker, event.id, exc)
-            return False
-        queued_offline = info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN and qos > 0
+            self._give_up(item, f"permanent failure: {exc}")
+            return True
+        queued_offline = info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN and self.config.qos > 0
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS and not queued_offline:
             return False
-        with self._cond:
-            self._accepted += 1
+        with self._cond:  # on_publish may have come first: it left the outcome in _early
+            early = self._early.pop(info.mid, None)
+            if early is None:
+                self._mids[info.mid] = item
+            else:
+                self._settle(item, early)
         return True
+
+    def _settle(self, item: Pending, failed: bool) -> None:
+        """Record an outcome (lock held); the thread deletes the row."""
+        self._settled.append((item, failed))
+        if failed:
+            self.failed += 1
+        else:
+            self.published += 1
+        self._wakeup.hint()  # the lock is reentrant
+
+    def _delete_settled(self) -> None:
+        """Delete the rows of acknowledged messages (failed ones are published again)."""
+        with self._cond:
+            settled, self._settled = self._settled, []
+        try:
+            self._outbox.delivered(self.subscription.key, *(i.seq for i, bad in settled if not bad))
+        except Exception:
+            with self._cond:
+                self._settled[:0] = settled
+            raise
+
+    def _give_up(self, item: Pending, reason: str) -> None:
+        log.warning(
+            "MQTT broker %s: cannot publish event %s: %s", self.broker, item.event_id, reason
+        )
+        self._outbox.dead_letter(self.subscription, item, item.attempts + 1, reason)
+        with self._cond:
+            self.dead_lettered += 1
 
     def _on_connect(
         self,
@@ -204,6 +311,7 @@ class MqttPublisher:
             return
         with self._cond:
             self._connected = True
+        self._wakeup.hint()
         log.info("connected to MQTT broker %s", self.broker)
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
@@ -233,9 +341,13 @@ class MqttPublisher:
         properties: Properties,
     ) -> None:
         with self._cond:
-            self._settled += 1
-            if reason_code.is_failure:
-                self.failed += 1
-            else:
-                self.published += 1
-            self._cond.notify_all()
+            item = self._mids.pop(mid, None)
+            if item is None:
+                self._early[mid] = reason_code.is_failure
+                return
+            self._settle(item, reason_code.is_failure)
+        if reason_code.is_failure:
+            log.warning(
+                "MQTT broker %s refused event %s (%s); publishing it again",
+                self.broker, item.event_id, reason_code,
+            )  # fmt: skip

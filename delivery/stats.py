@@ -13,8 +13,9 @@ class DeliveryStats:
         target: The destination with credentials redacted (a URL, or ``mqtt://host:port``).
         delivered: Events the destination accepted.
         failed: Failed attempts (a retried event can fail more than once).
-        dead_lettered: Events given up on and handed to the dead-letter sink.
-        queue_depth: Events accepted by ``deliver`` and not yet settled.
+        dead_lettered: Events given up on and moved to the dead letters (since start).
+        queue_depth: Events waiting in the outbox (pending retries and in-flight ones included;
+            they survive a restart).
     """
 
     target: str

@@ -2,9 +2,10 @@
 
 Start order: storage writer, deliveries, retention, cameras. Stop order is the reverse (retention
 first after the cameras: nothing depends on it), so that every track still open when the cameras
-stop is ended, written and delivered before exit. All of
-the stop shares one deadline: no part waits past it, a database that is still failing included
-(the final log line then says how many events could not be kept, and ``stop`` returns False).
+stop is ended and written; its deliveries are queued in the outbox with it, and what a destination
+has not accepted by then goes out after the next start. All of the stop shares one deadline: no
+part waits past it, a database that is still failing included (the final log line then says how
+many events could not be kept, and ``stop`` returns False).
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from delivery import Delivery, build_deliveries
 from events.feed import EventFeed
 from runtime.camera_set import CameraSet
 from runtime.cameras import CameraRuntime, DetectorFactory
-from service.dead_letters import StoreDeadLetters
+from service.dead_letters import DeadLetterRetry
 from service.metrics import ServiceMetrics
 from service.secrets import config_secrets
 from storage import (
     CameraStore,
     EventStore,
     EventWriter,
+    Outbox,
     Retention,
     StorageError,
     ThumbnailStore,
@@ -57,6 +59,7 @@ class Service:
     """Failures of event inserts, thumbnails and retention (shared by the three)."""
     feed: EventFeed
     deliveries: list[Delivery]
+    dead_letters: DeadLetterRetry
     retention: Retention
     metrics: ServiceMetrics
     secrets: SecretSet
@@ -116,6 +119,28 @@ def _private_data_dir(data_dir: Path) -> None:
         raise StorageError(f"cannot create the data directory {data_dir}: {error}") from None
 
 
+def _log_outbox(outbox: Outbox, deliveries: list[Delivery]) -> None:
+    """Say what a restart resumes, and which queued rows belong to no configured destination
+    (they stay, and are never sent elsewhere)."""
+    depths = outbox.depths()
+    for delivery in deliveries:
+        if depths.get(delivery.subscription.key):
+            log.info(
+                "%s: %d events still to deliver from before the restart",
+                delivery.subscription.target,
+                depths[delivery.subscription.key],
+            )
+    configured = {delivery.subscription.key for delivery in deliveries}
+    for key, count in depths.items():
+        if key not in configured:
+            log.warning(
+                "the outbox holds %d events for %s, which is no longer configured; they are "
+                "kept (configure it again to deliver them)",
+                count,
+                key,
+            )
+
+
 def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None = None) -> Service:
     """Open (and migrate) the database and wire every part; nothing runs until ``start``."""
     data_dir = Path(config.data_dir)
@@ -134,7 +159,10 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         health=health,
     )
     feed = EventFeed()
-    deliveries = build_deliveries(config.webhooks, config.mqtt, StoreDeadLetters(store))
+    outbox = Outbox(engine)
+    deliveries = build_deliveries(config.webhooks, config.mqtt, outbox)
+    store.subscribe([delivery.subscription for delivery in deliveries])
+    _log_outbox(outbox, deliveries)
     writer.add_listener(feed.publish)
     for delivery in deliveries:
         writer.add_listener(delivery.deliver)
@@ -153,6 +181,7 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         storage_health=health,
         feed=feed,
         deliveries=deliveries,
+        dead_letters=DeadLetterRetry(store, outbox, deliveries),
         retention=Retention(
             store, thumbnails, max_age_s=config.storage.retention_days * 86400, health=health
         ),

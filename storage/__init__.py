@@ -1,5 +1,5 @@
 """Durable events: SQLite (default, WAL) or PostgreSQL through SQLAlchemy, alembic migrations,
-thumbnails on disk, a batching writer thread and retention."""
+thumbnails on disk, a batching writer thread, the delivery outbox and retention."""
 
 from storage.cameras import CameraStore
 from storage.counts import INTERVALS_S, CountQuery
@@ -7,7 +7,9 @@ from storage.database import default_url, open_database, redacted
 from storage.errors import StorageError
 from storage.event_store import DeadLetter, EventQuery, EventStore
 from storage.migrate import migrate
+from storage.outbox import Outbox
 from storage.retention import Retention
+from storage.subscriptions import Subscription
 from storage.thumbnails import ThumbnailStore
 from storage.writer import EventWriter
 
@@ -19,8 +21,10 @@ __all__ = [
     "EventQuery",
     "EventStore",
     "EventWriter",
+    "Outbox",
     "Retention",
     "StorageError",
+    "Subscription",
     "ThumbnailStore",
     "default_url",
     "migrate",

@@ -14,6 +14,7 @@ from storage.counts import CountQuery, add_counts, query_counts
 from storage.database import write_lock
 from storage.filters import Condition, matching
 from storage.schema import dead_letters, events
+from storage.subscriptions import Subscription, enqueue
 from stream.redact import redact_text, redact_url
 
 INSERT_LOCK_KEY = 0x74726B63  # "trkc": the advisory lock that orders event inserts
@@ -61,6 +62,8 @@ class DeadLetter:
     last_error: str
     failed_at: float
     payload: dict[str, Any]
+    subscription: str | None = None
+    """The outbox subscription it was taken from (None for letters older than the outbox)."""
 
 
 class EventStore:
@@ -68,13 +71,20 @@ class EventStore:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._subscriptions: tuple[Subscription, ...] = ()
+
+    def subscribe(self, subscriptions: Sequence[Subscription]) -> None:
+        """From now on, :meth:`insert` queues each event in the outbox for every subscription
+        that wants it, in the same transaction (call before the writer starts)."""
+        self._subscriptions = tuple(subscriptions)
 
     def insert(
         self, items: Sequence[tuple[Event, str | None]], counts: Sequence[CountRow] = ()
     ) -> list[StoredEvent]:
         """Write ``items`` (event, thumbnail path) and add ``counts`` to their buckets, in one
-        transaction; seq grows in the given order, and in commit order across transactions (the
-        cursor feeds resume from never skips a row committed later with a smaller seq)."""
+        transaction, with their outbox rows (:meth:`subscribe`); seq grows in the given order, and
+        in commit order across transactions (the cursor feeds resume from never skips a row
+        committed later with a smaller seq)."""
         if not items:
             return []
         statement = events.insert().returning(events.c.seq, sort_by_parameter_order=True)
@@ -82,16 +92,18 @@ class EventStore:
             _serialize_inserts(connection)
             seqs = connection.execute(statement, [_row(e, t) for e, t in items]).scalars().all()
             add_counts(connection, counts)
-        return [
-            StoredEvent(int(seq), event, thumbnail)
-            for seq, (event, thumbnail) in zip(seqs, items, strict=True)
-        ]
+            stored = [
+                StoredEvent(int(seq), event, thumbnail)
+                for seq, (event, thumbnail) in zip(seqs, items, strict=True)
+            ]
+            enqueue(connection, self._subscriptions, stored)
+        return stored
 
     def query(self, query: EventQuery) -> list[StoredEvent]:
         order = events.c.seq.desc() if query.descending else events.c.seq.asc()
         statement = sa.select(events).where(*_conditions(query)).order_by(order).limit(query.limit)
         with self.engine.connect() as connection:
-            return [_stored(row) for row in connection.execute(statement).mappings()]
+            return [stored_event(row) for row in connection.execute(statement).mappings()]
 
     def count(self, query: EventQuery | None = None) -> int:
         statement = sa.select(sa.func.count()).select_from(events)
@@ -104,7 +116,7 @@ class EventStore:
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(events).where(events.c.id == event_id)).mappings()
             first = row.first()
-        return _stored(first) if first is not None else None
+        return stored_event(first) if first is not None else None
 
     def latest_seq(self) -> int:
         with self.engine.connect() as connection:
@@ -132,18 +144,8 @@ class EventStore:
     def add_dead_letter(self, letter: DeadLetter) -> int:
         """Keep ``letter`` (its ``id`` is ignored); its new id. The target URL and the error are
         stored with credentials redacted."""
-        values = {
-            "event_id": letter.event_id,
-            "event_seq": letter.event_seq,
-            "target": redact_url(letter.target),
-            "attempts": letter.attempts,
-            "last_error": redact_text(letter.last_error),
-            "failed_at": letter.failed_at,
-            "payload": letter.payload,
-        }
         with write_lock(self.engine), self.engine.begin() as connection:
-            statement = dead_letters.insert().returning(dead_letters.c.id)
-            return int(connection.execute(statement, values).scalar_one())
+            return insert_dead_letter(connection, letter)
 
     def dead_letters(self, limit: int = 100, after_id: int | None = None) -> list[DeadLetter]:
         statement = sa.select(dead_letters).order_by(dead_letters.c.id).limit(limit)
@@ -164,6 +166,22 @@ class EventStore:
         return result.rowcount > 0
 
 
+def insert_dead_letter(connection: sa.Connection, letter: DeadLetter) -> int:
+    """Insert ``letter`` (its ``id`` is ignored; target and error redacted); its new id."""
+    values = {
+        "event_id": letter.event_id,
+        "event_seq": letter.event_seq,
+        "target": redact_url(letter.target),
+        "attempts": letter.attempts,
+        "last_error": redact_text(letter.last_error),
+        "failed_at": letter.failed_at,
+        "payload": letter.payload,
+        "subscription": letter.subscription,
+    }
+    statement = dead_letters.insert().returning(dead_letters.c.id)
+    return int(connection.execute(statement, values).scalar_one())
+
+
 def _serialize_inserts(connection: sa.Connection) -> None:
     """PostgreSQL hands out sequence values at insert, not at commit: two overlapping inserting
     transactions could commit out of seq order. A transaction-scoped advisory lock makes inserts
@@ -176,7 +194,8 @@ def _row(event: Event, thumbnail: str | None) -> dict[str, Any]:
     return {"id": event.id, **event.content(), "thumbnail": thumbnail}
 
 
-def _stored(row: Any) -> StoredEvent:
+def stored_event(row: Any) -> StoredEvent:
+    """The event of an ``events`` row (a mapping)."""
     event = Event(
         id=row["id"],
         type=row["type"],

@@ -8,6 +8,7 @@ metadata = sa.MetaData()
 
 Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Time = sa.Float(precision=53)
+SUBSCRIPTION_LENGTH = 600
 
 events = sa.Table(
     "events",
@@ -38,6 +39,18 @@ dead_letters = sa.Table(
     sa.Column("last_error", sa.Text, nullable=False),
     sa.Column("failed_at", Time, nullable=False),
     sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("subscription", sa.String(SUBSCRIPTION_LENGTH), nullable=True),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("subscription", sa.String(SUBSCRIPTION_LENGTH), nullable=False),
+    sa.Column("event_seq", sa.BigInteger, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", Time, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=True),  # NULL: the events row has it
+    sa.PrimaryKeyConstraint("subscription", "event_seq"),
 )
 
 counts = sa.Table(

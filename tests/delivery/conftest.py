@@ -1,4 +1,5 @@
-"""Fixtures for delivery tests: a dead-letter sink, a webhook receiver and a Mosquitto broker."""
+"""Fixtures for delivery tests: a database with the outbox, a webhook receiver and a Mosquitto
+broker."""
 
 from __future__ import annotations
 
@@ -8,13 +9,18 @@ from pathlib import Path
 import pytest
 
 from tests.delivery.broker import MosquittoBroker
-from tests.delivery.memory import MemoryDeadLetters
+from tests.delivery.database import Database
 from tests.delivery.receiver import WebhookReceiver
 
 
 @pytest.fixture
-def dead_letters() -> MemoryDeadLetters:
-    return MemoryDeadLetters()
+def database(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database: its store, its outbox and its dead letters."""
+    db = Database(tmp_path / "trackcast.db")
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 @pytest.fixture

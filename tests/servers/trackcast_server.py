@@ -28,10 +28,17 @@ class TrackcastServer:
     """Starts ``trackcast serve --config config`` and waits until /readyz answers."""
 
     def __init__(
-        self, config: Path, *, admin_token: str | None = None, args: Sequence[str] = ()
+        self,
+        config: Path,
+        *,
+        admin_token: str | None = None,
+        args: Sequence[str] = (),
+        program: Sequence[str] = (),
     ) -> None:
-        """``args``: more ``trackcast serve`` arguments (``--open``)."""
+        """``args``: more ``trackcast serve`` arguments (``--open``); ``program``: what runs
+        instead of the ``trackcast`` script (``python -m tests.servers.blob_serve``)."""
         self.config = config
+        self.program = tuple(program)
         self.args = tuple(args)
         self.port = free_port()
         self.admin_token = admin_token
@@ -53,8 +60,8 @@ class TrackcastServer:
         env = dict(os.environ)
         if self.admin_token:
             env["TRACKCAST_ADMIN_TOKEN"] = self.admin_token
-        trackcast = str(Path(sys.executable).with_name("trackcast"))
-        command = [trackcast, "serve", "--config", str(self.config), "--port", str(self.port)]
+        program = self.program or (str(Path(sys.executable).with_name("trackcast")),)
+        command = [*program, "serve", "--config", str(self.config), "--port", str(self.port)]
         command += self.args
         self._process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
