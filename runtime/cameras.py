@@ -33,6 +33,7 @@ from stream.latest import LatestSlot
 from stream.live import LiveCamera, LiveSettings
 from stream.policy import SourcePolicy
 from stream.push_source import PushSource, is_push_url
+from stream.redact import redact_url
 from tracking import create_tracker
 
 log = logging.getLogger(__name__)
@@ -91,8 +92,8 @@ class CameraRuntime:
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
-        self._adding: set[str] = set()
-        """Camera ids being added (their model may be loading): taken, not yet running."""
+        self._adding: dict[str, _Adding] = {}
+        """Cameras being added (their model may be loading): taken, not yet running."""
         self._loading: dict[DetectorConfig, Future[DetectorWorker]] = {}
         """Detector configs whose model loads now, outside the lock."""
         self._worker_numbers = itertools.count()
@@ -132,12 +133,12 @@ class CameraRuntime:
             self._refuse_if_stopping()
             if camera.id in self._cameras or camera.id in self._adding:
                 raise ValueError(f"camera {camera.id!r} already exists")
-            self._adding.add(camera.id)
+            self._adding[camera.id] = _Adding(camera, time.time())
         try:
             self._add(camera)
         finally:
             with self._lock:
-                self._adding.discard(camera.id)
+                self._adding.pop(camera.id, None)
 
     def _add(self, camera: CameraConfig) -> None:
         detector = self.config.detector_for(camera)
@@ -239,8 +240,14 @@ class CameraRuntime:
         return self._pipeline(camera_id).analysers
 
     def status(self, camera_id: str) -> CameraStatus:
+        """The camera's status (``starting`` while :meth:`add_camera` loads its model); KeyError
+        if it is neither running nor being added."""
         with self._lock:
             entry = self._cameras.get(camera_id)
+            adding = self._adding.get(camera_id)
+            loading = adding is not None and self._detector_loading(adding.camera)
+        if entry is None and adding is not None:
+            return adding.status(loading)
         pipeline = entry[1].pipeline(camera_id) if entry else None
         if entry is None or pipeline is None:
             raise KeyError(camera_id)
@@ -376,6 +383,10 @@ class CameraRuntime:
         loading.set_result(worker)
         return worker
 
+    def _detector_loading(self, camera: CameraConfig) -> bool:
+        """Caller holds the lock."""
+        return self.config.detector_for(camera) in self._loading
+
     def _refuse_if_stopping(self) -> None:
         if self._stopping:
             raise RuntimeError("the camera runtime is stopping")
@@ -393,6 +404,38 @@ class CameraRuntime:
         )
         worker.start()
         return worker
+
+
+@dataclass(frozen=True, slots=True)
+class _Adding:
+    """A camera that :meth:`CameraRuntime.add_camera` is starting."""
+
+    camera: CameraConfig
+    since: float
+
+    def status(self, loading: bool) -> CameraStatus:
+        """``starting``, with ``loading model`` while its detector's model loads."""
+        health = CameraHealth(
+            camera_id=self.camera.id,
+            url=redact_url(self.camera.url),
+            state=CameraState.STARTING,
+            since=self.since,
+            last_frame_at=None,
+            reconnects=0,
+            last_error=None,
+            fps_in=0.0,
+            frames_in=0,
+            frames_dropped=0,
+        )
+        return CameraStatus(
+            health=health,
+            fps_out=0.0,
+            frames_analysed=0,
+            frames_capped=0,
+            analysis_errors=0,
+            queue_depth=0,
+            detector_state="loading model" if loading else "starting",
+        )
 
 
 def _make_camera(
