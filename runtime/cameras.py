@@ -99,6 +99,8 @@ class CameraRuntime:
         self._worker_numbers = itertools.count()
         self._stopping = False
         """Set by ``stop``: adds in progress give up instead of starting threads it missed."""
+        self._skipped_by_removed = 0
+        """Frames that subscribers of cameras since removed skipped (``subscriber_skips``)."""
         sources = config.sources
         self._source_policy = SourcePolicy(sources.media_roots, sources.private_networks)
         self._model_policy = ModelPolicy(sources.model_roots)
@@ -175,6 +177,8 @@ class CameraRuntime:
         pipeline = worker.detach(camera_id)
         if pipeline is not None:
             pipeline.results.close()
+            with self._lock:
+                self._skipped_by_removed += pipeline.results.skipped()
             pipeline.finish(time.time())
         log.info("camera %s removed", camera_id)
         return self._release_if_idle(worker, timeout_s) and stopped
@@ -294,6 +298,15 @@ class CameraRuntime:
             workers = [(camera_id, w) for camera_id, (_, w) in self._cameras.items()]
         pipelines = [w.pipeline(camera_id) for camera_id, w in workers]
         return sum(p.results.subscriber_count() for p in pipelines if p is not None)
+
+    def subscriber_skips(self) -> int:
+        """Tracked frames that subscribers (track feeds, MJPEG, WebRTC) skipped because a newer
+        one came before they took it, since the runtime started."""
+        with self._lock:
+            workers = [(camera_id, w) for camera_id, (_, w) in self._cameras.items()]
+            removed = self._skipped_by_removed
+        pipelines = [w.pipeline(camera_id) for camera_id, w in workers]
+        return removed + sum(p.results.skipped() for p in pipelines if p is not None)
 
     def detector_workers(self) -> list[DetectorWorker]:
         with self._lock:
