@@ -1,19 +1,22 @@
 """Viewers that come and go leave nothing behind: WHEP viewers (some DELETE their session, some
 only close their peer connection, as a closed tab does) and MJPEG viewers, one after another on a
-real uvicorn server, then every encoder and relay thread, peer connection and session is gone."""
+real uvicorn server, then every encoder and relay thread, peer connection and session is gone;
+and a viewer still watching when the server stops is closed with it."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import threading
+from pathlib import Path
 
 import httpx
 from aiortc import RTCPeerConnection
+from aiortc.mediastreams import MediaStreamError
 from fastapi import FastAPI
 
 from restream import RestreamHub
-from tests.restream.conftest import CAMERA
+from tests.restream.conftest import CAMERA, make_app
 from tests.restream.whep_client import view
 from tests.servers.api_server import ApiServer
 from tests.waiting import wait_until
@@ -75,3 +78,33 @@ def test_viewers_that_come_and_go_leave_no_thread_or_peer_connection(
     wait_until(lambda: _service_threads() == before, GONE_WITHIN_S, step_s=0.1)
     wait_until(lambda: _open_peer_connections() == 0, GONE_WITHIN_S, step_s=0.2)
     assert hub.whep.expired_count == 0  # each left by DELETE or its own close, not a deadline
+
+
+def test_a_viewer_still_watching_when_the_server_stops_is_closed(
+    tmp_path: Path, long_square_clip: Path
+) -> None:
+    app, _ = make_app(tmp_path / "data", long_square_clip)
+    ended: list[BaseException | None] = []
+
+    def watch(url: str) -> None:
+        try:
+            asyncio.run(view(url, CAMERA, frames=1_000_000, timeout_s=GONE_WITHIN_S))
+        except BaseException as error:  # the server closed the stream under it
+            ended.append(error)
+        else:
+            ended.append(None)
+
+    def connected() -> bool:
+        hub: RestreamHub | None = getattr(app.state, "restream", None)
+        return hub is not None and hub.whep.stats().connected == 1
+
+    with ApiServer(app) as server:
+        viewer = threading.Thread(target=watch, args=(server.url,), name="test-viewer")
+        viewer.start()
+        wait_until(connected, GONE_WITHIN_S, step_s=0.1)
+    viewer.join(2 * GONE_WITHIN_S)
+    assert not viewer.is_alive()
+    assert len(ended) == 1 and isinstance(ended[0], MediaStreamError), ended
+    assert _idle(app.state.restream)
+    assert _service_threads() == []
+    wait_until(lambda: _open_peer_connections() == 0, GONE_WITHIN_S, step_s=0.2)
