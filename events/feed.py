@@ -27,10 +27,17 @@ class FeedOverflowError(Exception):
 class FeedSubscription:
     """One consumer's bounded queue; create it with :meth:`EventFeed.subscribe`."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, maxsize: int, match: EventFilter) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        maxsize: int,
+        match: EventFilter,
+        on_overflow: Callable[[], None] = lambda: None,
+    ) -> None:
         self._loop = loop
         self._queue: asyncio.Queue[StoredEvent] = asyncio.Queue(maxsize)
         self._match = match
+        self._on_overflow = on_overflow
         self.overflowed = False
 
     async def get(self) -> StoredEvent:
@@ -49,6 +56,7 @@ class FeedSubscription:
                 self._queue.put_nowait(event)
             except asyncio.QueueFull:
                 self.overflowed = True
+                self._on_overflow()
                 log.warning(
                     "an event feed client fell %d events behind; closing it", self._queue.maxsize
                 )
@@ -61,10 +69,23 @@ class EventFeed:
         self.queue_size = queue_size
         self._lock = threading.Lock()
         self._subscribers: list[FeedSubscription] = []
+        self._overflows = 0
+
+    @property
+    def overflows(self) -> int:
+        """Subscribers closed because they fell more than ``queue_size`` events behind."""
+        with self._lock:
+            return self._overflows
+
+    def _overflowed(self) -> None:
+        with self._lock:
+            self._overflows += 1
 
     def subscribe(self, match: EventFilter = lambda _: True) -> FeedSubscription:
         """Call from the consumer's running event loop."""
-        subscription = FeedSubscription(asyncio.get_running_loop(), self.queue_size, match)
+        subscription = FeedSubscription(
+            asyncio.get_running_loop(), self.queue_size, match, self._overflowed
+        )
         with self._lock:
             self._subscribers.append(subscription)
         return subscription

@@ -22,6 +22,8 @@ class Broadcast(Generic[T]):
         self._lock = threading.Lock()
         self._subscribers: list[LatestSlot[T]] = []
         self.published = 0
+        self._skipped_by_gone = 0
+        """Values that subscribers who left had skipped."""
         self.latest: T | None = None
         """The last value published, for one-off reads such as snapshots."""
 
@@ -35,11 +37,18 @@ class Broadcast(Generic[T]):
         with self._lock:
             if slot in self._subscribers:
                 self._subscribers.remove(slot)
+                self._skipped_by_gone += slot.dropped_count
         _close(slot)
 
     def subscriber_count(self) -> int:
         with self._lock:
             return len(self._subscribers)
+
+    def skipped(self) -> int:
+        """Values replaced in a subscriber's slot before it took them, over every subscriber
+        so far (a slow viewer skips to the newest value)."""
+        with self._lock:
+            return self._skipped_by_gone + sum(s.dropped_count for s in self._subscribers)
 
     def publish(self, value: T) -> None:
         with self._lock:
@@ -52,6 +61,7 @@ class Broadcast(Generic[T]):
     def close(self) -> None:
         with self._lock:
             subscribers, self._subscribers = self._subscribers, []
+            self._skipped_by_gone += sum(s.dropped_count for s in subscribers)
         for slot in subscribers:
             _close(slot)
 

@@ -33,6 +33,7 @@ from stream.latest import LatestSlot
 from stream.live import LiveCamera, LiveSettings
 from stream.policy import SourcePolicy
 from stream.push_source import PushSource, is_push_url
+from stream.redact import redact_url
 from tracking import create_tracker
 
 log = logging.getLogger(__name__)
@@ -91,13 +92,15 @@ class CameraRuntime:
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
-        self._adding: set[str] = set()
-        """Camera ids being added (their model may be loading): taken, not yet running."""
+        self._adding: dict[str, _Adding] = {}
+        """Cameras being added (their model may be loading): taken, not yet running."""
         self._loading: dict[DetectorConfig, Future[DetectorWorker]] = {}
         """Detector configs whose model loads now, outside the lock."""
         self._worker_numbers = itertools.count()
         self._stopping = False
         """Set by ``stop``: adds in progress give up instead of starting threads it missed."""
+        self._skipped_by_removed = 0
+        """Frames that subscribers of cameras since removed skipped (``subscriber_skips``)."""
         sources = config.sources
         self._source_policy = SourcePolicy(sources.media_roots, sources.private_networks)
         self._model_policy = ModelPolicy(sources.model_roots)
@@ -132,12 +135,12 @@ class CameraRuntime:
             self._refuse_if_stopping()
             if camera.id in self._cameras or camera.id in self._adding:
                 raise ValueError(f"camera {camera.id!r} already exists")
-            self._adding.add(camera.id)
+            self._adding[camera.id] = _Adding(camera, time.time())
         try:
             self._add(camera)
         finally:
             with self._lock:
-                self._adding.discard(camera.id)
+                self._adding.pop(camera.id, None)
 
     def _add(self, camera: CameraConfig) -> None:
         detector = self.config.detector_for(camera)
@@ -174,6 +177,8 @@ class CameraRuntime:
         pipeline = worker.detach(camera_id)
         if pipeline is not None:
             pipeline.results.close()
+            with self._lock:
+                self._skipped_by_removed += pipeline.results.skipped()
             pipeline.finish(time.time())
         log.info("camera %s removed", camera_id)
         return self._release_if_idle(worker, timeout_s) and stopped
@@ -239,8 +244,14 @@ class CameraRuntime:
         return self._pipeline(camera_id).analysers
 
     def status(self, camera_id: str) -> CameraStatus:
+        """The camera's status (``starting`` while :meth:`add_camera` loads its model); KeyError
+        if it is neither running nor being added."""
         with self._lock:
             entry = self._cameras.get(camera_id)
+            adding = self._adding.get(camera_id)
+            loading = adding is not None and self._detector_loading(adding.camera)
+        if entry is None and adding is not None:
+            return adding.status(loading)
         pipeline = entry[1].pipeline(camera_id) if entry else None
         if entry is None or pipeline is None:
             raise KeyError(camera_id)
@@ -287,6 +298,15 @@ class CameraRuntime:
             workers = [(camera_id, w) for camera_id, (_, w) in self._cameras.items()]
         pipelines = [w.pipeline(camera_id) for camera_id, w in workers]
         return sum(p.results.subscriber_count() for p in pipelines if p is not None)
+
+    def subscriber_skips(self) -> int:
+        """Tracked frames that subscribers (track feeds, MJPEG, WebRTC) skipped because a newer
+        one came before they took it, since the runtime started."""
+        with self._lock:
+            workers = [(camera_id, w) for camera_id, (_, w) in self._cameras.items()]
+            removed = self._skipped_by_removed
+        pipelines = [w.pipeline(camera_id) for camera_id, w in workers]
+        return removed + sum(p.results.skipped() for p in pipelines if p is not None)
 
     def detector_workers(self) -> list[DetectorWorker]:
         with self._lock:
@@ -376,6 +396,10 @@ class CameraRuntime:
         loading.set_result(worker)
         return worker
 
+    def _detector_loading(self, camera: CameraConfig) -> bool:
+        """Caller holds the lock."""
+        return self.config.detector_for(camera) in self._loading
+
     def _refuse_if_stopping(self) -> None:
         if self._stopping:
             raise RuntimeError("the camera runtime is stopping")
@@ -393,6 +417,38 @@ class CameraRuntime:
         )
         worker.start()
         return worker
+
+
+@dataclass(frozen=True, slots=True)
+class _Adding:
+    """A camera that :meth:`CameraRuntime.add_camera` is starting."""
+
+    camera: CameraConfig
+    since: float
+
+    def status(self, loading: bool) -> CameraStatus:
+        """``starting``, with ``loading model`` while its detector's model loads."""
+        health = CameraHealth(
+            camera_id=self.camera.id,
+            url=redact_url(self.camera.url),
+            state=CameraState.STARTING,
+            since=self.since,
+            last_frame_at=None,
+            reconnects=0,
+            last_error=None,
+            fps_in=0.0,
+            frames_in=0,
+            frames_dropped=0,
+        )
+        return CameraStatus(
+            health=health,
+            fps_out=0.0,
+            frames_analysed=0,
+            frames_capped=0,
+            analysis_errors=0,
+            queue_depth=0,
+            detector_state="loading model" if loading else "starting",
+        )
 
 
 def _make_camera(

@@ -24,7 +24,7 @@ one (counted as dropped), so what is submitted is always the newest. A detector 
 batch, is logged and counted, and the worker goes on. An error in one camera's own steps (its
 tracker, gate, analysis, viewers) fails that camera alone (``CameraPipeline.fail``): its frames
 are no longer taken, and the other cameras never notice. The loop beats a :class:`Heartbeat`, so
-readiness sees a worker that died or hangs.
+readiness sees a worker that died or hangs; the thread is a :class:`stream.worker.Worker`.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from detectors import Detector, PendingDetections
 from runtime.camera_pipeline import CameraPipeline, Step, no_tracks, step
 from runtime.warmup import Warmup, WarmupStatus
 from stream import VideoFrame
-from stream.heartbeat import Heartbeat
+from stream.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def _running(queue: deque[_Entry]) -> int:
     return sum(1 for entry in queue if isinstance(entry, _Submission) and not _finished(entry))
 
 
-class DetectorWorker:
+class DetectorWorker(Worker):
     """Runs ``detector`` for every attached camera on one thread."""
 
     def __init__(
@@ -100,8 +100,8 @@ class DetectorWorker:
         on_batch: Callable[[float, int], None] | None = None,
     ) -> None:
         """``on_batch(seconds, frames)`` is told each detector call's latency (for metrics)."""
+        super().__init__(name)
         self.detector = detector
-        self.name = name
         self.warmup = Warmup(detector, name=name)
         self._on_batch = on_batch
         self._batch_size = batch_size
@@ -111,11 +111,6 @@ class DetectorWorker:
         self._planned = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._stop = threading.Event()
-        self.heartbeat = Heartbeat(name)
-        self._thread = threading.Thread(
-            target=self.heartbeat.guard(self._run), name=f"trackcast-{name}", daemon=True
-        )
         self.batches = 0
         self.frames = 0
         self.errors = 0
@@ -149,22 +144,20 @@ class DetectorWorker:
     def notify(self) -> None:
         self._wake.set()
 
-    def start(self) -> None:
-        self._thread.start()
+    def wake(self) -> None:
+        self._wake.set()
 
     def stop(self, timeout_s: float = 10.0) -> bool:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
-        return not self._thread.is_alive() and self.warmup.stop(timeout_s)
+        """Stop the loop, then wait for a detector preparation under way (it cannot be
+        interrupted); True if both ended within ``timeout_s`` each."""
+        return super().stop(timeout_s) and self.warmup.stop(timeout_s)
 
     # -- the loop ------------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def run(self) -> None:
         queue: deque[_Entry] = deque()
         held: Batch = []
-        while not self._stop.is_set():
+        while not self.stopping:
             self.heartbeat.beat(IDLE_WAIT_S + self._batch_wait_s)
             self._plan()
             if held and _running(queue) < self._planned:
@@ -196,7 +189,7 @@ class DetectorWorker:
         if not batch:
             return batch
         deadline = time.monotonic() + self._batch_wait_s
-        while len(batch) < self._batch_size and not self._stop.is_set():
+        while len(batch) < self._batch_size and not self.stopping:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or len(batch) >= self._streaming_count():
                 break

@@ -162,6 +162,22 @@ class _ServiceCollector(Collector):
         clients.add_metric([FeedKind.EVENTS.value], self._service.feed.subscriber_count())
         clients.add_metric([FeedKind.FRAMES.value], self._service.runtime.subscriber_count())
         yield clients
+        overflows = _counter(
+            "trackcast_feed_overflows",
+            "Feed clients closed because they fell a whole queue behind (an event client resumes "
+            "from its last seq); frame feeds never queue: they skip to the newest frame.",
+            ["feed"],
+        )
+        overflows.add_metric([FeedKind.EVENTS.value], self._service.feed.overflows)
+        yield overflows
+        skipped = _counter(
+            "trackcast_feed_frames_skipped",
+            "Tracked frames a frame-feed subscriber skipped: a newer one replaced it before the "
+            "subscriber took it (a slow viewer skips to live; it never queues).",
+            ["feed"],
+        )
+        skipped.add_metric([FeedKind.FRAMES.value], self._service.runtime.subscriber_skips())
+        yield skipped
         workers = self._service.runtime.detector_workers()
         yield GaugeMetricFamily(
             "trackcast_detector_workers",

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from storage.event_store import EventStore
 from storage.health import StorageHealth, StoragePart, reason
 from storage.thumbnails import ThumbnailStore
-from stream.heartbeat import Heartbeat
+from stream.worker import Worker
 
 log = logging.getLogger(__name__)
 
 BATCH = 10_000
 
 
-class Retention:
+class Retention(Worker):
     """Every ``interval_s``, on its own thread, deletes events older than ``max_age_s`` and
     their thumbnail files. A failed run is retried at the next interval; failures and the
     recovery go to ``health`` (one log line per outage)."""
@@ -29,16 +28,12 @@ class Retention:
         interval_s: float = 300.0,
         health: StorageHealth | None = None,
     ) -> None:
+        super().__init__("retention")
         self._store = store
         self._thumbnails = thumbnails
         self.max_age_s = max_age_s
         self._interval_s = interval_s
         self.health = health or StorageHealth()
-        self._stop = threading.Event()
-        self.heartbeat = Heartbeat("retention")
-        self._thread = threading.Thread(
-            target=self.heartbeat.guard(self._run), name="trackcast-retention", daemon=True
-        )
         self.deleted = 0
         self.errors = 0
         """Runs that failed (each retried at the next interval)."""
@@ -54,25 +49,19 @@ class Retention:
             for relative in thumbnails:
                 self._thumbnails.delete(relative)
             total += deleted
-            if deleted < BATCH or self._stop.is_set():
+            if deleted < BATCH or self.stopping:
                 break
         self.deleted += total
         return total
 
-    def start(self) -> None:
-        self._thread.start()
-
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Stop the thread (a run in progress finishes its batch); True if it ended in time."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        return super().stop(timeout_s)
 
-    def _run(self) -> None:
+    def run(self) -> None:
         while True:
             self.heartbeat.beat(self._interval_s)
-            if self._stop.wait(self._interval_s):
+            if self.wait(self._interval_s):
                 break
             try:
                 deleted = self.run_once()

@@ -10,11 +10,12 @@ from enum import StrEnum
 class CameraState(StrEnum):
     """Where a live camera is in its reconnect cycle.
 
-    ``connecting`` → ``streaming`` → (``stalled`` →) ``backoff`` → ``connecting``; ``stopped`` after
-    :meth:`stop` or the end of a non-looping file; ``failed`` when retrying cannot help (bad URL,
-    not a video).
+    ``starting`` (added, its detector's model still loading) → ``connecting`` → ``streaming`` →
+    (``stalled`` →) ``backoff`` → ``connecting``; ``stopped`` after :meth:`stop` or the end of a
+    non-looping file; ``failed`` when retrying cannot help (bad URL, not a video).
     """
 
+    STARTING = "starting"
     CONNECTING = "connecting"
     STREAMING = "streaming"
     STALLED = "stalled"

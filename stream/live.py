@@ -30,7 +30,6 @@ from stream.errors import (
 )
 from stream.frames import VideoFrame
 from stream.health import CameraHealth, CameraState, RateMeter
-from stream.heartbeat import Heartbeat
 from stream.latest import LatestSlot
 from stream.policy import SourcePolicy
 from stream.probe import PROBE_TIMEOUT_S, ReachabilityProbe, probe_target
@@ -38,6 +37,7 @@ from stream.recovery import RecoveryWait
 from stream.redact import redact_error, redact_text, redact_url
 from stream.source import VideoSource
 from stream.urls import classify
+from stream.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Transition:
     error: str | None
 
 
-class LiveCamera:
+class LiveCamera(Worker):
     """Decodes ``url`` on its own thread into :attr:`frames` until :meth:`stop`."""
 
     def __init__(
@@ -95,6 +95,7 @@ class LiveCamera:
         """``on_frame`` is called (from the decoding thread) after each new frame is in
         :attr:`frames`, so one consumer can wait on many cameras. ``policy``, checked before each
         connection, decides what the URL may reach (a camera it refuses goes to ``failed``)."""
+        super().__init__(f"camera-{camera_id}")
         self.camera_id = camera_id
         self.url = url
         self.display_url = redact_url(url)
@@ -105,10 +106,9 @@ class LiveCamera:
         self._backoff = Backoff.bounded(
             self.settings.backoff_initial_s, self.settings.backoff_max_s, rng=rng
         )
-        self._stop = threading.Event()
         self._probe_target = probe_target(url)
         self._recovery = RecoveryWait(
-            _probe_interval(self.settings.probe_interval_s), sleep=self._stop.wait
+            _probe_interval(self.settings.probe_interval_s), sleep=self.wait
         )
         self._lock = threading.Lock()
         self._state = CameraState.CONNECTING
@@ -123,32 +123,19 @@ class LiveCamera:
         """The frame rate the stream announced at the latest connection."""
         self.unexpected_errors = 0
         """Errors other than a source's own (bugs, unchecked settings), each retried."""
-        self.heartbeat = Heartbeat(f"camera-{camera_id}")
-        self._thread = threading.Thread(
-            target=self.heartbeat.guard(self._run),
-            name=f"trackcast-camera-{camera_id}",
-            daemon=True,
-        )
 
     # -- control -------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._thread.start()
 
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Ask the thread to finish and wait for it; True if it did within ``timeout_s``.
 
         A thread blocked in a network read finishes when the read timeout fires.
         """
-        self._stop.set()
-        self.frames.close()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
-        return not self._thread.is_alive()
+        return super().stop(timeout_s)
 
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
+    def wake(self) -> None:
+        """Consumers waiting for a frame see the camera stop at once."""
+        self.frames.close()
 
     @property
     def streaming(self) -> bool:
@@ -181,9 +168,9 @@ class LiveCamera:
 
     # -- the decoding thread -------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def run(self) -> None:
         first = True
-        while not self._stop.is_set():
+        while not self.stopping:
             if not first:
                 with self._lock:
                     self._reconnects += 1
@@ -193,7 +180,7 @@ class LiveCamera:
                     break
             except Exception as error:  # a bug or an unchecked setting: never end silently
                 self._unexpected(error)
-        if self._stop.is_set():
+        if self.stopping:
             self._set_state(CameraState.STOPPED)
 
     def _attempt(self) -> bool:
@@ -215,7 +202,7 @@ class LiveCamera:
         first_sequence = self._sequence
         with source:
             outcome = self._stream(source)
-        if self._stop.is_set():
+        if self.stopping:
             return False
         if outcome is None:  # a file that ended and does not loop
             self._set_state(CameraState.STOPPED, "end of file")
@@ -241,7 +228,7 @@ class LiveCamera:
             CameraState.FAILED, f"unexpected error: {reason}; retrying in {delay:.1f} s"
         )
         self.heartbeat.beat(delay)
-        self._stop.wait(delay)
+        self.wait(delay)
 
     def _may_come_back(self, error: SourceError) -> bool:
         """A missing webcam device may be plugged in again; a missing file or bad URL will not."""
@@ -266,11 +253,11 @@ class LiveCamera:
         pacer = _Pacer() if source.kind.file and self.settings.realtime else None
         try:
             for frame in source.frames(stall_timeout_s=self.settings.stall_timeout_s):
-                if self._stop.is_set():
+                if self.stopping:
                     return "stopped"
                 delay = pacer.delay(frame) if pacer is not None else 0.0
                 self.heartbeat.beat(delay + self.settings.stall_timeout_s)
-                if delay > 0 and self._stop.wait(delay):
+                if delay > 0 and self.wait(delay):
                     return "stopped"
                 self._deliver(frame)
                 if (

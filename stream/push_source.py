@@ -61,7 +61,7 @@ class PushSource(LiveCamera):
 
     @property
     def running(self) -> bool:
-        return self._started and not self._stop.is_set()
+        return self._started and not self.stopping
 
     @property
     def publisher(self) -> str | None:
@@ -70,7 +70,7 @@ class PushSource(LiveCamera):
     def connect(self, publisher_id: str) -> None:
         """Make ``publisher_id`` the camera's publisher; PublisherBusyError if it has one."""
         with self._lock:
-            if self._stop.is_set():
+            if self.stopping:
                 raise PublisherBusyError(f"camera {self.camera_id} has stopped")
             if self._publisher is not None:
                 raise PublisherBusyError(
@@ -87,13 +87,13 @@ class PushSource(LiveCamera):
             if self._publisher != publisher_id:
                 return
             self._publisher = None
-            if not self._stop.is_set():
+            if not self.stopping:
                 self._transition(CameraState.CONNECTING, reason)
 
     def push(self, publisher_id: str, image: BgrImage, pts: float | None) -> bool:
         """Store a decoded frame (BGR) as the newest; False if ``publisher_id`` is no longer the
         camera's publisher (it was stopped, or the session was replaced)."""
-        if self._publisher != publisher_id or self._stop.is_set():
+        if self._publisher != publisher_id or self.stopping:
             return False
         self._deliver(VideoFrame(image, 0, pts, time.time(), self.camera_id))
         return True

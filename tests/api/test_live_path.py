@@ -1,5 +1,6 @@
 """The live path while a camera's model loads: health, the camera list, metrics and live feeds
-keep answering (the load holds no lock that the event loop or the API waits on)."""
+keep answering (the load holds no lock that the event loop or the API waits on), and the camera
+being added shows as ``starting``."""
 
 from __future__ import annotations
 
@@ -87,6 +88,10 @@ def test_the_api_and_live_feeds_answer_while_a_model_loads(
         assert answered_during_the_load
         assert health.json() == {"status": "ok"}
         assert {c["id"] for c in cameras.json()} == {"lobby", "yard"}
+        # the camera being added shows as starting, not disabled or absent, while its model loads
+        yard = next(c for c in cameras.json() if c["id"] == "yard")
+        assert (yard["state"], yard["health"]["detector_state"]) == ("starting", "loading model")
+        assert client.get("/api/cameras/yard").json()["state"] != "starting"
         assert "trackcast_events_dropped_total" in metrics.text
         assert frame["camera_id"] == "lobby"
         assert created == [201]

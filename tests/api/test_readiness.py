@@ -55,6 +55,8 @@ def test_everything_running_is_ready_and_measured(running: tuple[TestClient, Ser
         assert metrics[f'trackcast_thread_stalled{{thread="{thread}"}}'] == 0
     assert metrics['trackcast_storage_errors_total{kind="database"}'] == 0
     assert metrics['trackcast_storage_failing{kind="database"}'] == 0
+    assert metrics['trackcast_feed_overflows_total{feed="events"}'] == 0
+    assert metrics['trackcast_feed_frames_skipped_total{feed="frames"}'] == 0  # no viewer
 
 
 def test_a_dead_detector_worker_makes_the_service_unready(

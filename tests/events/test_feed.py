@@ -38,14 +38,17 @@ def test_events_published_from_a_thread_reach_every_matching_subscriber() -> Non
 
 
 def test_a_subscriber_that_falls_behind_gets_what_it_holds_then_overflows() -> None:
-    async def scenario() -> list[int]:
+    async def scenario() -> tuple[list[int], int]:
         feed = EventFeed(queue_size=3)
         slow = feed.subscribe()
+        feed.subscribe(lambda s: s.seq == 6)  # wants one event: never overflows
+        assert feed.overflows == 0
         feed.publish([_stored(i) for i in range(1, 6)])
+        feed.publish([_stored(6)])  # an overflowed subscriber is not counted again
         await asyncio.sleep(0.01)  # let the loop run the hand-over
         got = [(await slow.get()).seq for _ in range(3)]
         with pytest.raises(FeedOverflowError):
             await slow.get()
-        return got
+        return got, feed.overflows
 
-    assert asyncio.run(scenario()) == [1, 2, 3]
+    assert asyncio.run(scenario()) == ([1, 2, 3], 1)

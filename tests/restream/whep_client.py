@@ -42,9 +42,12 @@ def _rtp_timestamp(receiver: RTCRtpReceiver, pts: int) -> int:
     return int((mapper._origin + pts) % 2**32)
 
 
-async def view(base_url: str, camera_id: str, frames: int, timeout_s: float = 20) -> Viewing:
+async def view(
+    base_url: str, camera_id: str, frames: int, timeout_s: float = 20, *, delete: bool = True
+) -> Viewing:
     """Open a WHEP session, receive ``frames`` decoded frames and their track messages, then
-    DELETE the session."""
+    DELETE the session (``delete=False``: only close the peer connection, as a tab that goes
+    away does)."""
     started = time.monotonic()
     viewing = Viewing()
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -89,8 +92,9 @@ async def view(base_url: str, camera_id: str, frames: int, timeout_s: float = 20
                             time.time(),
                         )
                     )
-            deleted = await client.delete(viewing.location)
-            assert deleted.status_code == 204, deleted.text
+            if delete:
+                deleted = await client.delete(viewing.location)
+                assert deleted.status_code == 204, deleted.text
     finally:
         await pc.close()
     return viewing

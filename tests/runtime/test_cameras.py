@@ -401,10 +401,13 @@ def test_a_model_load_holds_no_lock_and_concurrent_adds_share_it(
         thread.start()
     try:
         assert factory.loading.wait(60)
-        wait_until(lambda: runtime._adding == {"b", "c"}, timeout_s=30)
+        wait_until(lambda: set(runtime._adding) == {"b", "c"}, timeout_s=30)
         # While the model loads, everything that takes the runtime's lock answers.
         assert runtime.camera_ids() == ["a"]
         assert runtime.status("a").health.camera_id == "a"
+        starting = runtime.status("b")  # shown as starting, though not running yet
+        assert starting.health.state is CameraState.STARTING
+        assert starting.detector_state == "loading model"
         assert len(runtime.threads()) == 2 and len(runtime.detector_workers()) == 1
         with pytest.raises(ValueError, match="already exists"):
             runtime.add_camera(_camera("b", str(square_clip), **slow))
@@ -431,7 +434,7 @@ def test_a_failed_load_fails_every_add_waiting_for_it(
     runtimes.append(runtime)
     with pytest.raises(ModelError):
         runtime.add_camera(_camera("a", str(square_clip)))
-    assert runtime.camera_ids() == [] and runtime._loading == {} and runtime._adding == set()
+    assert runtime.camera_ids() == [] and runtime._loading == {} and runtime._adding == {}
     with pytest.raises(ModelError):  # the failure is not remembered: a later add tries again
         runtime.add_camera(_camera("a", str(square_clip)))
 
