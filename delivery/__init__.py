@@ -45,7 +45,7 @@ class Delivery(Protocol):
         """The writer committed ``batch`` (and queued its outbox rows): look at the outbox."""
         ...
 
-    def wake(self) -> None:
+    def nudge(self) -> None:
         """Look at the outbox now (a dead letter was put back)."""
         ...
 

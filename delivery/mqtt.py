@@ -41,7 +41,8 @@ from delivery.wakeup import Wakeup
 from events.model import StoredEvent
 from storage.outbox import Outbox, Pending
 from storage.subscriptions import Subscription
-from stream.heartbeat import Heartbeat, ThreadHealth
+from stream.heartbeat import ThreadHealth
+from stream.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ DATABASE_WAIT_S = 30.0
 counts as stalled."""
 
 
-class MqttPublisher:
+class MqttPublisher(Worker):
     """Publishes one broker's outbox rows; see the module docstring."""
 
     def __init__(
@@ -74,6 +75,7 @@ class MqttPublisher:
         self.subscription = subscription
         self.broker = f"{config.host}:{config.port}"
         self.target = subscription.target
+        super().__init__(f"mqtt {self.broker}")
         self.client_id = config.client_id or f"trackcast-{secrets.token_hex(6)}"
         self._outbox = outbox
         self._window = window
@@ -86,11 +88,9 @@ class MqttPublisher:
         """Settlements paho reported before ``publish`` returned their mid (mid -> failed)."""
         self._settled: list[tuple[Pending, bool]] = []
         """Acknowledged (or failed) messages whose rows are still to delete."""
-        self._thread: threading.Thread | None = None
         self._stopped: bool | None = None
         """The result of the first ``stop``; later calls return it at once."""
         self._depth = 0
-        self.heartbeat = Heartbeat(f"mqtt {self.broker}")
         self.published = 0
         self.failed = 0
         self.dead_lettered = 0
@@ -143,41 +143,40 @@ class MqttPublisher:
         return [self.heartbeat.health()]
 
     def start(self) -> None:
-        if self._thread is not None:
+        if self.started:
             raise RuntimeError(f"mqtt publisher for {self.broker} was already started")
         log.info("connecting to MQTT broker %s", self.broker)
         self._client.connect_async(self.config.host, self.config.port)
         self._client.loop_start()
-        self._thread = threading.Thread(
-            target=self.heartbeat.guard(self._run),
-            name=f"trackcast-mqtt {self.broker}",
-            daemon=True,
-        )
-        self._thread.start()
+        super().start()
 
     def deliver(self, batch: Sequence[StoredEvent]) -> None:
         """Wake the publisher (the writer queued the events in the outbox already)."""
         if batch:
             self._wakeup.hint()
 
-    def wake(self) -> None:
+    def nudge(self) -> None:
+        """Look at the outbox now (after a dead letter was put back)."""
         self._wakeup.hint()
+
+    def wake(self) -> None:
+        """Called by ``stop``: end every wait of the outbox reader."""
+        self._wakeup.stop()
 
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Wait up to ``timeout_s`` for messages in flight to be acknowledged, then disconnect
         and stop both threads; unsettled rows stay in the outbox for the next start. False when
         messages were left unacknowledged or a thread did not end in time."""
         if self._stopped is None:
-            self._stopped = self._stop(timeout_s)
+            self._stopped = self._shut_down(timeout_s)
         return self._stopped
 
-    def _stop(self, timeout_s: float) -> bool:
-        if self._thread is None:
+    def _shut_down(self, timeout_s: float) -> bool:
+        if not self.started:
             return True
         deadline = time.monotonic() + timeout_s
         settle_by = deadline - min(_SETTLE_MARGIN_S, timeout_s / 4)
-        self._wakeup.stop()
-        self._thread.join(max(0.0, settle_by - time.monotonic()))
+        super().stop(max(0.0, settle_by - time.monotonic()))
         self._drain(settle_by)
         with self._cond:
             self._cond.wait_for(lambda: not self._mids, max(0.0, settle_by - time.monotonic()))
@@ -198,7 +197,7 @@ class MqttPublisher:
         stopper.join(max(0.0, deadline - time.monotonic()))
         if stopper.is_alive():
             log.warning("MQTT broker %s: network thread did not stop in time", self.broker)
-        threads_done = not stopper.is_alive() and not self._thread.is_alive()
+        threads_done = not stopper.is_alive() and not self.running
         return unsettled == 0 and threads_done
 
     def _drain(self, settle_by: float) -> None:
@@ -214,7 +213,7 @@ class MqttPublisher:
                     return  # all published, or the broker is gone
                 self._cond.wait(max(0.0, min(0.05, settle_by - time.monotonic())))
 
-    def _run(self) -> None:
+    def run(self) -> None:
         while self._wakeup.clear():
             self.heartbeat.beat(DATABASE_WAIT_S)
             try:

@@ -58,8 +58,9 @@ from delivery.wakeup import Wakeup
 from events.model import StoredEvent
 from storage.outbox import Outbox, Pending
 from storage.subscriptions import Subscription
-from stream.heartbeat import Heartbeat, ThreadHealth
+from stream.heartbeat import ThreadHealth
 from stream.redact import redact_text
+from stream.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class _Outcome:
     retry_after_s: float = 0.0
 
 
-class WebhookSender:
+class WebhookSender(Worker):
     """Delivers one webhook's outbox rows on its own thread; see the module docstring."""
 
     def __init__(
@@ -99,16 +100,15 @@ class WebhookSender:
         self.config = config
         self.subscription = subscription
         self.target = subscription.target
+        super().__init__(f"webhook {self.target}")
         self._url, self._auth = _split_credentials(config.url)
         self._outbox = outbox
         self._batch_size = batch_size
         self._rng = rng or random.Random()
         self._wakeup = Wakeup(poll_interval_s)
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self._depth = 0
         self._store_failing = False
-        self.heartbeat = Heartbeat(f"webhook {self.target}")
         self.delivered = 0
         self.failed_attempts = 0
         self.dead_lettered = 0
@@ -119,9 +119,13 @@ class WebhookSender:
         if any(self.subscription.wants(stored.event.type) for stored in batch):
             self._wakeup.hint()
 
-    def wake(self) -> None:
+    def nudge(self) -> None:
         """Look at the outbox now (after a dead letter was put back)."""
         self._wakeup.hint()
+
+    def wake(self) -> None:
+        """Called by ``stop``: end every wait of the loop."""
+        self._wakeup.stop()
 
     def queue_depth(self) -> int:
         """Events waiting in the outbox (the last count when the database cannot answer)."""
@@ -146,25 +150,12 @@ class WebhookSender:
     def threads(self) -> list[ThreadHealth]:
         return [self.heartbeat.health()]
 
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError(f"webhook {self.target} was already started")
-        self._thread = threading.Thread(
-            target=self.heartbeat.guard(self._run),
-            name=f"trackcast-webhook {self.target}",
-            daemon=True,
-        )
-        self._thread.start()
-
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Stop sending within ``timeout_s``; pending events stay in the outbox for the next
         start. False when a request was still in flight at the deadline: its outcome is
         recorded when it ends."""
-        self._wakeup.stop()
-        finished = True
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            finished = not self._thread.is_alive()
+        finished = super().stop(timeout_s)
+        if self.started:
             left = self.queue_depth()
             if left:
                 log.info(
@@ -174,7 +165,7 @@ class WebhookSender:
                 )
         return finished
 
-    def _run(self) -> None:
+    def run(self) -> None:
         with httpx.Client(
             auth=self._auth, timeout=self.config.timeout_s, follow_redirects=False
         ) as client:

@@ -44,7 +44,7 @@ class DeadLetterRetry:
             return RetryResult(RetryOutcome.NOT_FOUND)
         if outcome is Requeued.NO_SUBSCRIPTION or subscription is None:
             return RetryResult(RetryOutcome.NO_SUBSCRIPTION)
-        self._by_key[subscription.key].wake()
+        self._by_key[subscription.key].nudge()
         return RetryResult(RetryOutcome.QUEUED, subscription)
 
     def retry_all(self, target: str | None = None, page: int = 500) -> tuple[int, int]:

@@ -89,7 +89,7 @@ class Service:
         ended = self.runtime.stop(left())
         ended = self.retention.stop(left()) and ended  # independent of the rest: first
         kept = self.writer.stop(max(0.0, left() - STOP_RESERVE_S))
-        ended = not self.writer.running() and ended
+        ended = not self.writer.running and ended
         for delivery in self.deliveries:
             ended = delivery.stop(left()) and ended
         self.store.engine.dispose()

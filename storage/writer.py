@@ -36,7 +36,7 @@ from storage.event_store import EventStore
 from storage.health import StorageHealth, StoragePart
 from storage.health import reason as _reason
 from storage.thumbnails import ThumbnailStore, encode
-from stream.heartbeat import Heartbeat
+from stream.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ STOP_POLL_S = 0.05
 JOIN_GRACE_S = 1.0
 
 
-class EventWriter:
+class EventWriter(Worker):
     """The :class:`events.EventSink` that stores events; counters feed the metrics.
 
     Attributes:
@@ -78,6 +78,7 @@ class EventWriter:
         queue_size: int = 10_000,
         health: StorageHealth | None = None,
     ) -> None:
+        super().__init__("events")
         self._store = store
         self._thumbnails = thumbnails
         self._batch_size = batch_size
@@ -90,14 +91,9 @@ class EventWriter:
         self._state = threading.Condition()
         self._accepting = True
         self._putting = 0  # emit calls past the ``accepting`` check, not yet done with their put
-        self._stop = threading.Event()
         self._gave_up = False  # the deadline passed with the database failing: no more attempts
         self._abandoned = False  # stop() returned without the thread: it counted what was held
         self._deadline = math.inf  # set by stop(): when to give up on a failing database
-        self.heartbeat = Heartbeat("events")
-        self._thread = threading.Thread(
-            target=self.heartbeat.guard(self._run), name="trackcast-events", daemon=True
-        )
         self.emitted = 0
         self.written = 0
         self.dropped = 0
@@ -170,13 +166,6 @@ class EventWriter:
             count, event.type, event.id, event.camera_id,
         )  # fmt: skip
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def running(self) -> bool:
-        """Whether the writer thread is alive (after ``stop``: it missed the deadline)."""
-        return self._thread.is_alive()
-
     def stop(self, timeout_s: float = 10.0) -> bool:
         """Stop accepting, write everything queued, join; True if it all got written.
 
@@ -191,14 +180,13 @@ class EventWriter:
                 lambda: self._putting == 0, timeout=max(0.0, deadline - time.monotonic())
             )
         self._deadline = deadline
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(max(0.0, deadline - time.monotonic()) + JOIN_GRACE_S)
-        elif self._thread.ident is None:  # never started: write what was emitted here
+        started = self.started
+        ended = super().stop(max(0.0, deadline - time.monotonic()) + JOIN_GRACE_S)
+        if not started:  # never started: write what was emitted here
             self._drain()
-        if self._thread.is_alive():
+        if not ended:
             self._abandon()
-        return not self._thread.is_alive() and self._queue.empty() and self.lost == 0
+        return ended and self._queue.empty() and self.lost == 0
 
     def _abandon(self) -> None:
         """The thread missed the deadline inside an attempt: count what it holds as lost now
@@ -208,8 +196,8 @@ class EventWriter:
             self.lost += self.pending()
             self.lost_reason = self.failing or "the last insert did not finish in time"
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        while not self.stopping:
             self.heartbeat.beat(self._flush_interval_s)
             batch = self._next_batch()
             if batch:
@@ -230,7 +218,7 @@ class EventWriter:
         so that ``stop`` is noticed at once)."""
         batch: list[Item] = []
         deadline = time.monotonic() + self._flush_interval_s
-        while len(batch) < self._batch_size and not self._stop.is_set():
+        while len(batch) < self._batch_size and not self.stopping:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 if batch:
@@ -309,7 +297,7 @@ class EventWriter:
     def _wait_to_retry(self, delay: float) -> bool:
         """Sleep ``delay`` before the next attempt (``STOPPING_RETRY_S`` at most once ``stop``
         was called); False when the next attempt would start past ``stop``'s deadline."""
-        if self._stop.is_set():
+        if self.stopping:
             pause = min(delay, STOPPING_RETRY_S)
             if self._gave_up or time.monotonic() + pause >= self._deadline:
                 return False
@@ -317,7 +305,7 @@ class EventWriter:
             time.sleep(pause)
             return True
         self.heartbeat.beat(delay)
-        self._stop.wait(delay)  # stop() cuts the wait short: retry, then drain
+        self.wait(delay)  # stop() cuts the wait short: retry, then drain
         return True
 
     def _reject(self, row: Row, reason: str) -> None:

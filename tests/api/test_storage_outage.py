@@ -124,7 +124,7 @@ def test_a_stop_while_the_disk_is_full_says_how_many_events_it_could_not_keep(
     client.__exit__(None, None, None)  # the service stops with the disk still full
     assert client.app.state.stopped_clean is False  # type: ignore[attr-defined]
     writer = service.writer
-    assert not writer.running()
+    assert not writer.running
     stored = service.store.count()
     assert writer.lost == len(running.emitted.events) - stored > 0 and writer.dropped == 0
     (final,) = [r for r in caplog.records if r.getMessage().startswith("service stopped")]

@@ -118,7 +118,7 @@ def test_a_stop_while_the_disk_is_full_ends_by_its_deadline_and_counts_what_it_l
     emitter.emit(50)
     kept = store.count()
     assert not writer.stop(timeout_s=1.0)
-    assert not writer.running()  # ended within stop's own bounded join
+    assert not writer.running  # ended within stop's own bounded join
     assert writer.lost == emitter.count - kept > 50 and writer.written == kept
     assert writer.lost_reason == FULL
     disk.free()
