@@ -135,7 +135,11 @@ def _visit_code(code: types.CodeType, namespace: dict[str, object], usage: Usage
         elif isinstance(constant, types.CodeType):
             _visit_code(constant, namespace, usage)
     for name in code.co_names:
-        _visit_object(namespace.get(name), usage)
+        value = namespace.get(name)
+        if isinstance(value, str):  # a module constant: a config, a script run in a subprocess
+            usage.strings.add(value)
+        else:
+            _visit_object(value, usage)
 
 
 def _ours(value: object) -> bool:
