@@ -13,6 +13,8 @@ import asyncio
 import math
 from dataclasses import dataclass
 
+from stream.clock import Clock
+
 
 @dataclass(frozen=True, slots=True)
 class SessionLimits:
@@ -54,11 +56,13 @@ class Slot:
 
 class Admission:
     """The slots of one kind of session (``noun``: viewer, publisher) on one server. Call from
-    the event loop only: taking a slot is checked and counted without awaiting in between."""
+    the event loop only: taking a slot is checked and counted without awaiting in between.
+    Deadlines are on the event loop's clock, or on ``clock`` when given (tests)."""
 
-    def __init__(self, noun: str, limits: SessionLimits) -> None:
+    def __init__(self, noun: str, limits: SessionLimits, *, clock: Clock | None = None) -> None:
         self.noun = noun
         self.limits = limits
+        self._clock = clock
         self._slots: list[Slot] = []
         self.refused_caller = 0
         """Offers refused because their caller held its share."""
@@ -76,7 +80,7 @@ class Admission:
     def take(self, caller: str) -> Slot:
         """A slot for ``caller``'s new session; CallerLimitError or SessionLimitError if none."""
         limits = self.limits
-        now = asyncio.get_running_loop().time()
+        now = self._now()
         mine = [s for s in self._slots if s.caller == caller]
         pending = [s for s in mine if not s.connected]
         if len(pending) >= limits.pending_per_caller:
@@ -104,6 +108,11 @@ class Admission:
     def free(self, slot: Slot) -> None:
         if slot in self._slots:
             self._slots.remove(slot)
+
+    def _now(self) -> float:
+        if self._clock is not None:
+            return self._clock.monotonic()
+        return asyncio.get_running_loop().time()
 
     def _next_deadline(self, pending: list[Slot], now: float) -> float:
         """Seconds until the first of ``pending`` is connected or taken back."""

@@ -13,9 +13,10 @@ import enum
 import logging
 import math
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from stream.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,15 @@ class ThreadHealth:
 
 
 class Heartbeat:
-    """One thread's liveness; ``stall_after_s`` is the grace added to every beat's own wait."""
+    """One thread's liveness; ``stall_after_s`` is the grace added to every beat's own wait,
+    measured on ``clock``."""
 
-    def __init__(self, name: str, stall_after_s: float = STALL_AFTER_S) -> None:
+    def __init__(
+        self, name: str, stall_after_s: float = STALL_AFTER_S, *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.name = name
         self.stall_after_s = stall_after_s
+        self._clock = clock
         self._lock = threading.Lock()
         self._last = 0.0
         self._due = math.inf
@@ -65,7 +70,7 @@ class Heartbeat:
     def beat(self, busy_s: float = 0.0) -> None:
         """The loop came round; the next beat may take ``busy_s`` (a wait about to start; inf for
         an idle wait for work) plus the grace."""
-        now = time.monotonic()
+        now = self._clock.monotonic()
         wait = busy_s if busy_s >= 0 else 0.0  # NaN and negatives count as no wait
         with self._lock:
             self._last = now
@@ -92,7 +97,7 @@ class Heartbeat:
         return run
 
     def health(self) -> ThreadHealth:
-        now = time.monotonic()
+        now = self._clock.monotonic()
         with self._lock:
             age = now - self._last if self._started else 0.0
             if not self._started:

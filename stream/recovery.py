@@ -13,10 +13,11 @@ twice per backoff delay.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
+
+from stream.clock import SYSTEM_CLOCK, Clock
 
 
 class Probe(Protocol):
@@ -35,14 +36,14 @@ class WaitOutcome(StrEnum):
 
 class RecoveryWait:
     """Backoff waits of one camera. ``sleep(seconds)`` sleeps and returns True when the camera
-    was stopped meanwhile (``threading.Event.wait``); ``clock`` is monotonic seconds."""
+    was stopped meanwhile (``threading.Event.wait``); ``clock`` tells the time."""
 
     def __init__(
         self,
         interval_s: float,
         *,
         sleep: Callable[[float], bool],
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """``interval_s`` between probes; 0 disables them (every wait is served in full)."""
         self.interval_s = interval_s
@@ -67,15 +68,15 @@ class RecoveryWait:
 
     def wait(self, delay_s: float, probe: Probe | None) -> WaitOutcome:
         """Wait ``delay_s``, probing every ``interval_s`` when a probe is given and trusted."""
-        end = self._clock() + delay_s
+        end = self._clock.monotonic() + delay_s
         probing = probe is not None and self.probing
         while True:
-            left = end - self._clock()
+            left = end - self._clock.monotonic()
             if left <= 0:
                 return WaitOutcome.ELAPSED
             if self._sleep(min(self.interval_s, left) if probing else left):
                 return WaitOutcome.STOPPED
-            left = end - self._clock()
+            left = end - self._clock.monotonic()
             if not probing or probe is None or left <= 0:
                 continue
             self.probes += 1

@@ -12,12 +12,14 @@ import tomllib
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import ROOT
 from tests.servers.trackcast_server import free_port
-from tests.waiting import wait_until
+from tests.waiting import scaled, wait_until
 
 
+@pytest.mark.model  # demo.sh serves with the person model, loaded in its own process
 def test_demo_script_serves_vtest_live_with_events(vtest: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -61,7 +63,7 @@ def test_demo_script_serves_vtest_live_with_events(vtest: Path) -> None:
             snapshot = httpx.get(f"{camera}/snapshot.jpg", timeout=10)
             assert snapshot.headers["content-type"] == "image/jpeg"
             demo.send_signal(signal.SIGTERM)
-            assert demo.wait(timeout=60) in (0, -signal.SIGTERM)
+            assert demo.wait(timeout=scaled(60)) in (0, -signal.SIGTERM)
         finally:
             if demo.poll() is None:
                 demo.kill()

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from tests.waiting import scaled
+
 
 @dataclass(frozen=True)
 class SseMessage:
@@ -36,9 +38,9 @@ def read_sse(
 ) -> list[SseMessage]:
     """The first ``count`` messages of an SSE stream; fails past ``timeout_s``."""
     got: list[SseMessage] = []
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + scaled(timeout_s)
     with (
-        httpx.Client(timeout=timeout_s) as client,
+        httpx.Client(timeout=scaled(timeout_s)) as client,
         client.stream("GET", url, headers=headers) as response,
     ):
         response.raise_for_status()

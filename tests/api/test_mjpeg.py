@@ -16,6 +16,7 @@ from restream import RestreamHub
 from tests.api.conftest import ServiceFactory
 from tests.restream.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 from tests.servers.api_server import ApiServer
+from tests.waiting import scaled
 
 # Counts how often the <img> shows a new picture: its load event fires only once.
 COUNT_CHANGES = """async () => {
@@ -85,7 +86,7 @@ def test_viewers_share_one_relay_that_stops_with_the_last(server: ApiServer, app
             _parts(second, 2)
             hub: RestreamHub = app.state.restream
             assert len(hub.mjpeg) == 1
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + scaled(5)
         while len(hub.mjpeg) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(hub.mjpeg) == 0

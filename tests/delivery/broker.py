@@ -16,6 +16,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from tests.waiting import scaled
+
 MOSQUITTO = Path("/usr/sbin/mosquitto")
 
 
@@ -49,7 +51,7 @@ class MosquittoBroker:
             stdout=self._log,
             stderr=self._log,
         )
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + scaled(timeout_s)
         while not self._accepts_connections():
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()

@@ -20,6 +20,7 @@ from detectors.openvino_backend import cpu_capabilities
 from evaluation.agreement import agreement
 from runtime.calibration import calibration_frames
 from stream import VideoSource
+from tests.waiting import scaled
 
 Frames = list[npt.NDArray[np.uint8]]
 
@@ -232,7 +233,7 @@ def test_export_and_calibration_open_no_network_connection(fresh_cache: Path, vt
         [sys.executable, "-c", NO_NETWORK, str(fresh_cache), str(vtest)],
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=scaled(900),
         check=False,
         env={"PATH": "/usr/bin:/bin", "HOME": str(fresh_cache.parent)},
     )

@@ -21,6 +21,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from restream.ice import IceSettings, gathering_on
 from tests.restream.whep_client import LOOPBACK
+from tests.waiting import scaled
 
 SDP = {"Content-Type": "application/sdp"}
 NOWHERE = IceSettings(())
@@ -38,7 +39,7 @@ async def eventually(check: Callable[[], bool], timeout_s: float) -> float:
     ``timeout_s``."""
     started = time.monotonic()
     while not check():
-        assert time.monotonic() - started < timeout_s, f"not within {timeout_s} s"
+        assert time.monotonic() - started < scaled(timeout_s), f"not within {timeout_s} s (scaled)"
         await asyncio.sleep(0.05)
     return time.monotonic() - started
 

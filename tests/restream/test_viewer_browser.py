@@ -23,6 +23,7 @@ from restream import RestreamHub
 from tests.restream.browser import chromium_serving, loopback_namespace, require_chromium
 from tests.restream.conftest import CAMERA, make_app
 from tests.servers.api_server import ApiServer
+from tests.waiting import scaled
 
 GRANT_MEDIA = """async () => {
   const stream = await navigator.mediaDevices.getUserMedia({video: true});
@@ -104,10 +105,10 @@ def _viewer(page: Page) -> dict[str, Any]:
 
 def test_the_page_plays_a_camera_with_fps_and_delay(page: Page, tmp_path: Path) -> None:
     page.click(f"button.camera[data-camera={CAMERA}]")
-    page.wait_for_function("trackcastViewer.framesMatched >= 15", timeout=15_000)
+    page.wait_for_function("trackcastViewer.framesMatched >= 15", timeout=scaled(15_000))
     state = _viewer(page)
     assert state["mode"] == "webrtc"
-    assert state["firstFrameMs"] < 5000
+    assert state["firstFrameMs"] < scaled(5000)
     decoded = page.evaluate(INBOUND_FRAMES)
     time.sleep(1.0)
     assert page.evaluate(INBOUND_FRAMES) >= decoded + 5  # the 10 fps camera keeps playing
@@ -124,7 +125,7 @@ def test_the_page_plays_a_camera_with_fps_and_delay(page: Page, tmp_path: Path) 
 def _gaps(page: Page, shift: int, samples: int = 20) -> list[float]:
     page.evaluate(f"trackcastViewer.shiftFrames = {shift}")
     page.evaluate(MEASURE)
-    page.wait_for_function(f"window.gaps.length >= {samples}", timeout=15_000)
+    page.wait_for_function(f"window.gaps.length >= {samples}", timeout=scaled(15_000))
     gaps: list[float] = page.evaluate("window.gaps")
     return gaps
 
@@ -133,7 +134,7 @@ def test_boxes_are_drawn_on_the_frame_they_belong_to(page: Page, tmp_path: Path)
     page.click(f"button.camera[data-camera={CAMERA}]")
     for toggle in ("#show-labels", "#show-trails", "#show-zones"):
         page.uncheck(toggle)
-    page.wait_for_function("trackcastViewer.framesMatched >= 5", timeout=15_000)
+    page.wait_for_function("trackcastViewer.framesMatched >= 5", timeout=scaled(15_000))
     aligned = _gaps(page, shift=0)
     page.screenshot(path=tmp_path / "aligned.png")
     assert sum(g <= 3 for g in aligned) >= 0.9 * len(aligned), aligned
@@ -150,7 +151,7 @@ def test_opening_and_closing_twenty_viewers_leaves_nothing_behind(
     _, app, _ = live
     for _ in range(20):
         page.evaluate(f"trackcastViewer.open({CAMERA!r})")
-        page.wait_for_function("trackcastViewer.framesShown >= 1", timeout=15_000)
+        page.wait_for_function("trackcastViewer.framesShown >= 1", timeout=scaled(15_000))
         page.evaluate("trackcastViewer.close()")
     hub: RestreamHub = app.state.restream
 
@@ -158,7 +159,7 @@ def test_opening_and_closing_twenty_viewers_leaves_nothing_behind(
         return [t.name for t in threading.enumerate() if t.name.startswith("trackcast-encode")]
 
     # a feed leaves the hub first, then its encoder thread ends: wait (bounded) for both
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + scaled(5)
     while (
         hub.whep.session_count or hub.whep.feed_count or encoders()
     ) and time.monotonic() < deadline:

@@ -31,7 +31,7 @@ from tests.media import SQUARE, square_position
 from tests.restream.browser import chromium_serving, loopback_namespace, require_chromium
 from tests.restream.peers_client import idle_offer
 from tests.servers.api_server import ApiServer
-from tests.waiting import wait_until
+from tests.waiting import scaled, wait_until
 
 LOOPBACK = IceSettings(("127.0.0.1",))
 PUBLISHED = "webcam"
@@ -92,7 +92,7 @@ async def camera(client: httpx.AsyncClient, camera_id: str) -> dict[str, Any]:
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + scaled(timeout_s)
     while not await check():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)

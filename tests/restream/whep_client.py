@@ -14,6 +14,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCSessi
 from aiortc.mediastreams import MediaStreamTrack
 
 from restream.ice import IceSettings, gathering_on
+from tests.waiting import scaled
 
 LOOPBACK = IceSettings(("127.0.0.1",))
 
@@ -68,6 +69,7 @@ async def view(
         with gathering_on(LOOPBACK):
             await pc.setLocalDescription(await pc.createOffer())
         offer = LOOPBACK.filter_remote(pc.localDescription.sdp)
+        timeout_s = scaled(timeout_s)
         async with httpx.AsyncClient(base_url=base_url, timeout=timeout_s) as client:
             response = await client.post(
                 f"/api/cameras/{camera_id}/whep",

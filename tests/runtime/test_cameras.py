@@ -160,16 +160,15 @@ def test_a_dead_camera_does_not_slow_the_live_ones(
     camera_clip: Path, runtimes: list[CameraRuntime]
 ) -> None:
     """Two live RTSP cameras, then a third pointing at a closed port: the live ones keep their
-    analysed fps within 20 % of what they had alone."""
+    analysed fps within 20 % of what they had alone. A cheap detector keeps both windows paced by
+    the 10 fps source rather than by the CPU, so a busy machine does not change the rate between
+    them (a real model's rate follows the machine's load, which this test must not measure)."""
     from tests.servers.rtsp import RtspCamera
 
     live = ("live1", "live2")
     with RtspCamera(camera_clip) as server:
-        config = _config(
-            detector=DetectorConfig(model="coco-yolov3-tiny", imgsz=320),
-            cameras=tuple(_camera(c, server.url) for c in live),
-        )
-        runtime = CameraRuntime(config)
+        config = _config(cameras=tuple(_camera(c, server.url) for c in live))
+        runtime = CameraRuntime(config, detector_factory=lambda _: BrightBlobDetector())
         runtimes.append(runtime)
         runtime.start()
         wait_until(lambda: all(runtime.status(c).frames_analysed > 20 for c in live), 20)

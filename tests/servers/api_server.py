@@ -10,6 +10,8 @@ from types import TracebackType
 import uvicorn
 from fastapi import FastAPI
 
+from tests.waiting import scaled
+
 
 class ApiServer:
     """``with ApiServer(app) as server:`` serves ``app`` at ``server.url`` until the block ends."""
@@ -38,7 +40,7 @@ class ApiServer:
 
     def __enter__(self) -> ApiServer:
         self._thread.start()
-        deadline = time.monotonic() + self._start_timeout_s
+        deadline = time.monotonic() + scaled(self._start_timeout_s)
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the API server did not start")

@@ -11,12 +11,14 @@ import struct
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.waiting import scaled
+
 _WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 
 
 def open_feed(port: int, path: str, *, websocket: bool, timeout_s: float = 30) -> socket.socket:
     """A connected socket whose feed answered (101 for a WebSocket, 200 for SSE)."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout_s)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=scaled(timeout_s))
     headers = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1"]
     if websocket:
         headers += [
@@ -57,7 +59,7 @@ def drop(sock: socket.socket) -> None:
 
 def gauge(base_url: str, name: str, labels: dict[str, str] | None = None) -> float:
     """One sample of ``/metrics``; KeyError if it is not there."""
-    text = httpx.get(f"{base_url}/metrics", timeout=30).text
+    text = httpx.get(f"{base_url}/metrics", timeout=scaled(30)).text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == name and sample.labels == (labels or {}):

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stream import VideoSource
+from tests.waiting import scaled
 
 SERVER_SCRIPT = Path(__file__).with_name("gst_rtsp_server.py")
 DEBIAN_PYTHON = "/usr/bin/python3"
@@ -91,7 +92,7 @@ class RtspCamera:
             text=True,
         )  # fmt: skip
         self._process = process
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + scaled(timeout_s)
         assert process.stdout is not None
         line = process.stdout.readline()
         if not line.startswith("PORT ") or time.monotonic() > deadline:
@@ -113,9 +114,9 @@ class RtspCamera:
         if self._process is None:
             return
         self._process.kill()
-        self._process.wait(timeout=10)
+        self._process.wait(timeout=scaled(10))
         if self._reader is not None:
-            self._reader.join(5)  # it sees end of file now that the server is gone
+            self._reader.join(scaled(5))  # it sees end of file now that the server is gone
             self._reader = None
         if self._process.stdout is not None:
             self._process.stdout.close()

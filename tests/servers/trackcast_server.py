@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import ROOT
+from tests.waiting import scaled
 
 
 def free_port() -> int:
@@ -66,7 +67,7 @@ class TrackcastServer:
         self._process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + ready_timeout_s
+        deadline = time.monotonic() + scaled(ready_timeout_s)
         while True:
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
@@ -76,18 +77,20 @@ class TrackcastServer:
             if self._process.poll() is not None:
                 raise RuntimeError(f"trackcast serve exited early:\n{self.output()}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"trackcast serve not ready in {ready_timeout_s} s")
+                raise RuntimeError(f"trackcast serve not ready in {scaled(ready_timeout_s):.0f} s")
             time.sleep(0.2)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {**self.headers(), **kwargs.pop("headers", {})}
-        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs)
+        return httpx.request(
+            method, f"{self.url}{path}", headers=headers, timeout=scaled(30), **kwargs
+        )
 
     def terminate(self, timeout_s: float = 60) -> int:
         """SIGTERM, then the exit status (uvicorn re-raises the signal after a clean shutdown)."""
         assert self._process is not None
         self._process.send_signal(signal.SIGTERM)
-        return self._process.wait(timeout=timeout_s)
+        return self._process.wait(timeout=scaled(timeout_s))
 
     def output(self) -> str:
         self._log.seek(0)

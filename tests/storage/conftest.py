@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from storage import EventStore, migrate, open_database
 from tests.servers.trackcast_server import free_port
+from tests.waiting import scaled
 
 PG_INSTALL = Path("/usr/lib/postgresql")
 COMMAND_TIMEOUT_S = 90
@@ -94,7 +95,7 @@ class PostgresServer:
         command = [*self._as_user, str(self.bin / program), *arguments]
         try:
             subprocess.run(command, check=True, capture_output=True, text=True,
-                           timeout=COMMAND_TIMEOUT_S, cwd="/")  # fmt: skip
+                           timeout=scaled(COMMAND_TIMEOUT_S), cwd="/")  # fmt: skip
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
             output = "".join(_text(stream) for stream in (error.stdout, error.stderr)).strip()
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""

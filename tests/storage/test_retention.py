@@ -11,7 +11,7 @@ import pytest
 
 from events import Event, Evidence
 from storage import EventQuery, EventStore, Retention, ThumbnailStore
-from tests.waiting import wait_until
+from tests.waiting import scaled, wait_until
 
 
 def test_old_events_and_their_thumbnails_go(store: EventStore, tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_the_thread_runs_every_interval_and_survives_errors(
         old = Event(type="t", camera_id="a", time=time.time() - 3600)
         new = Event(type="t", camera_id="a", time=time.time())
         store.insert([(old, None), (new, None)])
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + scaled(10)
         while store.count() > 1 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert [s.event for s in store.query(EventQuery())] == [new]

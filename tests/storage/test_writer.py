@@ -17,6 +17,7 @@ from events import Event, Evidence, StoredEvent
 from storage import EventQuery, EventStore, EventWriter, ThumbnailStore
 from storage.thumbnails import MAX_SIDE
 from tests.blocked_store import BlockedStore
+from tests.waiting import scaled
 
 
 def _event(n: int) -> Event:
@@ -124,7 +125,7 @@ def test_a_database_outage_delays_but_loses_nothing(store: EventStore, tmp_path:
     writer.start()
     for n in range(10):
         writer.emit(_event(n))
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + scaled(10)
     while store.count() < 10 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert writer.stop(timeout_s=10)
@@ -243,7 +244,7 @@ def _image(thumbnails: ThumbnailStore, relative: str) -> np.ndarray:
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + scaled(timeout_s)
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)

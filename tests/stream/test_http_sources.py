@@ -21,7 +21,7 @@ from stream.live import LiveCamera
 from tests.conftest import CAMERA_CLIP_FRAMES
 from tests.servers.http_recorder import RecordingHttpServer
 from tests.stream.live_helpers import start
-from tests.waiting import wait_until
+from tests.waiting import scaled, wait_until
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_progressive_mp4_over_http(camera_clip: Path, http_folder: tuple[Path, s
         ["ffmpeg", "-loglevel", "error", "-i", str(camera_clip), "-c", "copy",
          "-movflags", "+faststart", str(folder / "clip.mp4")],
         check=True,
-        timeout=60,
+        timeout=scaled(60),
     )  # fmt: skip
     with VideoSource(f"{base}/clip.mp4", open_timeout_s=5, read_timeout_s=5) as source:
         assert source.kind.network and (source.info.width, source.info.height) == (768, 576)
@@ -64,7 +64,7 @@ def test_hls_playlist_made_by_ffmpeg(camera_clip: Path, http_folder: tuple[Path,
          "-hls_time", "1", "-hls_list_size", "0", "-hls_playlist_type", "vod",
          str(folder / "live.m3u8")],
         check=True,
-        timeout=60,
+        timeout=scaled(60),
     )  # fmt: skip
     assert len(list(folder.glob("*.ts"))) >= 5
     with VideoSource(f"{base}/live.m3u8", open_timeout_s=5, read_timeout_s=5) as source:
