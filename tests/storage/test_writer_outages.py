@@ -72,11 +72,10 @@ def _storage_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name.startswith("storage.")]
 
 
-def test_a_full_disk_holds_events_in_order_and_writes_each_once_it_has_room(
-    full_disk: tuple[EventStore, DiskLimit], tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO)
-    store, disk = full_disk
+def _writing_until_full(
+    store: EventStore, disk: DiskLimit, tmp_path: Path
+) -> tuple[EventWriter, Emitter]:
+    """A running writer that stored ten events, then met the full disk."""
     writer = _writer(store, tmp_path)
     emitter = Emitter(writer)
     writer.start()
@@ -84,6 +83,15 @@ def test_a_full_disk_holds_events_in_order_and_writes_each_once_it_has_room(
     wait_until(lambda: store.count() == 10, timeout_s=60)
     disk.fill()
     emitter.until_failing()
+    return writer, emitter
+
+
+def test_a_full_disk_holds_events_in_order_and_writes_each_once_it_has_room(
+    full_disk: tuple[EventStore, DiskLimit], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    store, disk = full_disk
+    writer, emitter = _writing_until_full(store, disk, tmp_path)
     assert writer.failing == FULL
     kept = store.count()
     emitter.emit(300)  # queued behind the batch the writer retries
@@ -108,13 +116,7 @@ def test_a_stop_while_the_disk_is_full_ends_by_its_deadline_and_counts_what_it_l
     full_disk: tuple[EventStore, DiskLimit], tmp_path: Path
 ) -> None:
     store, disk = full_disk
-    writer = _writer(store, tmp_path)
-    emitter = Emitter(writer)
-    writer.start()
-    emitter.emit(10)
-    wait_until(lambda: store.count() == 10, timeout_s=60)
-    disk.fill()
-    emitter.until_failing()
+    writer, emitter = _writing_until_full(store, disk, tmp_path)
     emitter.emit(50)
     kept = store.count()
     assert not writer.stop(timeout_s=1.0)
