@@ -26,6 +26,7 @@ def test_finds_the_parked_van_and_people(vtest: Path) -> None:
         n in VEHICLES and _on_parked_van(b) for n, b in zip(names, detections.xyxy, strict=True)
     )
     assert names.count("person") >= 3
+    assert detections.confidence is not None
     assert ((detections.confidence >= 0.1) & (detections.confidence <= 1)).all()
     assert (detections.xyxy[:, 2] <= 768).all() and (detections.xyxy[:, 3] <= 576).all()
 

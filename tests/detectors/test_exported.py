@@ -97,13 +97,14 @@ def test_float_export_gives_pytorchs_boxes(
     for expected, found in zip(reference, detector.detect(frames), strict=True):
         assert len(found) == len(expected)
         np.testing.assert_allclose(found.xyxy, expected.xyxy, atol=1.0)
+        assert found.confidence is not None and expected.confidence is not None
         np.testing.assert_allclose(found.confidence, expected.confidence, atol=0.01)
     detector.close()
 
 
 def test_wide_frames_agree_with_pytorch_too(model_cache: Path, frames: Frames) -> None:
     """A 16:9 stream runs at 384x640 on both backends (no square input)."""
-    wide = [cv2.resize(frame[72:504], (1280, 720)) for frame in frames[:4]]
+    wide = [np.asarray(cv2.resize(frame[72:504], (1280, 720)), np.uint8) for frame in frames[:4]]
     torch = load_detector(DetectorOptions(model="person-yolov8s", backend="torch", imgsz=640))
     openvino = _load(model_cache, "openvino", "fp32")
     score = agreement(torch.detect(wide), openvino.detect(wide), min_confidence=0.25)

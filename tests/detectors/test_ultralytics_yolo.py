@@ -18,6 +18,7 @@ def test_reports_people_with_posture(vtest: Path, person_model: Detector) -> Non
     assert dict(person_model.class_names) == {0: "person"}
     (detections,) = person_model.detect(first_frames(vtest, 1))
     assert len(detections) >= 3
+    assert detections.class_id is not None
     assert set(detections.class_id) == {0}
     assert set(detections.data["class_name"]) == {"person"}
     assert set(detections.data["posture"]) <= {"normal", "fall"}

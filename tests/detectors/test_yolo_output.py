@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
 from detectors.yolo_output import decode
 
 
-def _output(boxes: list[tuple[float, float, float, float, list[float]]]) -> npt.NDArray[np.float32]:
+def _output(
+    boxes: Sequence[tuple[float, float, float, float, list[float]]],
+) -> npt.NDArray[np.float32]:
     """A (4 + classes, anchors) output from (cx, cy, w, h, class scores) rows, batch axis 1."""
     rows = [[cx, cy, w, h, *scores] for cx, cy, w, h, scores in boxes]
     return np.array(rows, np.float32).T[None]

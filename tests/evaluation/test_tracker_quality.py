@@ -25,21 +25,23 @@ EXPECTED = {
 }
 
 
-def _scores(tmp_path: Path) -> dict[tuple[str, int], tuple[float, float, int, int, int]]:
+def _scores(tmp_path: Path) -> dict[tuple[str, int], tuple[float, ...]]:
     rows = benchmark(parse_args(["--quick", "--out", str(tmp_path / "q.json")]))
-    result = {}
+    result: dict[tuple[str, int], tuple[float, ...]] = {}
     for row in rows:
-        (run,) = row["runs"]  # type: ignore[misc]
-        key = (str(row["tracker"]), int(row["rate"]))  # type: ignore[call-overload]
+        runs, rate = row["runs"], row["rate"]
+        assert isinstance(runs, list) and isinstance(rate, int)
+        (run,) = runs
+        key = (str(row["tracker"]), rate)
         result[key] = tuple(
             run[k] for k in ("hota", "idf1", "id_switches", "false_positives", "false_negatives")
         )
-    return result  # type: ignore[return-value]
+    return result
 
 
 @pytest.fixture(scope="module")
 def first(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, int], tuple[float, ...]]:
-    return _scores(tmp_path_factory.mktemp("first"))  # type: ignore[return-value]
+    return _scores(tmp_path_factory.mktemp("first"))
 
 
 def test_reduced_benchmark_repeats_exactly(

@@ -4,6 +4,7 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import supervision as sv
@@ -14,7 +15,7 @@ from tests.blob_detector import BrightBlobDetector
 from tests.media import SQUARE, square_position
 
 
-def _records(path: Path) -> list[dict[str, object]]:
+def _records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
@@ -29,8 +30,8 @@ def test_every_frame_is_tracked_in_order_with_one_id(square_clip: Path, tmp_path
     records = _records(tmp_path / "t.jsonl")
     assert [r["frame"] for r in records] == list(range(20))
     for record in records:
-        (track,) = record["tracks"]  # type: ignore[misc]
-        x, y = square_position(record["frame"])  # type: ignore[arg-type]
+        (track,) = record["tracks"]
+        x, y = square_position(record["frame"])
         assert track["track_id"] == 1
         assert track["box"] == pytest.approx([x, y, x + SQUARE, y + SQUARE], abs=2)
 
@@ -47,7 +48,7 @@ def test_stride_detects_every_nth_frame_and_predicts_the_others(
     records = _records(tmp_path / "t.jsonl")
     assert [r["frame"] for r in records] == list(range(20))
     assert [r["frame"] for r in records if r["analysed"]] == [0, 3, 6, 9, 12, 15, 18]
-    assert all(len(r["tracks"]) == 1 for r in records)  # type: ignore[arg-type]
+    assert all(len(r["tracks"]) == 1 for r in records)
     mot_frames = [int(line.split(",")[0]) for line in (tmp_path / "t.txt").read_text().split()]
     assert mot_frames == list(range(1, 21))
 

@@ -70,6 +70,7 @@ def test_skipped_frames_carry_the_trackers_prediction() -> None:
     assert [r.analysed for r in results[:6]] == [True, False, False] * 2
     last_analysed = 0.0
     for result, left in list(zip(results, lefts, strict=True))[9:]:
+        assert result.tracks.tracker_id is not None
         assert list(result.tracks.tracker_id) == [1]
         x = float(result.tracks.xyxy[0, 0])
         if result.analysed:

@@ -13,7 +13,6 @@ which is what FFmpeg clients decode without corruption.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import gi
@@ -92,4 +91,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

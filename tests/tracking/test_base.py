@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import supervision as sv
 
+from tests.tracking import ids
 from tracking import Tracker
 from tracking.base import Image, unmoved
 
@@ -47,7 +48,7 @@ def test_unmoved_is_a_copy_of_the_last_update() -> None:
     tracked = tracker.update(_boxes(10.0, 60.0), timestamp=1.0)
     predicted = tracker.predict(1.5)
     np.testing.assert_array_equal(predicted.xyxy, tracked.xyxy)
-    assert list(predicted.tracker_id) == [1, 2]
+    assert ids(predicted) == [1, 2]
     assert list(predicted.data["class_name"]) == ["person", "person"]
     predicted.xyxy[:] = 0  # a copy: changing it changes neither the output nor a later predict
     assert tracked.xyxy[0, 0] == 10.0

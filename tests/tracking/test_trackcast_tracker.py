@@ -29,7 +29,7 @@ def _ids_of_a_walker_who_speeds_up(frame_rate: float) -> list[int]:
     for speed in [8.0] * 10 + [30.0] * 10:
         x += speed
         tracked = tracker.update(_person(x))
-        ids.append(int(tracked.tracker_id[0]) if len(tracked) else 0)
+        ids.append(_ids(tracked)[0] if len(tracked) else 0)
     return ids
 
 

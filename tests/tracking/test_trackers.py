@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import supervision as sv
 
+from tests.tracking import ids
 from tracking import TRACKER_NAMES, TrackerName, TrackerOptions, create_tracker
 
 
@@ -25,9 +26,9 @@ def _walkers(step: int, *, count: int = 3, posture: str = "normal") -> sv.Detect
 def test_steady_walkers_keep_their_ids(name: TrackerName) -> None:
     tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
     history = [tracker.update(_walkers(step)) for step in range(30)]
-    assert sorted(history[-1].tracker_id) == [1, 2, 3]
-    ids_by_x = [list(t.tracker_id[np.argsort(t.xyxy[:, 0])]) for t in history[1:]]
-    assert all(ids == ids_by_x[0] for ids in ids_by_x)
+    assert sorted(ids(history[-1])) == [1, 2, 3]
+    ids_by_x = [[ids(t)[i] for i in np.argsort(t.xyxy[:, 0])] for t in history[1:]]
+    assert all(left_to_right == ids_by_x[0] for left_to_right in ids_by_x)
 
 
 @pytest.mark.parametrize("name", TRACKER_NAMES)
@@ -51,13 +52,13 @@ def test_instances_share_no_id_counter(name: TrackerName) -> None:
     for step in range(5):
         a = first.update(_walkers(step, count=3))
         b = second.update(_walkers(step, count=2))
-    assert sorted(a.tracker_id) == [1, 2, 3]
-    assert sorted(b.tracker_id) == [1, 2]
+    assert sorted(ids(a)) == [1, 2, 3]
+    assert sorted(ids(b)) == [1, 2]
     first.reset()  # one camera restarting must not disturb the other's numbering
     for step in range(5, 8):
         b = second.update(_walkers(step, count=3))
-    assert sorted(b.tracker_id) == [1, 2, 3]
-    assert sorted(first.update(_walkers(0, count=1)).tracker_id) == [1]
+    assert sorted(ids(b)) == [1, 2, 3]
+    assert sorted(ids(first.update(_walkers(0, count=1)))) == [1]
 
 
 @pytest.mark.parametrize("name", TRACKER_NAMES)
@@ -69,7 +70,7 @@ def test_a_track_that_vanishes_past_the_timeout_gets_a_new_id(name: TrackerName)
         assert len(tracker.update(sv.Detections.empty())) == 0
     for step in range(5, 8):
         back = tracker.update(_walkers(step, count=1))
-    assert list(back.tracker_id) == [2]
+    assert ids(back) == [2]
 
 
 @pytest.mark.parametrize("name", TRACKER_NAMES)
@@ -81,7 +82,7 @@ def test_a_short_gap_keeps_the_id(name: TrackerName) -> None:
         tracker.update(sv.Detections.empty())
     for step in range(8, 11):
         back = tracker.update(_walkers(step, count=1))
-    assert list(back.tracker_id) == [1]
+    assert ids(back) == [1]
 
 
 @pytest.mark.parametrize("name", TRACKER_NAMES)
@@ -100,7 +101,7 @@ def test_predict_moves_tracks_on_with_their_data(name: TrackerName) -> None:
     for step in range(10):
         tracked = tracker.update(_walkers(step, posture="fall"), timestamp=0.1 * step)
     predicted = tracker.predict(0.95)
-    assert list(predicted.tracker_id) == list(tracked.tracker_id)
+    assert ids(predicted) == ids(tracked)
     assert list(predicted.data["posture"]) == ["fall"] * 3
     assert list(predicted.data["class_name"]) == ["person"] * 3
     np.testing.assert_allclose(predicted.xyxy[:, 0], tracked.xyxy[:, 0] + 2.0, atol=1.0)
@@ -115,10 +116,11 @@ def test_predict_leaves_the_next_update_as_it_was(name: TrackerName) -> None:
     asked, twin = create_tracker(options), create_tracker(options)
     for step in range(12):
         walkers = _walkers(step)[np.arange(3) != step % 4]  # one walker missed now and then
+        assert isinstance(walkers, sv.Detections)
         got = asked.update(walkers, timestamp=0.1 * step)
         expected = twin.update(walkers, timestamp=0.1 * step)
         np.testing.assert_array_equal(got.xyxy, expected.xyxy)
-        assert list(got.tracker_id) == list(expected.tracker_id)
+        assert ids(got) == ids(expected)
         asked.predict(0.1 * step + 0.05)
 
 
@@ -128,7 +130,7 @@ def test_botsort_uses_the_frame_for_motion_compensation() -> None:
     image = rng.integers(0, 255, (240, 720, 3), dtype=np.uint8)
     for step in range(5):
         tracked = tracker.update(_walkers(step), image)
-    assert sorted(tracked.tracker_id) == [1, 2, 3]
+    assert sorted(ids(tracked)) == [1, 2, 3]
 
 
 def test_rejects_unknown_tracker_name() -> None:
