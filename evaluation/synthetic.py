@@ -11,10 +11,15 @@ positives, and static spots (a coat stand, a poster) that fire for seconds at a 
 detectors do. Everything is drawn from ``numpy`` generators seeded by ``seed``: the same seed and
 configs give the same scene, byte for byte; the scene does not depend on the noise settings.
 
+Besides walking people, agents can be runners, cyclists and vehicles (cuboids whose boxes widen as
+they turn across the view), can walk in groups, and static occluders can hide them. ``Preset``
+names the scenes built from these (walkers, runners, vehicles, groups, occlusions, edges, crowd):
+
     .venv/bin/python -m evaluation.synthetic out/synthetic --seed 1 --video out/synthetic.mp4
+    .venv/bin/python -m evaluation.synthetic out/occl --preset occlusions --video out/occl.mp4
 
 writes a MOTChallenge sequence folder (``gt/gt.txt``, ``det/det.txt``, ``seqinfo.ini``) and a
-demo video of the scene (people as filled boxes, detections as white outlines).
+demo video of the scene (people and occluders as filled boxes, detections as white outlines).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ ASPECT = 0.41
 """Box width over height of a walking person."""
 DETECTOR_MIN_CONF = 0.1
 """Detections below this are not reported (trackcast's default ``--conf``)."""
+OCCLUDER_COLOR = (40, 40, 40)
+"""How ``render`` paints static occluders."""
 
 
 class AgentKind(enum.StrEnum):
@@ -390,11 +397,11 @@ def _occluders(config: SceneConfig, seed: int) -> tuple[FloatArray, FloatArray]:
     """Boxes and depths of the static occluders: a pillar, a kiosk, a parked van, spread across."""
     rng = np.random.default_rng([seed, 2])
     c, n = config, config.occluders
-    kinds = [((0.8, 1.2), 4.5), ((1.8, 2.6), 2.6), ((2.6, 3.4), 2.3)]  # width range, height
+    kinds = [((0.9, 1.2), 4.5), ((1.3, 1.7), 2.6), ((1.9, 2.3), 2.3)]  # width range, height
     boxes, depths = [], []
     for i in range(n):
         (low, high), height_m = kinds[i % len(kinds)]
-        z = float(rng.uniform(7.0, 11.0))
+        z = float(rng.uniform(10.0, 13.0))
         half = z * c.width / 2 / c.focal
         x = ((i + float(rng.uniform(0.25, 0.75))) / n * 2 - 1) * 0.85 * half
         w = float(rng.uniform(low, high))
@@ -618,8 +625,8 @@ _CYCLIST = AgentProfile(
 )
 _CAR = AgentProfile(
     kind=AgentKind.VEHICLE,
-    height_m=1.55,
-    length_m=4.3,
+    height_m=1.6,
+    length_m=4.0,
     width_m=1.8,
     speed_mps=11.0,
     speed_range=(0.75, 1.35),
@@ -633,7 +640,7 @@ _CAR = AgentProfile(
     heading_sd=0.05,
 )
 _VAN = replace(
-    _CAR, height_m=2.2, length_m=5.3, width_m=2.0, speed_mps=10.0, speed_range=(0.8, 1.4)
+    _CAR, height_m=2.3, length_m=5.0, width_m=2.0, speed_mps=10.0, speed_range=(0.8, 1.4)
 )
 
 
@@ -652,27 +659,29 @@ def _scene(preset: Preset) -> SceneConfig:
             return SceneConfig()
         case Preset.RUNNERS:
             arrivals = (
-                Arrivals(person, per_s=0.5, initial=6),
-                Arrivals(_RUNNER, per_s=0.4, initial=2),
-                Arrivals(_CYCLIST, per_s=0.3, initial=2),
+                Arrivals(person, per_s=0.4, initial=5),
+                Arrivals(_RUNNER, per_s=0.6, initial=3),
+                Arrivals(_CYCLIST, per_s=0.45, initial=2),
             )
             return SceneConfig(arrivals=arrivals)
         case Preset.VEHICLES:
             arrivals = (
-                Arrivals(person, per_s=0.5, initial=6),
-                Arrivals(_CAR, per_s=0.35, initial=2),
-                Arrivals(_VAN, per_s=0.12, initial=1),
+                Arrivals(person, per_s=0.4, initial=5),
+                Arrivals(_CAR, per_s=0.6, initial=2),
+                Arrivals(_VAN, per_s=0.2, initial=1),
             )
             return SceneConfig(arrivals=arrivals)
         case Preset.GROUPS:
             arrivals = (
                 Arrivals(person, per_s=0.3, initial=4),
-                Arrivals(person, per_s=0.35, initial=4, group=(2, 5)),
+                Arrivals(person, per_s=0.3, initial=3, group=(2, 5)),
             )
             return SceneConfig(arrivals=arrivals)
         case Preset.OCCLUSIONS:
-            behind = replace(person, side_entries=0.85, far_entries=0.15, depth_m=(13.0, 28.0))
-            return SceneConfig(arrivals=(Arrivals(behind, per_s=1.0, initial=12),), occluders=4)
+            behind = replace(
+                person, side_entries=0.9, far_entries=0.1, depth_m=(15.0, 28.0), across=True
+            )
+            return SceneConfig(arrivals=(Arrivals(behind, per_s=1.0, initial=12),), occluders=3)
         case Preset.EDGES:
             near = replace(
                 person, speed_mps=1.4, side_entries=0.55, far_entries=0.05, depth_m=(2.8, 12.0)
@@ -690,9 +699,9 @@ def generate_preset(seed: int, preset: Preset, frames: int | None = None) -> Syn
 
 
 def render(scene: SyntheticScene, path: Path) -> None:
-    """An H.264 MP4 of the scene: people as filled boxes, nearest on top, detections outlined."""
+    """An H.264 MP4 of the scene: people and occluders as filled boxes, nearest on top,
+    detections outlined."""
     import av
-    import cv2
 
     c = scene.config
     palette = np.random.default_rng(0).integers(60, 230, (1024, 3))
@@ -704,9 +713,11 @@ def render(scene: SyntheticScene, path: Path) -> None:
         for frame in range(1, c.frames + 1):
             image = background.copy()
             truth = scene.gt.select(scene.gt.frames == frame)
-            for i in np.argsort(-(truth.boxes[:, 1] + truth.boxes[:, 3])):
-                color = tuple(int(v) for v in palette[truth.ids[i] % 1024])
-                _box(image, truth.boxes[i], color, cv2.FILLED)
+            colors = [tuple(int(v) for v in palette[i % 1024]) for i in truth.ids]
+            boxes = np.concatenate([truth.boxes, scene.occluders])
+            colors += [OCCLUDER_COLOR] * len(scene.occluders)
+            for i in np.argsort(boxes[:, 1] + boxes[:, 3], kind="stable"):  # farthest first
+                _box(image, boxes[i], colors[i], -1)
             for box in scene.detections.boxes[scene.detections.frames == frame]:
                 _box(image, box, (255, 255, 255), 1)
             video_frame = av.VideoFrame.from_ndarray(image, format="rgb24")
@@ -726,9 +737,12 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="MOTChallenge sequence folder to write")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--frames", type=int, default=SceneConfig.frames)
+    parser.add_argument(
+        "--preset", type=Preset, choices=PRESETS, default=Preset.WALKERS, help="which scene"
+    )
     parser.add_argument("--video", type=Path, help="also render an MP4 of the scene here")
     args = parser.parse_args()
-    scene = generate(args.seed, SceneConfig(frames=args.frames))
+    scene = generate_preset(args.seed, args.preset, args.frames)
     scene.write(args.folder)
     if args.video:
         args.video.parent.mkdir(parents=True, exist_ok=True)
