@@ -107,6 +107,12 @@ class TrackerConfig(_Strict):
     smooth_boxes: bool = Field(
         True, description="trackcast only: report filtered boxes instead of raw detections."
     )
+    coast_s: float = _seconds(
+        0.3,
+        "trackcast only: how long a track that was missed (occluded, not detected) is still "
+        "reported at its predicted box, 0 for never",
+        minimum=0,
+    )
 
     def options(self, frame_rate: float) -> TrackerOptions:
         return TrackerOptions(
@@ -114,6 +120,7 @@ class TrackerConfig(_Strict):
             frame_rate=frame_rate,
             lost_timeout_s=self.lost_timeout_s,
             smooth_boxes=self.smooth_boxes,
+            coast_s=self.coast_s,
         )
 
 

@@ -25,6 +25,9 @@ class TrackerOptions:
         gmc_method: BoT-SORT's camera-motion compensation (``sparseOptFlow``, ``orb``, ``ecc``,
             ``none``); ignored by the others.
         smooth_boxes: ``trackcast`` only: report the Kalman-filtered box instead of the detector's.
+        coast_s: ``trackcast`` only: how long a confirmed track that was missed is still reported
+            at its predicted box (occlusions, missed detections), in seconds, at most
+            ``lost_timeout_s``; 0 turns it off.
     """
 
     name: TrackerName = DEFAULT_TRACKER
@@ -36,6 +39,7 @@ class TrackerOptions:
     lost_timeout_s: float = 3.0
     gmc_method: str = "sparseOptFlow"
     smooth_boxes: bool = True
+    coast_s: float = 0.3
 
     def __post_init__(self) -> None:
         if self.name not in TRACKER_NAMES:
@@ -44,6 +48,8 @@ class TrackerOptions:
             )
         if self.frame_rate <= 0:
             raise ValueError(f"frame_rate must be positive, got {self.frame_rate}")
+        if self.coast_s < 0:
+            raise ValueError(f"coast_s must be 0 or more, got {self.coast_s}")
         if not 0.0 <= self.low_thresh <= self.high_thresh <= 1.0:
             raise ValueError("thresholds must satisfy 0 <= low_thresh <= high_thresh <= 1")
 

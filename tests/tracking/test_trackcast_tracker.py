@@ -207,3 +207,90 @@ def test_predict_after_reset_shows_nothing() -> None:
     assert len(tracker.predict(0.1)) == 1
     tracker.reset()
     assert len(tracker.predict(0.1)) == 0
+
+
+def _runner(k: int, height: float = 100.0, step: float = 0.8) -> sv.Detections:
+    """A person ``height`` px tall who moves ``step`` heights to the right per detection."""
+    x = 50.0 + k * step * height
+    return sv.Detections(
+        xyxy=np.array([[x, 300.0, x + 0.4 * height, 300.0 + height]], dtype=np.float32),
+        confidence=np.array([0.9], dtype=np.float32),
+        class_id=np.array([0]),
+    )
+
+
+def _ids_of_a_runner(frame_rate: float, step: float = 0.8, frames: int = 10) -> list[list[int]]:
+    """A standing person from the first frame (so the runner is not confirmed on frame 1),
+    then a runner who moves ``step`` of their height between processed frames."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=frame_rate))
+    tracker.update(_person(1000.0, y=100.0))
+    ids = []
+    for k in range(frames):
+        tracked = tracker.update(
+            sv.Detections.merge([_person(1000.0, y=100.0), _runner(k, step=step)])
+        )
+        runner = tracked.xyxy[:, 1] > 200  # the standing person is at y 100
+        assert tracked.tracker_id is not None
+        ids.append([int(i) for i in tracked.tracker_id[runner]])
+    return ids
+
+
+def test_at_5_fps_a_runner_moving_most_of_a_body_height_per_detection_is_tracked() -> None:
+    """No overlap at all between consecutive boxes: confirmed on its second detection, by
+    distance, and followed from there by its velocity."""
+    assert _ids_of_a_runner(frame_rate=5.0) == [[]] + [[2]] * 9
+
+
+def test_the_birth_gate_grows_with_the_detection_interval() -> None:
+    """The same jumps 25 times a second would be 25 heights a second: not one person."""
+    assert _ids_of_a_runner(frame_rate=25.0) == [[]] * 10
+
+
+def test_a_fast_start_sets_the_velocity_from_the_first_two_detections() -> None:
+    """Half a detection interval after confirmation the runner is predicted half a step on."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    tracker.update(_person(1000.0, y=100.0), timestamp=0.0)
+    for k in range(2):
+        both = sv.Detections.merge([_person(1000.0, y=100.0), _runner(k)])
+        tracked = tracker.update(both, timestamp=0.2 * (k + 1))
+    runner = int(np.flatnonzero(tracked.xyxy[:, 1] > 200)[0])
+    (box,) = tracker.predict(0.5).xyxy[[runner]]
+    assert float(box[0]) == pytest.approx(float(tracked.xyxy[runner, 0]) + 40.0, abs=5.0)
+
+
+def _walker_then_gap(coast_s: float, seen: int, missed: int) -> list[sv.Detections]:
+    """A walker at 10 px per frame seen on ``seen`` frames at 10 fps, then missed."""
+    options = TrackerOptions(name="trackcast", frame_rate=10.0, coast_s=coast_s)
+    tracker = create_tracker(options)
+    for k in range(seen):
+        tracker.update(_walker(100.0 + 10.0 * k, posture="fall"))
+    return [tracker.update(sv.Detections.empty()) for _ in range(missed)]
+
+
+def test_a_missed_track_coasts_at_its_predicted_box_for_coast_s() -> None:
+    """0.3 s at 10 fps: reported on the next 3 frames, moving on, with its class and data."""
+    gap = _walker_then_gap(coast_s=0.3, seen=6, missed=5)
+    assert [_ids(tracks) for tracks in gap] == [[1], [1], [1], [], []]
+    xs = [float(tracks.xyxy[0, 0]) for tracks in gap[:3]]
+    assert xs == pytest.approx([160.0, 170.0, 180.0], abs=4.0)  # the filter's velocity
+    for tracks in gap[:3]:
+        assert list(tracks.data["posture"]) == ["fall"]
+        assert tracks.class_id is not None and list(tracks.class_id) == [0]
+        assert tracks.confidence is not None and list(tracks.confidence) == pytest.approx([0.9])
+
+
+def test_coasting_needs_a_track_seen_a_few_times_and_can_be_turned_off() -> None:
+    assert [_ids(t) for t in _walker_then_gap(coast_s=0.3, seen=2, missed=2)] == [[], []]
+    assert [_ids(t) for t in _walker_then_gap(coast_s=0.0, seen=6, missed=2)] == [[], []]
+
+
+def test_a_coasting_track_next_to_seen_ones_keeps_every_column() -> None:
+    """Rows from this frame's detections and a coasting row from an earlier one, merged."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=10.0))
+    for k in range(5):
+        both = sv.Detections.merge([_walker(100.0 + 5 * k), _walker(600.0 + 5 * k, "fall")])
+        tracker.update(both)
+    tracked = tracker.update(_walker(125.0))
+    assert _ids(tracked) == [1, 2]
+    assert list(tracked.data["posture"]) == ["standing", "fall"]
+    assert tracker.predict().xyxy.shape == (2, 4)

@@ -63,7 +63,9 @@ def test_instances_share_no_id_counter(name: TrackerName) -> None:
 
 @pytest.mark.parametrize("name", TRACKER_NAMES)
 def test_a_track_that_vanishes_past_the_timeout_gets_a_new_id(name: TrackerName) -> None:
-    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, lost_timeout_s=0.5))
+    # coasting (trackcast only) is tested on its own in test_trackcast_tracker.py
+    options = TrackerOptions(name=name, frame_rate=10, lost_timeout_s=0.5, coast_s=0.0)
+    tracker = create_tracker(options)
     for step in range(5):
         tracker.update(_walkers(step, count=1))
     for _ in range(10):  # 1 s without detections: longer than the 0.5 s timeout
