@@ -42,8 +42,12 @@ def test_fast_ids_divides_by_the_frame_gap() -> None:
 
 def test_recall_matches_one_to_one_at_the_iou_threshold() -> None:
     gt = _sequence(
-        [(1, 1, 0, 0, 10, 10, 1), (1, 2, 100, 0, 10, 10, 1), (2, 1, 0, 0, 10, 10, 1)]
-        + [(2, 2, 100, 0, 10, 10, 0)]  # consider flag 0: never counted
+        [
+            (1, 1, 0, 0, 10, 10, 1),
+            (1, 2, 100, 0, 10, 10, 1),
+            (2, 1, 0, 0, 10, 10, 1),
+            (2, 2, 100, 0, 10, 10, 0),  # consider flag 0: never counted
+        ]
     )
     # frame 1: one box exactly on id 1, one shifted by 4 px on id 2 (IoU 6/14 < 0.5)
     pred = _sequence([(1, 5, 0, 0, 10, 10, 1), (1, 6, 104, 0, 10, 10, 1), (2, 5, 1, 0, 10, 10, 1)])
