@@ -8,9 +8,12 @@ the scores, ``ms_per_frame`` and ``fast_recall``). A raw row has ``preset``, ``r
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
 import statistics
 from collections.abc import Sequence
+from pathlib import Path
 
 Row = dict[str, object]
 OURS = "trackcast"
@@ -23,6 +26,9 @@ ACCEPT_FAST = 0.6
 ACCEPT_FAST_RATE = 5
 RAW_KEY = "recall_0.25"
 """Tracks start at confidence 0.25 (trackcast's ``new_track_thresh``): the ratio's reference."""
+
+
+COLUMNS = ("hota", "deta", "assa", "idf1", "mota", "id_switches", "ms_per_frame", "fast_recall")
 
 
 def runs(row: Row) -> list[dict[str, float]]:
@@ -43,8 +49,8 @@ def spread(values: Sequence[float]) -> float:
 
 
 def summarize(per_seed: Sequence[dict[str, float]]) -> dict[str, tuple[float, float]]:
-    """Mean and standard deviation over seeds of every reported column."""
-    keys = ("hota", "deta", "assa", "idf1", "mota", "id_switches", "ms_per_frame", "fast_recall")
+    """Mean and standard deviation over seeds of every reported column the records have."""
+    keys = [k for k in COLUMNS if all(k in r for r in per_seed)]
     return {
         k: (mean([float(r[k]) for r in per_seed]), spread([r[k] for r in per_seed])) for k in keys
     }
@@ -170,3 +176,29 @@ def acceptance(delta_hota: float, delta_deta: float, fast_ratio: float) -> str:
     if not math.isnan(fast_ratio) and fast_ratio < ACCEPT_FAST:
         failed.append(f"fast recall < {ACCEPT_FAST:g} x raw")
     return "PASS" if not failed else "FAIL (" + ", ".join(failed) + ")"
+
+
+def tables(report: dict[str, object]) -> str:
+    """All three tables of a ``bench.tracker_quality`` JSON report."""
+    rows, raw, fps = report["results"], report["raw_recall"], report.get("fps", 25.0)
+    assert isinstance(rows, list) and isinstance(raw, list) and isinstance(fps, float | int)
+    return "\n".join(
+        [
+            markdown(rows, raw, fps),
+            "\nRaw detections' recall of fast movers (the reference for the trackers' column):\n",
+            raw_table(raw, fps),
+            "\ntrackcast (defaults) minus the best library setting, paired by seed:\n",
+            paired(rows, raw),
+        ]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Tables of a bench.tracker_quality JSON report.")
+    parser.add_argument("report", type=Path)
+    args = parser.parse_args(argv)
+    print(tables(json.loads(args.report.read_text())))
+
+
+if __name__ == "__main__":
+    main()

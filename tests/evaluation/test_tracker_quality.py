@@ -12,6 +12,7 @@ from bench.library_trackers import DEFAULTS, LibraryTracker
 from bench.tracker_quality import benchmark, main, parse_args
 from bench.tracker_runs import BenchTracker, fast_movers, run
 from bench.tracker_tables import acceptance, markdown, paired, raw_table
+from bench.tracker_tables import main as tables_main
 from evaluation.synthetic import SceneConfig, generate
 
 Report = dict[str, list[dict[str, object]]]
@@ -129,9 +130,22 @@ def test_fast_movers_are_recalled_by_trackers_and_detections() -> None:
         assert 0.0 < result.fast_recall <= 1.0
 
 
-def test_library_tuning_is_cached_and_reused(tmp_path: Path) -> None:
+def test_library_tuning_is_cached_and_reused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache = tmp_path / "tuning.json"
-    extra = ["--rates", "5", "--frames", "60", "--tune-seeds", "1", "--configs", "2"]
+    extra = [
+        "--rates",
+        "5",
+        "--frames",
+        "60",
+        "--seeds",
+        "1",
+        "--tune-seeds",
+        "1",
+        "--configs",
+        "2",
+    ]
     common = ["--jobs", "1", "--tuning-cache", str(cache), "--out", str(tmp_path / "r.json")]
     main([*extra, "--presets", "walkers", *common])
     stored = json.loads(cache.read_text())
@@ -155,8 +169,14 @@ def test_library_tuning_is_cached_and_reused(tmp_path: Path) -> None:
         if r["tracker"] == "trackers-ocsort" and r["settings"] == "tuned"
     ]
     assert tuned["options"] == planted
+    capsys.readouterr()
     main([*extra, "--presets", "walkers", "--retune", *common])
     assert json.loads(cache.read_text())[key]["best"] != planted
+    # the JSON report regenerates the printed tables
+    printed = capsys.readouterr().out.split("\n\n1 held-out seeds")[0]
+    assert printed.startswith("| preset | detection rate | tracker |")
+    tables_main([str(tmp_path / "r.json")])
+    assert capsys.readouterr().out == printed + "\n"
 
 
 def test_worker_processes_give_the_same_numbers(first: Report, tmp_path: Path) -> None:
