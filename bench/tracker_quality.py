@@ -225,8 +225,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, list[dict[str, object]]]:
             tuple((r, s) for r in args.rates for _, s in settings_of((t, p, r))),
         )
         for p in args.presets
+        for seed in range(args.seeds)  # consecutive jobs share a scene (each worker caches it)
         for t in BenchTracker
-        for seed in range(args.seeds)
     ]
     raw_jobs = [
         RawJob(p, seed, args.frames, tuple(args.rates))

@@ -55,7 +55,7 @@ def presets() -> tuple[str, ...]:
     return tuple(str(getattr(p, "value", p)) for p in values)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
 def scene(preset: str, seed: int, frames: int) -> SyntheticScene:
     """The generated scene (cached: one worker runs many settings on it)."""
     generate_preset = getattr(synthetic, "generate_preset", None)
