@@ -10,7 +10,7 @@ import pytest
 
 from bench.library_trackers import DEFAULTS, LibraryTracker
 from bench.tracker_quality import benchmark, main, parse_args
-from bench.tracker_runs import BenchTracker, fast_movers, run
+from bench.tracker_runs import BenchTracker, fast_movers, presets, run
 from bench.tracker_tables import acceptance, markdown, paired, raw_table
 from bench.tracker_tables import main as tables_main
 from evaluation.synthetic import SceneConfig, generate
@@ -182,3 +182,16 @@ def test_library_tuning_is_cached_and_reused(
 def test_worker_processes_give_the_same_numbers(first: Report, tmp_path: Path) -> None:
     parallel = _scores(_quick(tmp_path, "--rates", "5", "--jobs", "2"))
     assert parallel == {k: v for k, v in _scores(first).items() if k[1] == 5}
+
+
+def test_every_preset_has_rows_and_the_raw_detections_recall(tmp_path: Path) -> None:
+    every = presets()
+    assert "walkers" in every
+    report = _quick(tmp_path, "--rates", "5", "--frames", "100", "--presets", *every)
+    assert len(report["results"]) == len(every) * len(BenchTracker)
+    assert [row["preset"] for row in report["raw_recall"]] == list(every)
+    for row in report["raw_recall"]:
+        runs = row["runs"]
+        assert isinstance(runs, list)
+        for value in (runs[0]["recall_0.25"], runs[0]["recall_0.1"]):
+            assert math.isnan(value) or 0.0 <= value <= 1.0
