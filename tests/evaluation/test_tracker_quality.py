@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,8 +122,10 @@ def test_acceptance_needs_three_hota_no_deta_loss_and_fast_recall() -> None:
 
 
 def test_fast_movers_are_recalled_by_trackers_and_detections() -> None:
-    # walkers at 5 m/s: everyone near enough moves more than 1.5 heights per second
-    scene = generate(0, SceneConfig(frames=100, speed_mps=5.0))
+    # walkers' steps per frame taken at 125 fps: five times their speed, most beyond 1.5 heights/s;
+    # at rate 5 the trackers see 25 fps with five walker-frames of motion between frames
+    walkers = generate(0, SceneConfig(frames=100))
+    scene = replace(walkers, config=replace(walkers.config, fps=125.0))
     assert fast_movers(scene)
     for tracker in (BenchTracker.TRACKERS_BYTETRACK, BenchTracker.TRACKCAST):
         settings = DEFAULTS[LibraryTracker.BYTETRACK] if tracker.library else {}
