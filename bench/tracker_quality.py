@@ -21,9 +21,9 @@ Each library's thresholds are swept in its own parameter names per preset and ra
 1000.. (library defaults are not the libraries' best); the best setting by mean HOTA is then scored
 on held-out seeds 0.. next to the defaults. Library tuning is cached in
 bench/results/tracker_tuning.json, keyed by tracker, package version, preset, rate, frames, tuning
-seeds and grid, so a re-run after a change to trackcast only runs the held-out seeds (``--retune``
-forces a new sweep, needed after changing the ultralytics wrappers). ``--tune-trackcast`` sweeps
-trackcast's settings too (never cached).
+seeds, grid and the adapter module's source, so a re-run after a change to trackcast only runs the
+held-out seeds (``--retune`` forces a new sweep). ``--tune-trackcast`` sweeps trackcast's settings
+too (never cached).
 
 Columns: HOTA, DetA, AssA, IDF1, ID switches (mean ± standard deviation over held-out seeds),
 ms per ``update`` (inflated when worker processes share cores), and the recall of fast movers
@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import itertools
 import json
 import os
@@ -72,6 +73,7 @@ from bench.tracker_runs import (
     RawJob,
     Run,
     Settings,
+    make_tracker,
     presets,
     raw_recall,
     run_job,
@@ -129,12 +131,16 @@ def parallel_map(function: Callable[[T], R], items: Sequence[T], jobs: int) -> l
 
 
 def cache_key(args: argparse.Namespace, key: Key, settings: Sequence[Settings]) -> str:
-    """What a library's tuned setting depends on, hashed."""
+    """What a library's tuned setting depends on, hashed (the adapter's source included)."""
     tracker, preset, rate = key
     package = version("trackers" if tracker.library else "ultralytics")
+    adapter = type(make_tracker(tracker, candidates(tracker, 0)[0], 25.0))
     identity = {
         "tracker": tracker.value,
         "version": package,
+        "adapter": hashlib.sha256(
+            inspect.getsource(inspect.getmodule(adapter) or adapter).encode()
+        ).hexdigest(),
         "preset": preset,
         "rate": rate,
         "frames": args.frames,
@@ -152,8 +158,8 @@ def tune(args: argparse.Namespace, keys: Iterable[Key]) -> dict[Key, Settings]:
     """The setting with the best mean HOTA on the tuning seeds, per tracker, preset and rate.
 
     Library rows are cached in ``args.tuning_cache`` (re-running after a change to trackcast
-    re-uses them); trackcast (``--tune-trackcast``) is never cached. After changing the
-    ultralytics wrappers, pass ``--retune``.
+    re-uses them); trackcast (``--tune-trackcast``) is never cached. The key holds the source
+    of the module the adapter class lives in, so a change to a wrapper re-tunes its rows.
     """
     cache: dict[str, dict[str, object]] = {}
     if args.tuning_cache.exists():
