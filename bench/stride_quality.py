@@ -37,14 +37,16 @@ import json
 import statistics
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import supervision as sv
 
-from bench.tracker_quality import ROOT, Run, analysed, summarize
+from bench.tracker_quality import ROOT
+from bench.tracker_runs import analysed
+from bench.tracker_tables import summarize
 from evaluation import MotSequence, Scores, evaluate
 from evaluation.synthetic import SceneConfig, SyntheticScene, generate
 from tracking import TrackerOptions, create_tracker
@@ -56,6 +58,14 @@ TARGET_HOTA_LOSS = 1.0
 
 Fill = Literal["predict", "hold"]
 FILLS: tuple[Fill, ...] = ("predict", "hold")
+
+
+@dataclass(frozen=True)
+class Run:
+    """Scores on every frame of one seed, and the tracker's time per frame."""
+
+    scores: Scores
+    ms_per_frame: float
 
 
 def frame_detections(scene: SyntheticScene) -> Iterator[sv.Detections]:
@@ -122,7 +132,9 @@ def _row(
     return {
         "rate": rate,
         "in_between": fill,
-        "summary": summarize([r for r, _ in runs]),
+        "summary": summarize(
+            [{**asdict(r.scores), "ms_per_frame": r.ms_per_frame} for r, _ in runs]
+        ),
         "hota_analysed": (
             statistics.fmean(hota_analysed),
             statistics.stdev(hota_analysed) if len(runs) > 1 else 0.0,
