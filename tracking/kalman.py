@@ -10,6 +10,7 @@ trust its stale velocity and lose them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ POSITION_NOISE = 1.0 / 20
 VELOCITY_NOISE = 1.0 / 160
 """Velocity process noise per reference frame, relative to the box height."""
 
-_MEASURE = np.eye(4, 8)
+_DIAGONAL = np.arange(8)
 
 
 @dataclass(slots=True)
@@ -55,22 +56,50 @@ class BoxFilter:
 
     def predict(self, state: BoxState, step: float = 1.0) -> None:
         """Advance ``state`` by ``step`` frames of 25 fps, in place."""
-        if step <= 0:
-            raise ValueError(f"step must be positive, got {step}")
-        h = state.mean[3]
-        std_pos = POSITION_NOISE * h * step
-        std_vel = VELOCITY_NOISE * h * step
-        noise = np.diag(np.square([std_pos] * 4 + [std_vel] * 4))
-        motion = np.eye(8)
-        motion[:4, 4:] = np.eye(4) * step
-        state.mean = motion @ state.mean
-        state.covariance = motion @ state.covariance @ motion.T + noise
-        state.mean[2:4] = np.maximum(state.mean[2:4], 1.0)
+        self.predict_all([state], step)
 
     def update(self, state: BoxState, xcycwh: FloatArray) -> None:
         """Correct ``state`` with a measured box, in place."""
-        std = POSITION_NOISE * state.mean[3]
-        innovation_cov = _MEASURE @ state.covariance @ _MEASURE.T + np.diag(np.square([std] * 4))
-        gain = np.linalg.solve(innovation_cov, _MEASURE @ state.covariance).T
-        state.mean = state.mean + gain @ (xcycwh - _MEASURE @ state.mean)
-        state.covariance = state.covariance - gain @ innovation_cov @ gain.T
+        self.update_all([state], xcycwh.reshape(1, 4))
+
+    def predict_all(self, states: Sequence[BoxState], step: float = 1.0) -> None:
+        """:meth:`predict` for many states at once (one batched computation), in place."""
+        if step <= 0:
+            raise ValueError(f"step must be positive, got {step}")
+        if not states:
+            return
+        mean = np.stack([s.mean for s in states])
+        covariance = np.stack([s.covariance for s in states])
+        h = mean[:, 3:4]
+        std = np.concatenate(
+            [
+                np.repeat(POSITION_NOISE * h * step, 4, 1),
+                np.repeat(VELOCITY_NOISE * h * step, 4, 1),
+            ],
+            axis=1,
+        )
+        motion = np.eye(8)
+        motion[:4, 4:] = np.eye(4) * step
+        mean = mean @ motion.T
+        mean[:, 2:4] = np.maximum(mean[:, 2:4], 1.0)
+        covariance = motion @ covariance @ motion.T
+        covariance[:, _DIAGONAL, _DIAGONAL] += np.square(std)
+        for i, state in enumerate(states):
+            state.mean, state.covariance = mean[i], covariance[i]
+
+    def update_all(self, states: Sequence[BoxState], xcycwh: FloatArray) -> None:
+        """:meth:`update` for many states at once, ``xcycwh`` one row per state, in place."""
+        if not states:
+            return
+        mean = np.stack([s.mean for s in states])
+        covariance = np.stack([s.covariance for s in states])
+        projected = covariance[:, :4, :]  # H P, H = [I 0]
+        innovation_cov = projected[:, :, :4].copy()  # H P H^T
+        std = POSITION_NOISE * mean[:, 3]
+        innovation_cov[:, _DIAGONAL[:4], _DIAGONAL[:4]] += np.square(std)[:, None]
+        gain = np.linalg.solve(innovation_cov, projected).transpose(0, 2, 1)
+        innovation = xcycwh.reshape(-1, 4) - mean[:, :4]
+        mean = mean + np.einsum("nij,nj->ni", gain, innovation)
+        covariance = covariance - gain @ innovation_cov @ gain.transpose(0, 2, 1)
+        for i, state in enumerate(states):
+            state.mean, state.covariance = mean[i], covariance[i]

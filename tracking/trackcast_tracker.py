@@ -150,8 +150,8 @@ class TrackcastTracker(Tracker):
             if detections.confidence is not None
             else np.ones(len(boxes))
         )
+        self._filter.predict_all([t.state for t in self._tracks], step)
         for track in self._tracks:
-            self._filter.predict(track.state, step)
             track.detection = -1
         o = self.options
         high = np.flatnonzero(scores >= o.high_thresh)
@@ -189,8 +189,7 @@ class TrackcastTracker(Tracker):
         step = self._elapsed_steps(timestamp)
         states = [t.state.copy() for t in shown]
         if step > 0:
-            for state in states:
-                self._filter.predict(state, step)
+            self._filter.predict_all(states, step)
         if shown:
             tracks.xyxy = _state_boxes(states).astype(tracks.xyxy.dtype)
         return tracks
@@ -243,8 +242,7 @@ class TrackcastTracker(Tracker):
         if scores is not None:
             similarity = similarity * scores[candidates][None, :]
         pairs, free_tracks, free = assign(1.0 - similarity, max_cost)
-        for row, column in pairs:
-            self._observe(tracks[row], boxes[candidates[column]], int(candidates[column]))
+        self._observe([tracks[row] for row in pairs[:, 0]], boxes, candidates[pairs[:, 1]])
         return [tracks[i] for i in free_tracks], candidates[free]
 
     def _confirm_births(
@@ -261,7 +259,7 @@ class TrackcastTracker(Tracker):
         if not tracks or len(candidates) == 0:
             return
         here = np.array([t.state.xcycwh for t in tracks])
-        there = np.array([_xcycwh(b) for b in boxes[candidates]]).reshape(-1, 4)
+        there = _xcycwh(boxes[candidates])
         elapsed = np.array([self._clock - t.born for t in tracks])
         radius = np.maximum(here[:, 2], here[:, 3]) * (BIRTH_RADIUS + TOP_SPEED * elapsed)
         distance = np.linalg.norm(here[:, None, :2] - there[None, :, :2], axis=2)
@@ -270,24 +268,28 @@ class TrackcastTracker(Tracker):
         resized = np.abs(np.log(there[None, :, 3] / here[:, None, 3])) > np.log(BIRTH_SIZE_CHANGE)
         cost[resized] = np.inf
         pairs, _, _ = assign(cost, TENTATIVE_MATCH_COST)
-        for row, column in pairs:
-            self._observe(tracks[row], boxes[candidates[column]], int(candidates[column]))
+        self._observe([tracks[row] for row in pairs[:, 0]], boxes, candidates[pairs[:, 1]])
 
-    def _observe(self, track: _Track, xyxy: FloatArray, index: int) -> None:
-        measured = _xcycwh(xyxy)
-        if track.status is Status.TENTATIVE and self._fast_start(track, measured):
-            assert track.first is not None
-            steps = max(1.0, (self._clock - track.born) * REFERENCE_FPS)
-            track.state = self._filter.initiate(measured)
-            track.state.mean[4:] = (measured - track.first) / steps
-        else:
-            self._filter.update(track.state, measured)
-        track.last_seen = self._clock
-        track.detection = index
-        track.hits += 1
-        if track.status is Status.TENTATIVE:
-            self._confirm(track)
-        track.status = Status.TRACKED
+    def _observe(self, tracks: list[_Track], boxes: FloatArray, indices: IntArray) -> None:
+        """Correct each track with its matched detection ``boxes[indices[i]]``."""
+        measured = _xcycwh(boxes[indices])
+        filtered = np.ones(len(tracks), dtype=bool)
+        for i, (track, box) in enumerate(zip(tracks, measured, strict=True)):
+            if track.status is Status.TENTATIVE and self._fast_start(track, box):
+                assert track.first is not None
+                steps = max(1.0, (self._clock - track.born) * REFERENCE_FPS)
+                track.state = self._filter.initiate(box)
+                track.state.mean[4:] = (box - track.first) / steps
+                filtered[i] = False
+        states = [t.state for t, f in zip(tracks, filtered, strict=True) if f]
+        self._filter.update_all(states, measured[filtered])
+        for track, index in zip(tracks, indices, strict=True):
+            track.last_seen = self._clock
+            track.detection = int(index)
+            track.hits += 1
+            if track.status is Status.TENTATIVE:
+                self._confirm(track)
+            track.status = Status.TRACKED
 
     @staticmethod
     def _fast_start(track: _Track, measured: FloatArray) -> bool:
@@ -318,7 +320,7 @@ class TrackcastTracker(Tracker):
 
     def _start(self, xyxy: FloatArray, index: int) -> None:
         """A tentative track; on the first frame of the stream, a confirmed one (ByteTrack)."""
-        measured = _xcycwh(xyxy)
+        measured = _xcycwh(xyxy.reshape(1, 4))[0]
         track = _Track(
             self._filter.initiate(measured),
             self._clock,
@@ -380,4 +382,6 @@ def _state_boxes(states: list[BoxState]) -> FloatArray:
 
 
 def _xcycwh(xyxy: FloatArray) -> FloatArray:
-    return np.concatenate([(xyxy[:2] + xyxy[2:]) / 2, xyxy[2:] - xyxy[:2]])
+    """Centres and sizes of corner boxes, shape ``(n, 4)``."""
+    xyxy = xyxy.reshape(-1, 4)
+    return np.concatenate([(xyxy[:, :2] + xyxy[:, 2:]) / 2, xyxy[:, 2:] - xyxy[:, :2]], axis=1)
