@@ -2,8 +2,10 @@
 
 ultralytics' trackers read detections through a small duck type (``conf``, ``cls``, ``xywh``,
 ``xyxy``, ``len`` and boolean indexing) and answer rows of ``[x1, y1, x2, y2, track_id, score, cls,
-idx]``, where ``idx`` indexes the input. The output keeps the detector's own boxes and every
-``data`` column, and adds ``tracker_id``.
+idx]``, where ``idx`` indexes the input. The output is what ultralytics' own ``model.track``
+reports: each track's box from its Kalman filter (the row's corners, not the detector's box) and
+the matched detection's confidence and class (which are the row's ``score`` and ``cls``). It keeps
+every ``data`` column of that detection and adds ``tracker_id``.
 
 Between updates, ``predict`` moves each shown track's Kalman mean (an ``STrack``'s ``mean``) along
 its velocity. Their filters step once per ``update`` and ignore timestamps, so the elapsed time is
@@ -79,6 +81,7 @@ class UltralyticsTracker(Tracker):
             rows = np.zeros((0, 8), dtype=np.float32)
         tracked = detections[rows[:, 7].astype(int)]
         assert isinstance(tracked, sv.Detections)
+        tracked.xyxy = rows[:, :4].astype(detections.xyxy.dtype)
         tracked.tracker_id = rows[:, 4].astype(int)
         self._shown = tracked
         return tracked
@@ -91,8 +94,8 @@ class UltralyticsTracker(Tracker):
     def predict(self, timestamp: float | None = None) -> sv.Detections:
         """The last update's tracks with their filter's boxes moved on to ``timestamp``.
 
-        As in trackcast's tracker, predicted boxes are the filter's, not the detector's, and
-        nothing moves without timestamps (see :meth:`Tracker.predict`).
+        These are the boxes :meth:`update` reported, moved along each track's velocity; nothing
+        moves without timestamps (see :meth:`Tracker.predict`).
         """
         tracks = unmoved(self._shown)
         if len(tracks) == 0:

@@ -10,14 +10,14 @@ from bench.tracker_quality import benchmark, markdown, paired, parse_args
 
 # (tracker, rate): HOTA, IDF1, ID switches, FP, FN, measured on seed 0, 150 frames, defaults.
 EXPECTED = {
-    ("bytetrack", 1): (72.3328, 88.8814, 4, 17, 229),
-    ("botsort", 1): (74.1491, 91.2927, 5, 17, 229),
-    ("bytetrack", 2): (71.0014, 87.3392, 11, 6, 127),
-    ("botsort", 2): (69.7438, 85.3081, 10, 6, 127),
-    ("bytetrack", 3): (71.7719, 87.9433, 10, 2, 81),
-    ("botsort", 3): (71.7719, 87.9433, 10, 2, 81),
-    ("bytetrack", 5): (70.8918, 85.4237, 10, 1, 51),
-    ("botsort", 5): (70.8918, 85.4237, 10, 1, 51),
+    ("bytetrack", 1): (75.3926, 88.8814, 4, 17, 229),
+    ("botsort", 1): (77.3814, 91.2927, 5, 17, 229),
+    ("bytetrack", 2): (73.4674, 87.3392, 11, 6, 127),
+    ("botsort", 2): (72.0703, 85.3081, 10, 6, 127),
+    ("bytetrack", 3): (73.1831, 88.1459, 10, 2, 81),
+    ("botsort", 3): (73.3805, 88.1459, 10, 2, 81),
+    ("bytetrack", 5): (70.1096, 85.4237, 10, 1, 51),
+    ("botsort", 5): (70.4037, 85.4237, 10, 1, 51),
     ("trackcast", 1): (74.9500, 88.6432, 5, 16, 229),
     ("trackcast", 2): (73.0595, 88.4980, 9, 5, 125),
     ("trackcast", 3): (73.1804, 89.0688, 9, 2, 80),
@@ -70,5 +70,5 @@ def test_markdown_table_has_a_row_per_tracker_and_rate(tmp_path: Path) -> None:
 def test_paired_table_compares_trackcast_with_the_best_library_row(tmp_path: Path) -> None:
     rows = benchmark(parse_args(["--quick", "--rates", "5", "--out", str(tmp_path / "q.json")]))
     (line,) = [row for row in paired(rows).splitlines() if row.startswith("| 1/5")]
-    # seed 0 at 5 fps: trackcast 73.3907 HOTA, both libraries 70.8918 (EXPECTED above)
-    assert line == "| 1/5 | bytetrack default | +2.5 ± 0.0 | +4.3 ± 0.0 | -6.0 ± 0.0 | 1/1 |"
+    # seed 0 at 5 fps: trackcast 73.3907 HOTA, botsort 70.4037, bytetrack 70.1096 (EXPECTED above)
+    assert line == "| 1/5 | botsort default | +3.0 ± 0.0 | +4.3 ± 0.0 | -6.0 ± 0.0 | 1/1 |"
