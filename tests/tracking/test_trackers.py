@@ -88,6 +88,19 @@ def test_wrapped_trackers_predict_nothing_moved_as_the_last_update(name: Tracker
     np.testing.assert_allclose(predicted.xyxy, tracked.xyxy, atol=1e-4)
 
 
+@pytest.mark.parametrize("name", ULTRALYTICS_NAMES)
+def test_wrapped_trackers_keep_boxes_inside_the_frame(name: TrackerName) -> None:
+    """As ultralytics clips to the image it tracks on: a walker leaving a 100 px wide frame."""
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
+    image = np.zeros((240, 100, 3), dtype=np.uint8)
+    for step in range(6):  # the box runs from x 50..90 to 70..110
+        tracked = tracker.update(_walkers(step, count=1), image, timestamp=0.1 * step)
+        assert tracked.xyxy.min() >= 0 and tracked.xyxy[:, 2].max() <= 100
+    assert tracked.xyxy[0, 2] == 100
+    predicted = tracker.predict(1.5)  # a second on, the filter would be some 40 px further right
+    assert predicted.xyxy[0, 2] == 100 and predicted.xyxy[0, 0] > tracked.xyxy[0, 0]
+
+
 @pytest.mark.parametrize("name", TRACKER_NAMES)
 def test_instances_share_no_id_counter(name: TrackerName) -> None:
     """Two cameras in one process: each tracker numbers its own tracks from 1."""
