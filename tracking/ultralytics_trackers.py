@@ -2,8 +2,11 @@
 
 ultralytics' trackers read detections through a small duck type (``conf``, ``cls``, ``xywh``,
 ``xyxy``, ``len`` and boolean indexing) and answer rows of ``[x1, y1, x2, y2, track_id, score, cls,
-idx]``, where ``idx`` indexes the input. The output keeps the detector's own boxes and every
-``data`` column, and adds ``tracker_id``.
+idx]``, where ``idx`` indexes the input. The output is what ultralytics' own ``model.track``
+reports: each track's box from its Kalman filter (the row's corners, not the detector's box) and
+the matched detection's confidence and class (which are the row's ``score`` and ``cls``), the box
+clipped to the frame when the frame is given (ultralytics clips to the image it tracks on). It
+keeps every ``data`` column of that detection and adds ``tracker_id``.
 
 Between updates, ``predict`` moves each shown track's Kalman mean (an ``STrack``'s ``mean``) along
 its velocity. Their filters step once per ``update`` and ignore timestamps, so the elapsed time is
@@ -66,6 +69,8 @@ class UltralyticsTracker(Tracker):
         self._tracker = _build(options)
         self._last_timestamp: float | None = None
         self._shown: sv.Detections | None = None
+        self._frame_size: tuple[int, int] | None = None
+        """The last frame's height and width, which boxes are clipped to; None: no frame seen."""
 
     def update(
         self,
@@ -74,11 +79,14 @@ class UltralyticsTracker(Tracker):
         timestamp: float | None = None,
     ) -> sv.Detections:
         self._last_timestamp = timestamp
+        if image is not None:
+            self._frame_size = (image.shape[0], image.shape[1])
         rows = np.asarray(self._tracker.update(_DetectionArrays.of(detections), img=image))
         if len(rows) == 0:
             rows = np.zeros((0, 8), dtype=np.float32)
         tracked = detections[rows[:, 7].astype(int)]
         assert isinstance(tracked, sv.Detections)
+        tracked.xyxy = self._clipped(rows[:, :4]).astype(detections.xyxy.dtype)
         tracked.tracker_id = rows[:, 4].astype(int)
         self._shown = tracked
         return tracked
@@ -87,12 +95,13 @@ class UltralyticsTracker(Tracker):
         self._tracker.reset()
         self._last_timestamp = None
         self._shown = None
+        self._frame_size = None
 
     def predict(self, timestamp: float | None = None) -> sv.Detections:
         """The last update's tracks with their filter's boxes moved on to ``timestamp``.
 
-        As in trackcast's tracker, predicted boxes are the filter's, not the detector's, and
-        nothing moves without timestamps (see :meth:`Tracker.predict`).
+        These are the boxes :meth:`update` reported, moved along each track's velocity; nothing
+        moves without timestamps (see :meth:`Tracker.predict`).
         """
         tracks = unmoved(self._shown)
         if len(tracks) == 0:
@@ -102,9 +111,16 @@ class UltralyticsTracker(Tracker):
             steps = max(0.0, (timestamp - self._last_timestamp) * self.options.frame_rate)
         by_id = {t.track_id: t for t in self._tracker.tracked_stracks}
         assert tracks.tracker_id is not None
-        boxes = [_moved(by_id[int(i)], steps) for i in tracks.tracker_id]
-        tracks.xyxy = np.array(boxes, dtype=tracks.xyxy.dtype).reshape(-1, 4)
+        boxes = np.array([_moved(by_id[int(i)], steps) for i in tracks.tracker_id])
+        tracks.xyxy = self._clipped(boxes.reshape(-1, 4)).astype(tracks.xyxy.dtype)
         return tracks
+
+    def _clipped(self, xyxy: FloatArray) -> FloatArray:
+        """Corners inside the last frame, as ultralytics' ``Results.update`` clips them."""
+        if self._frame_size is None:
+            return xyxy
+        height, width = self._frame_size
+        return np.clip(xyxy, 0, np.array([width, height, width, height], dtype=xyxy.dtype))
 
 
 def _moved(track: Any, steps: float) -> FloatArray:

@@ -9,6 +9,8 @@ import supervision as sv
 from tests.tracking import ids
 from tracking import TRACKER_NAMES, TrackerName, TrackerOptions, create_tracker
 
+ULTRALYTICS_NAMES: tuple[TrackerName, ...] = ("bytetrack", "botsort")
+
 
 def _walkers(step: int, *, count: int = 3, posture: str = "normal") -> sv.Detections:
     """``count`` people walking right, 150 px apart, 4 px per frame."""
@@ -32,16 +34,71 @@ def test_steady_walkers_keep_their_ids(name: TrackerName) -> None:
 
 
 @pytest.mark.parametrize("name", TRACKER_NAMES)
-def test_output_keeps_detector_boxes_and_data_columns(name: TrackerName) -> None:
-    options = TrackerOptions(name=name, frame_rate=10, gmc_method="none", smooth_boxes=False)
-    tracker = create_tracker(options)
+def test_output_keeps_the_detections_data_columns(name: TrackerName) -> None:
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
     for step in range(3):
         detections = _walkers(step, posture="fall")
         tracked = tracker.update(detections)
-    order = np.argsort(tracked.xyxy[:, 0])
-    np.testing.assert_allclose(tracked.xyxy[order], detections.xyxy)
+    assert len(tracked) == 3
     assert list(tracked.data["posture"]) == ["fall"] * 3
     assert list(tracked.data["class_name"]) == ["person"] * 3
+    assert tracked.class_id is not None and list(tracked.class_id) == [0] * 3
+    assert tracked.confidence is not None
+    np.testing.assert_allclose(tracked.confidence, 0.9)
+    assert tracked.xyxy.dtype == detections.xyxy.dtype
+
+
+def test_trackcast_without_smoothing_reports_the_detectors_boxes() -> None:
+    options = TrackerOptions(name="trackcast", frame_rate=10, smooth_boxes=False)
+    tracker = create_tracker(options)
+    for step in range(3):
+        detections = _walkers(step)
+        tracked = tracker.update(detections)
+    order = np.argsort(tracked.xyxy[:, 0])
+    np.testing.assert_allclose(tracked.xyxy[order], detections.xyxy)
+
+
+@pytest.mark.parametrize("name", ULTRALYTICS_NAMES)
+def test_wrapped_trackers_report_their_filters_boxes(name: TrackerName) -> None:
+    """As ultralytics' ``model.track``: a detection that jumps pulls its track's box part way."""
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
+    for step in range(10):
+        tracker.update(_walkers(step))
+    jumped = _walkers(10)
+    lower = np.array([0, 10, 0, 10], dtype=np.float32)  # 10 px lower than the walk before
+    jumped.xyxy = jumped.xyxy + lower
+    tracked = tracker.update(jumped)
+    order = np.argsort(tracked.xyxy[:, 0])
+    drop = tracked.xyxy[order][:, [1, 3]] - _walkers(10).xyxy[:, [1, 3]]
+    assert np.all((drop > 1.0) & (drop < 9.0)), drop
+    np.testing.assert_allclose(tracked.xyxy[order][:, [0, 2]], jumped.xyxy[:, [0, 2]], atol=1.0)
+
+
+@pytest.mark.parametrize("name", ULTRALYTICS_NAMES)
+def test_wrapped_trackers_predict_nothing_moved_as_the_last_update(name: TrackerName) -> None:
+    """Without elapsed time ``predict`` shows exactly the boxes ``update`` returned."""
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
+    for step in range(6):
+        jitter = np.array([0, 3 * (step % 2), 0, 0], dtype=np.float32)  # a jittery top edge
+        walkers = _walkers(step)
+        walkers.xyxy = walkers.xyxy + jitter
+        tracked = tracker.update(walkers, timestamp=0.1 * step)
+    predicted = tracker.predict(0.5)
+    assert ids(predicted) == ids(tracked)
+    np.testing.assert_allclose(predicted.xyxy, tracked.xyxy, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ULTRALYTICS_NAMES)
+def test_wrapped_trackers_keep_boxes_inside_the_frame(name: TrackerName) -> None:
+    """As ultralytics clips to the image it tracks on: a walker leaving a 100 px wide frame."""
+    tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
+    image = np.zeros((240, 100, 3), dtype=np.uint8)
+    for step in range(6):  # the box runs from x 50..90 to 70..110
+        tracked = tracker.update(_walkers(step, count=1), image, timestamp=0.1 * step)
+        assert tracked.xyxy.min() >= 0 and tracked.xyxy[:, 2].max() <= 100
+    assert tracked.xyxy[0, 2] == 100
+    predicted = tracker.predict(1.5)  # a second on, the filter would be some 40 px further right
+    assert predicted.xyxy[0, 2] == 100 and predicted.xyxy[0, 0] > tracked.xyxy[0, 0]
 
 
 @pytest.mark.parametrize("name", TRACKER_NAMES)
