@@ -12,16 +12,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Protocol, cast
+from typing import Protocol
 
 import numpy as np
 import supervision as sv
 
-import evaluation.synthetic as synthetic
 from bench.library_trackers import LibraryAdapter, LibraryTracker
 from evaluation import MotSequence, Scores, evaluate
 from evaluation.recall import fast_ids, recall
-from evaluation.synthetic import SceneConfig, SyntheticScene, generate
+from evaluation.synthetic import PRESETS, Preset, SyntheticScene, generate_preset
 from tracking import TrackerOptions, create_tracker
 
 Settings = dict[str, float]
@@ -48,22 +47,14 @@ class BenchTracker(StrEnum):
 
 
 def presets() -> tuple[str, ...]:
-    """Scene presets ``evaluation.synthetic`` offers (only walkers before it had presets)."""
-    values = getattr(synthetic, "PRESETS", None)
-    if values is None:
-        return ("walkers",)
-    return tuple(str(getattr(p, "value", p)) for p in values)
+    """Scene presets ``evaluation.synthetic`` offers, walkers first."""
+    return tuple(preset.value for preset in PRESETS)
 
 
 @functools.lru_cache(maxsize=8)
 def scene(preset: str, seed: int, frames: int) -> SyntheticScene:
     """The generated scene (cached: one worker runs many settings on it)."""
-    generate_preset = getattr(synthetic, "generate_preset", None)
-    if generate_preset is None:
-        if preset != "walkers":
-            raise ValueError(f"unknown preset {preset!r}: evaluation.synthetic has no presets")
-        return generate(seed, SceneConfig(frames=frames))
-    return cast(SyntheticScene, generate_preset(seed, synthetic.Preset(preset), frames))  # type: ignore[attr-defined]
+    return generate_preset(seed, Preset(preset), frames)
 
 
 class _Updater(Protocol):
