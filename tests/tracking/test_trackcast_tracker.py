@@ -294,3 +294,28 @@ def test_a_coasting_track_next_to_seen_ones_keeps_every_column() -> None:
     assert _ids(tracked) == [1, 2]
     assert list(tracked.data["posture"]) == ["standing", "fall"]
     assert tracker.predict().xyxy.shape == (2, 4)
+
+
+def _ids_of_a_slow_newcomer(after_someone_was_lost: bool) -> list[list[int]]:
+    """A detection 35 px from where a person was lost, then 25 px further on (a quarter of a
+    body height at 5 fps): too little overlap for the IoU stages, close enough by distance."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    anchor = _person(1000.0, y=400.0)  # on the first frame, so later people start tentative
+    tracker.update(anchor)
+    if after_someone_was_lost:
+        for _ in range(4):
+            tracker.update(sv.Detections.merge([anchor, _person(100.0)]))
+    ids = []
+    for x in (135.0, 160.0):
+        tracked = tracker.update(sv.Detections.merge([anchor, _person(x)]))
+        assert tracked.tracker_id is not None
+        newcomer = (tracked.xyxy[:, 0] > 130) & (tracked.xyxy[:, 1] < 300)
+        ids.append([int(i) for i in tracked.tracker_id[newcomer]])
+    return ids
+
+
+def test_a_slow_birth_next_to_a_track_just_lost_gets_no_new_id_by_distance() -> None:
+    """Most likely the lost person, jittered: left to the overlap stages, not a new identity.
+    Away from any lost track the same two detections are a new track."""
+    assert _ids_of_a_slow_newcomer(after_someone_was_lost=True) == [[], []]
+    assert _ids_of_a_slow_newcomer(after_someone_was_lost=False) == [[], [2]]
