@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, Protocol, TypeVar
@@ -17,6 +18,8 @@ from outputs import FrameResult
 from stream.latest import LatestSlot
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 
 class FrameSource(Protocol):
@@ -95,6 +98,9 @@ class CameraFollower:
                 result = slot.take_nowait()
                 if result is not None:
                     await self._handle(result)
+            log.info("camera %s: %s output ended with the camera", self.camera_id, self._name)
+        except Exception:  # its viewers see the end; the reason goes to the log
+            log.exception("camera %s: %s output failed", self.camera_id, self._name)
         finally:
             await self._finish()
 
