@@ -13,7 +13,10 @@ ultralytics' ByteTrack and BoT-SORT with tuned thresholds, on held-out seeds:
   those ID switches at 5 fps. The interval is measured between frame timestamps when the caller
   passes them (``update(..., timestamp=)``; the runtime passes each frame's pts), so a camera
   whose analysis slows down under load, or skips frames, still gets the right filter and a lost
-  timeout in real seconds; without timestamps it is ``1 / frame_rate``.
+  timeout in real seconds; without timestamps it is ``1 / frame_rate``. The noise grows like a
+  random walk (variance in proportion to the interval), and the detector's jitter is taken to
+  be larger than the motion's, so the filter averages boxes out: 2.5 HOTA on average over the
+  synthetic presets and rates against ByteTrack's noise weights, 2 to 4 on steady movers.
 * **Smoothed output boxes** (``smooth_boxes``, on by default): the filtered box instead of the
   raw detection, which is steadier for overlays and line crossings and closer to the object.
 
@@ -176,7 +179,7 @@ class TrackcastTracker(Tracker):
         tentative = [t for t in self._tracks if t.status is Status.TENTATIVE]
         lost = self._interval + RECENTLY_LOST_S + CLOCK_TOLERANCE_S
         missed = [t for t in unmatched if t.detection < 0 and self._clock - t.last_seen <= lost]
-        self._confirm_births(tentative, high, boxes, scores, missed)
+        high = self._confirm_births(tentative, high, boxes, scores, missed)
 
         self._age()
         for index in high[scores[high] >= o.new_track_thresh]:
@@ -266,8 +269,9 @@ class TrackcastTracker(Tracker):
         boxes: FloatArray,
         scores: FloatArray,
         missed: list[_Track],
-    ) -> None:
-        """Match tentative tracks to the detections left, by overlap or by a reachable distance.
+    ) -> IntArray:
+        """Match tentative tracks to the detections left, by overlap or by a reachable distance;
+        return the candidates left unmatched (which may start tracks).
 
         The cost of a pair is the lower of ``1 - IoU`` and the centre distance over the radius
         the track could have moved (:data:`BIRTH_RADIUS` plus :data:`TOP_SPEED` times the time
@@ -279,22 +283,24 @@ class TrackcastTracker(Tracker):
         the overlap stages may still re-find, so it gets no new id by distance.
         """
         if not tracks or len(candidates) == 0:
-            return
+            return candidates
         here = np.array([t.state.xcycwh for t in tracks])
         there = _xcycwh(boxes[candidates])
         elapsed = np.array([self._clock - t.born for t in tracks])
-        radius = np.maximum(here[:, 2], here[:, 3]) * (BIRTH_RADIUS + TOP_SPEED * elapsed)
+        size = np.maximum(here[:, 2], here[:, 3])
+        radius = size * (BIRTH_RADIUS + TOP_SPEED * elapsed)
         distance = np.linalg.norm(here[:, None, :2] - there[None, :, :2], axis=2)
         reachable = distance / radius[:, None]
         if missed:
-            slow = distance < SLOW_BIRTH * np.maximum(here[:, 2], here[:, 3])[:, None]
+            slow = distance < SLOW_BIRTH * size[:, None]
             reachable[slow & _near(there, missed)[None, :]] = np.inf
         cost = np.minimum(reachable, 1.0 - iou(_boxes(tracks), boxes[candidates]))
         cost = 1.0 - (1.0 - np.minimum(cost, 1.0)) * scores[candidates][None, :]
         resized = np.abs(np.log(there[None, :, 3] / here[:, None, 3])) > np.log(BIRTH_SIZE_CHANGE)
         cost[resized] = np.inf
-        pairs, _, _ = assign(cost, TENTATIVE_MATCH_COST)
+        pairs, _, free = assign(cost, TENTATIVE_MATCH_COST)
         self._observe([tracks[row] for row in pairs[:, 0]], boxes, candidates[pairs[:, 1]])
+        return candidates[free]
 
     def _observe(self, tracks: list[_Track], boxes: FloatArray, indices: IntArray) -> None:
         """Correct each track with its matched detection ``boxes[indices[i]]``."""
