@@ -319,3 +319,23 @@ def test_a_slow_birth_next_to_a_track_just_lost_gets_no_new_id_by_distance() -> 
     Away from any lost track the same two detections are a new track."""
     assert _ids_of_a_slow_newcomer(after_someone_was_lost=True) == [[], []]
     assert _ids_of_a_slow_newcomer(after_someone_was_lost=False) == [[], [2]]
+
+
+def _ids_of_a_walker_seen_unsurely(confidence: float, seed: int) -> list[int]:
+    """A walker at 5 fps, 12 px per detection, the boxes jittering by 5 px."""
+    rng = np.random.default_rng(seed)
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=5.0))
+    ids = []
+    for k in range(40):
+        x, y = 100.0 + 12 * k + rng.normal(0, 5), 100.0 + rng.normal(0, 5)
+        tracked = tracker.update(_person(x, y, confidence=confidence))
+        ids.append(_ids(tracked)[0] if len(tracked) else 0)
+    return ids
+
+
+@pytest.mark.parametrize("confidence", [0.3, 0.4, 0.9])
+def test_a_detector_that_scores_low_keeps_the_walker_and_the_id(confidence: float) -> None:
+    """The offline person model scores clear people 0.3 to 0.6 on vtest.avi: weighting overlaps
+    by those raw scores lost this walker on most frames (0.3) or gave them 4 to 8 ids (0.4)."""
+    for seed in range(5):
+        assert _ids_of_a_walker_seen_unsurely(confidence, seed) == [1] * 40
