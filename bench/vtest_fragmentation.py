@@ -12,6 +12,10 @@ tracker then runs on the same detections, at full rate and on every 2nd and 5th 
   where the old one was last seen: most likely the same person under a new id.
 
     .venv/bin/python -m bench.vtest_fragmentation
+    .venv/bin/python -m bench.vtest_fragmentation --imgsz 640 --previous 45ae9df
+
+``--previous REV`` adds trackcast's tracker as it was at git revision ``REV`` (its Kalman filter
+with it), on the same detections, to compare releases.
 
 What this can show: relative fragmentation between trackers on identical detections, and how it
 grows at lower detection rates. What it cannot show: accuracy. Fewer ids can also mean merged
@@ -28,6 +32,10 @@ import argparse
 import itertools
 import json
 import statistics
+import subprocess
+import sys
+import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +45,8 @@ import supervision as sv
 
 from detectors import DetectorOptions, load_detector
 from detectors.bundled import PERSON_YOLOV8S
-from tracking import TRACKER_NAMES, TrackerOptions, create_tracker
-from tracking.base import Image
+from tracking import TRACKER_NAMES, TrackerName, TrackerOptions, create_tracker
+from tracking.base import Image, Tracker
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDOVER_S = 2.0
@@ -83,9 +91,14 @@ def detect(source: Path, imgsz: int, frames: int, batch: int = 8) -> Footage:
     return Footage(fps, detections)
 
 
-def track(footage: Footage, options: TrackerOptions, stride: int) -> dict[int, list[Observation]]:
+def track(
+    footage: Footage,
+    options: TrackerOptions,
+    stride: int,
+    make: Callable[[TrackerOptions], Tracker] = create_tracker,
+) -> dict[int, list[Observation]]:
     """Each track id's observations when tracking every ``stride``-th frame."""
-    tracker = create_tracker(options)
+    tracker = make(options)
     tracks: dict[int, list[Observation]] = {}
     for index in range(0, len(footage.detections), stride):
         tracked = tracker.update(footage.detections[index])
@@ -127,25 +140,52 @@ def proxies(tracks: dict[int, list[Observation]], seconds: float, step: float) -
     }
 
 
+def tracker_at(revision: str) -> Callable[[TrackerOptions], Tracker]:
+    """trackcast's tracker as it was at git ``revision``, with the Kalman filter of then."""
+    loaded: dict[str, types.ModuleType] = {}
+    for name in ("kalman", "trackcast_tracker"):
+        path = f"tracking/{name}.py"
+        shown = subprocess.run(
+            ["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True, text=True
+        )
+        if shown.returncode != 0:
+            raise SystemExit(f"--previous {revision}: {shown.stderr.strip()}")
+        module = types.ModuleType(f"trackcast_at_{revision}_{name}")
+        source = shown.stdout
+        if "kalman" in loaded:
+            source = source.replace("from tracking.kalman ", f"from {loaded['kalman'].__name__} ")
+        sys.modules[module.__name__] = module  # dataclasses look their module up
+        exec(compile(source, f"{revision}:{path}", "exec"), module.__dict__)
+        loaded[name] = module
+    made: Callable[[TrackerOptions], Tracker] = loaded["trackcast_tracker"].TrackcastTracker
+    return made
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, default=ROOT / "data" / "vtest.avi")
     parser.add_argument("--frames", type=int, default=795)
     parser.add_argument("--imgsz", type=int, default=320)
     parser.add_argument("--strides", type=int, nargs="+", default=[1, 2, 5])
+    parser.add_argument("--previous", metavar="REV", help="also trackcast's tracker at REV")
     parser.add_argument(
         "--out", type=Path, default=ROOT / "bench" / "results" / "vtest_fragmentation.json"
     )
     args = parser.parse_args()
+    trackers: list[tuple[str, TrackerName, Callable[[TrackerOptions], Tracker]]] = [
+        (name, name, create_tracker) for name in TRACKER_NAMES
+    ]
+    if args.previous:
+        trackers.append((f"trackcast@{args.previous}", "trackcast", tracker_at(args.previous)))
     footage = detect(args.source, args.imgsz, args.frames)
     seconds = len(footage.detections) / footage.fps
     rows = []
     for stride in args.strides:
-        for name in TRACKER_NAMES:
+        for label, name, make in trackers:
             # vtest's camera is fixed: BoT-SORT's motion compensation would only add noise.
             options = TrackerOptions(name=name, frame_rate=footage.fps / stride, gmc_method="none")
-            result = proxies(track(footage, options, stride), seconds, stride / footage.fps)
-            rows.append({"tracker": name, "stride": stride, **result})
+            result = proxies(track(footage, options, stride, make), seconds, stride / footage.fps)
+            rows.append({"tracker": label, "stride": stride, **result})
     print(
         "| stride | tracker | boxes/frame | ids/min | median length s | p90 length s "
         "| tracks < 1 s | re-found gaps | hand-overs/min |\n|---|---|---|---|---|---|---|---|---|"
