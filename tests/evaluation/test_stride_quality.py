@@ -12,7 +12,7 @@ from bench.stride_quality import main, markdown
 Row = dict[str, Any]
 
 # trackcast's HOTA on the analysed frames, seed 0, 150 frames: test_tracker_quality's EXPECTED
-ANALYSED_HOTA = {1: 81.4447, 2: 78.7678, 3: 78.1761, 5: 77.6393}
+ANALYSED_HOTA = {1: 83.6298, 2: 82.1053, 3: 79.8793, 5: 77.2370}
 
 
 @pytest.fixture(scope="module")
@@ -55,5 +55,5 @@ def test_analysed_frames_score_as_in_the_tracker_benchmark(rows: list[Row], rate
 def test_markdown_table_has_a_row_per_result(rows: list[Row]) -> None:
     table = markdown(rows, 25.0)
     assert table.count("\n") == 1 + len(rows)
-    assert "| 1/1 (25.0 fps) | detected | 81.4 ± 0.0 |" in table
+    assert "| 1/1 (25.0 fps) | detected | 83.6 ± 0.0 |" in table
     assert "| 1/5 (5.0 fps) | predict |" in table
