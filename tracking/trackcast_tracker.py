@@ -157,6 +157,8 @@ class TrackcastTracker(Tracker):
         self._updates = 0
         self._clock = 0.0
         self._last_timestamp: float | None = None
+        self._restarted_at = -np.inf
+        """Clock at the last frame whose timestamp went back (the stream looped or restarted)."""
         self._next_id = 1
         self._score_scale = ScoreScale()
 
@@ -235,12 +237,16 @@ class TrackcastTracker(Tracker):
         Without timestamps every update is ``1 / frame_rate`` apart. With them, the real gap
         counts, so a camera whose analysis slowed down (an overloaded detector, a stalled
         stream) gets a filter that expects people to have moved further. A timestamp that goes
-        back (a stream that looped or reconnected) counts as the nominal interval.
+        back (a stream that looped or reconnected) counts as the nominal interval, and the tracks
+        seen before it no longer coast: where the filter predicts them means nothing after a
+        jump in the video (they can still be re-found where they are seen again).
         """
         self._updates += 1
         last, self._last_timestamp = self._last_timestamp, timestamp
         if timestamp is None or last is None or timestamp <= last:
             self._clock += self._interval
+            if timestamp is not None and last is not None and timestamp < last:
+                self._restarted_at = self._clock
             return self._nominal_step
         self._clock += timestamp - last
         return max(1.0, (timestamp - last) * REFERENCE_FPS)
@@ -382,6 +388,7 @@ class TrackcastTracker(Tracker):
             track.status is Status.LOST
             and track.hits >= COAST_MIN_HITS
             and self._clock - track.last_seen <= self._coast
+            and track.last_seen >= self._restarted_at
         )
 
     def _shown_tracks(self) -> list[_Track]:

@@ -284,6 +284,18 @@ def test_coasting_needs_a_track_seen_a_few_times_and_can_be_turned_off() -> None
     assert [_ids(t) for t in _walker_then_gap(coast_s=0.0, seen=6, missed=2)] == [[], []]
 
 
+def test_no_track_coasts_across_a_timestamp_that_goes_back() -> None:
+    """A looped file: the walker seen before the loop is not drawn where it would have gone;
+    the one seen after it coasts as usual."""
+    tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=10.0))
+    for k in range(6):
+        tracker.update(_walker(100.0 + 10.0 * k), timestamp=k / 10)
+    assert _ids(tracker.update(sv.Detections.empty(), timestamp=0.6)) == [1]  # coasting
+    after_loop = [tracker.update(_walker(500.0 + 10.0 * k), timestamp=k / 10) for k in range(4)]
+    assert [_ids(tracks) for tracks in after_loop] == [[], [2], [2], [2]]
+    assert _ids(tracker.update(sv.Detections.empty(), timestamp=0.4)) == [2]
+
+
 def test_a_coasting_track_next_to_seen_ones_keeps_every_column() -> None:
     """Rows from this frame's detections and a coasting row from an earlier one, merged."""
     tracker = create_tracker(TrackerOptions(name="trackcast", frame_rate=10.0))
