@@ -36,9 +36,10 @@ def check_device(device: str | None) -> None:
             )
         count = torch.cuda.device_count()
         if any(index >= count for index in indexes):
+            there = "cuda:0" if count == 1 else f"cuda:0 to cuda:{count - 1}"
             raise ModelError(
-                f"device {device} is not available: torch sees {count} CUDA GPU(s), "
-                f"cuda:0 to cuda:{count - 1}"
+                f"device {device} is not available: torch sees {count} CUDA GPU"
+                f"{'' if count == 1 else 's'} ({there})"
             )
         return
     if spec == "mps":
