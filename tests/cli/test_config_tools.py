@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from config import AppConfig
@@ -70,3 +71,14 @@ def test_reference_prints_docs_config_md() -> None:
     result = run_cli(["config", "reference"], timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == render() == (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_cameras_yaml_checks_clean(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n# cameras.yaml\n(.*?)```", readme, re.DOTALL)
+    assert block is not None
+    config = tmp_path / "cameras.yaml"
+    config.write_text(block.group(1))
+    result = run_cli(["config", "check", str(config)])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{config}: valid, 2 camera(s); models: person-yolov8s (person)\n"
