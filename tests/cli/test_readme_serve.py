@@ -46,7 +46,8 @@ def test_the_readme_serve_and_curl_example_works_offline(tmp_path: Path) -> None
     prelude, serve, rest = commands[:serve_at], commands[serve_at], commands[serve_at + 1 :]
     # a fresh folder, as a user's checkout: .venv is this environment, the code this checkout's
     (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    bin_dir = str(Path(sys.executable).parent)  # a bare `trackcast` works too
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     env.pop("TRACKCAST_ADMIN_TOKEN", None)
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
