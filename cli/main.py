@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -29,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Track objects in video files and live streams.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), help="log line format (env TRACKCAST_LOG_FORMAT)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     track.register(commands)
     run.register(commands)
@@ -42,12 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    install_log_redaction(SecretSet())  # URLs in any log line lose their passwords
+    from service.logs import configure_logging, log_settings  # after --help: it imports config
+
     try:
+        configure_logging(log_settings(args))  # serve and run apply their config's logging too
+        install_log_redaction(SecretSet())  # URLs in any log line lose their passwords
         return int(args.handler(args))
     except USER_ERRORS as error:
         print(f"trackcast: error: {redact_text(str(error))}", file=sys.stderr)

@@ -14,6 +14,7 @@ from config import load_config
 from runtime.cameras import CameraRuntime, CameraStatus
 from runtime.threads import ThreadBudget
 from service.log_redaction import install_log_redaction
+from service.logs import configure_logging, log_settings
 from service.secrets import config_secrets
 
 
@@ -34,6 +35,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    configure_logging(log_settings(args, config.logging))
     install_log_redaction(config_secrets(config))  # camera passwords, wherever a log shows them
     ThreadBudget.for_live().apply()
     runtime = CameraRuntime(config)

@@ -14,7 +14,8 @@ from api.app import create_app
 from config import AppConfig, load_config
 from runtime.threads import ThreadBudget
 from service import build_service
-from service.log_redaction import UVICORN_LOGGERS, install_log_redaction
+from service.log_redaction import install_log_redaction
+from service.logs import configure_logging, log_settings
 
 EXIT_STARTUP_FAILURE = 3
 """uvicorn's own code for a server that never started (the app's startup failed)."""
@@ -40,9 +41,9 @@ def register(commands: Any) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    logging.getLogger().setLevel(logging.INFO)  # a service reports what it does
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
     config = load_config(args.config) if args.config else AppConfig()
+    configure_logging(log_settings(args, config.logging))  # one format, uvicorn's lines included
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
     if args.open:
         config = config.model_copy(update={"auth": config.auth.model_copy(update={"open": True})})
     ThreadBudget.for_live().apply()
@@ -50,11 +51,11 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(service)
     # Live feeds never end on their own: give them a bounded time to close at shutdown.
     server_config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=3
+        app, host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=3
     )
-    # uvicorn's loggers have their own handlers (set up just now by Config): filter those too,
-    # so that no token or password reaches a log line, the access log's paths included.
-    install_log_redaction(service.secrets, loggers=("", *UVICORN_LOGGERS))
+    # Every logger reaches the root handler: no token or password reaches a log line, the
+    # access log's paths included.
+    install_log_redaction(service.secrets)
     server = uvicorn.Server(server_config)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()

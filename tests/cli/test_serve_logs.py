@@ -1,0 +1,90 @@
+"""One log format for a whole ``trackcast serve`` demo run: every line on stderr, from trackcast,
+uvicorn (its access log included), alembic, aiortc and the model's libraries, parses in the
+format the config chose, nothing reaches stdout, and no token reaches a line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.restream.whep_client import view
+from tests.servers.trackcast_server import TrackcastServer
+
+TOKEN = "viewer-token-for-logs-0123456789"
+TEXT_LINE = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d "
+    r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) [A-Za-z_][\w.]*: \S.*"
+)
+JSON_KEYS = {"time", "level", "logger", "message"}
+QUIET = ("alembic", "aioice", "aiortc")
+"""Libraries whose INFO chatter is kept out below the debug level."""
+
+
+def demo_config(tmp_path: Path, vtest: Path, log_format: str) -> Path:
+    config = tmp_path / "demo.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path / 'data'}\n"  # SQLite: alembic migrates it at start
+        f"logging: {{format: {log_format}}}\n"
+        f"auth: {{open: true, tokens: [{{token: {TOKEN}, role: viewer}}]}}\n"
+        "detector: {model: person-yolov8s, imgsz: 320}\n"
+        f"sources: {{media_roots: ['{vtest.parent}']}}\n"
+        f"cameras:\n  - {{id: lobby, url: '{vtest}', loop: true}}\n"
+    )
+    return config
+
+
+def parse_line(line: str, log_format: str) -> tuple[str, str]:
+    """(level, logger) of one log line; fails the test on a line in any other format."""
+    if log_format == "text":
+        match = TEXT_LINE.fullmatch(line)
+        assert match is not None, f"not a text log line: {line!r}"
+        level, rest = match.group(1), line.split(" ", 2)[2]
+        return level, rest.split(":", 1)[0]
+    entry = json.loads(line)
+    assert isinstance(entry, dict) and entry.keys() >= JSON_KEYS, line
+    datetime.fromisoformat(entry["time"])
+    return entry["level"], entry["logger"]
+
+
+@pytest.mark.parametrize(
+    ("log_format", "level"), [("text", "info"), ("json", "info"), ("text", "debug")]
+)
+def test_every_line_of_a_demo_run_is_in_the_configured_format(
+    log_format: str, level: str, vtest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At debug the libraries' details show (alembic's migration steps), in the same format."""
+    monkeypatch.setenv("TRACKCAST_WEBRTC_HOSTS", "127.0.0.1")
+    monkeypatch.delenv("TRACKCAST_LOG_FORMAT", raising=False)
+    monkeypatch.setenv("TRACKCAST_LOG_LEVEL", level)  # overrides the config's (info)
+    server = TrackcastServer(demo_config(tmp_path, vtest, log_format), split_output=True)
+    try:
+        server.start()
+        assert server.request("GET", f"/api/cameras?access_token={TOKEN}").status_code == 200
+        assert server.request("GET", "/api/cameras/lobby").status_code == 200
+        assert server.request("GET", "/api/cameras/nobody").status_code == 404
+        assert server.request("GET", "/metrics").status_code == 200
+        viewing = asyncio.run(view(server.url, "lobby", frames=3, timeout_s=60))  # aiortc, aioice
+        assert len(viewing.frames) == 3
+        assert server.terminate() in (0, -signal.SIGTERM)
+        stdout, stderr = server.output(), server.errors()
+    finally:
+        server.close()
+    assert stdout == ""
+    lines = stderr.splitlines()
+    records = [parse_line(line, log_format) for line in lines]
+    loggers = {logger for _, logger in records}
+    assert {"uvicorn.error", "uvicorn.access", "runtime.cameras"} <= loggers, loggers
+    chatter = [r for r in records if r[1].split(".")[0] in QUIET and r[0] in ("DEBUG", "INFO")]
+    if level == "debug":
+        assert {"alembic.runtime.migration", "aiortc.rtcpeerconnection"} <= loggers, loggers
+    else:
+        assert chatter == []
+    assert TOKEN not in stderr
+    assert any("GET /api/cameras?access_token=*** HTTP/1.1" in line for line in lines)
+    assert any("Application shutdown complete" in line for line in lines)
