@@ -1,6 +1,7 @@
-"""One log format for a whole ``trackcast serve`` demo run: every line on stderr, from trackcast,
-uvicorn (its access log included), alembic, aiortc and the model's libraries, parses in the
-format the config chose, nothing reaches stdout, and no token reaches a line."""
+"""One log format for a whole demo run (``trackcast serve`` on scripts/demo.yaml): every line on
+stderr, from trackcast, uvicorn (its access log included), alembic, aiortc and the model's
+libraries, parses in the format the config chose, nothing reaches stdout, and no token reaches a
+line."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
+from tests.conftest import ROOT
 from tests.restream.whep_client import view
 from tests.servers.trackcast_server import TrackcastServer
 
@@ -26,17 +29,16 @@ QUIET = ("alembic", "aioice", "aiortc")
 """Libraries whose INFO chatter is kept out below the debug level."""
 
 
-def demo_config(tmp_path: Path, vtest: Path, log_format: str) -> Path:
-    config = tmp_path / "demo.yaml"
-    config.write_text(
-        f"data_dir: {tmp_path / 'data'}\n"  # SQLite: alembic migrates it at start
-        f"logging: {{format: {log_format}}}\n"
-        f"auth: {{open: true, tokens: [{{token: {TOKEN}, role: viewer}}]}}\n"
-        "detector: {model: person-yolov8s, imgsz: 320}\n"
-        f"sources: {{media_roots: ['{vtest.parent}']}}\n"
-        f"cameras:\n  - {{id: lobby, url: '{vtest}', loop: true}}\n"
-    )
-    return config
+def demo_config(tmp_path: Path, log_format: str) -> Path:
+    """The demo's config (scripts/demo.yaml: vtest.avi, the person model, a line and a zone),
+    with its database in ``tmp_path``, the log format, and a token to keep out of the log."""
+    config = yaml.safe_load((ROOT / "scripts" / "demo.yaml").read_text(encoding="utf-8"))
+    config["data_dir"] = str(tmp_path / "data")  # SQLite: alembic migrates it at start
+    config["logging"] = {"format": log_format}
+    config["auth"] = {"tokens": [{"token": TOKEN, "role": "viewer"}]}
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
 
 
 def parse_line(line: str, log_format: str) -> tuple[str, str]:
@@ -52,24 +54,26 @@ def parse_line(line: str, log_format: str) -> tuple[str, str]:
     return entry["level"], entry["logger"]
 
 
+@pytest.mark.model  # the demo's person model, loaded in the server's process
 @pytest.mark.parametrize(
     ("log_format", "level"), [("text", "info"), ("json", "info"), ("text", "debug")]
 )
 def test_every_line_of_a_demo_run_is_in_the_configured_format(
-    log_format: str, level: str, vtest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    log_format: str, level: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At debug the libraries' details show (alembic's migration steps), in the same format."""
     monkeypatch.setenv("TRACKCAST_WEBRTC_HOSTS", "127.0.0.1")
     monkeypatch.delenv("TRACKCAST_LOG_FORMAT", raising=False)
     monkeypatch.setenv("TRACKCAST_LOG_LEVEL", level)  # overrides the config's (info)
-    server = TrackcastServer(demo_config(tmp_path, vtest, log_format), split_output=True)
+    config = demo_config(tmp_path, log_format)
+    server = TrackcastServer(config, args=["--open"], split_output=True)  # as scripts/demo.sh
     try:
         server.start()
         assert server.request("GET", f"/api/cameras?access_token={TOKEN}").status_code == 200
-        assert server.request("GET", "/api/cameras/lobby").status_code == 200
+        assert server.request("GET", "/api/cameras/walkway").status_code == 200
         assert server.request("GET", "/api/cameras/nobody").status_code == 404
         assert server.request("GET", "/metrics").status_code == 200
-        viewing = asyncio.run(view(server.url, "lobby", frames=3, timeout_s=60))  # aiortc, aioice
+        viewing = asyncio.run(view(server.url, "walkway", frames=3, timeout_s=60))  # aiortc, aioice
         assert len(viewing.frames) == 3
         assert server.terminate() in (0, -signal.SIGTERM)
         stdout, stderr = server.output(), server.errors()
