@@ -154,14 +154,11 @@ class _OneRecordFormatter(logging.Formatter):
 
 
 class TextFormatter(_OneRecordFormatter):
-    """``TIME LEVEL LOGGER: MESSAGE [key=value ...]``, always one line: line breaks are
-    written as ``\\n``."""
+    """``TIME LEVEL LOGGER: MESSAGE``, always one line: line breaks are written as ``\\n``.
+    Extra fields are left to the JSON format (the message already says what they hold)."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = f"{record_time(record)} {record.levelname} {record.name}: {record.getMessage()}"
-        extras = extra_fields(record)
-        if extras:
-            line += " " + " ".join(f"{key}={value}" for key, value in extras.items())
         exception = self.exception_text(record)
         if exception:
             line += "\n" + exception
