@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 import signal
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -56,17 +57,25 @@ def parse_line(line: str, log_format: str) -> tuple[str, str]:
 
 @pytest.mark.model  # the demo's person model, loaded in the server's process
 @pytest.mark.parametrize(
-    ("log_format", "level"), [("text", "info"), ("json", "info"), ("text", "debug")]
+    ("configured", "flag", "level"),
+    [("text", None, "info"), ("json", None, "info"), ("json", "text", "debug")],
 )
-def test_every_line_of_a_demo_run_is_in_the_configured_format(
-    log_format: str, level: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_every_line_of_a_demo_run_is_in_the_chosen_format(
+    configured: str, flag: str | None, level: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At debug the libraries' details show (alembic's migration steps), in the same format."""
+    """The config chooses the format, ``--log-format`` overrides it; at debug the libraries'
+    details show (alembic's migration steps, aiortc's session), in the same format."""
     monkeypatch.setenv("TRACKCAST_WEBRTC_HOSTS", "127.0.0.1")
     monkeypatch.delenv("TRACKCAST_LOG_FORMAT", raising=False)
     monkeypatch.setenv("TRACKCAST_LOG_LEVEL", level)  # overrides the config's (info)
-    config = demo_config(tmp_path, log_format)
-    server = TrackcastServer(config, args=["--open"], split_output=True)  # as scripts/demo.sh
+    log_format = flag or configured
+    trackcast = [str(Path(sys.executable).with_name("trackcast"))]
+    server = TrackcastServer(
+        demo_config(tmp_path, configured),
+        args=["--open"],  # as scripts/demo.sh
+        program=[*trackcast, "--log-format", flag] if flag else (),
+        split_output=True,
+    )
     try:
         server.start()
         assert server.request("GET", f"/api/cameras?access_token={TOKEN}").status_code == 200
