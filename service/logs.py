@@ -167,7 +167,8 @@ class TextFormatter(_OneRecordFormatter):
 
 class JsonFormatter(_OneRecordFormatter):
     """One JSON object per record: ``time``, ``level``, ``logger``, ``message``, then
-    ``exception`` when there is one and the record's extra fields."""
+    ``exception`` when there is one, the record's extra fields and, for uvicorn's access log, the
+    request's fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -179,6 +180,16 @@ class JsonFormatter(_OneRecordFormatter):
         exception = self.exception_text(record)
         if exception:
             entry["exception"] = exception
-        for key, value in extra_fields(record).items():
+        for key, value in (extra_fields(record) | access_fields(record)).items():
             entry.setdefault(key, value)
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def access_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """uvicorn's access log line as fields (``client``, ``method``, ``path`` with its secrets
+    redacted by the handler's filter, ``status``), for log collectors to query by."""
+    args = record.args
+    if record.name != "uvicorn.access" or not isinstance(args, tuple) or len(args) != 5:
+        return {}
+    client, method, path, _version, status = args
+    return {"client": client, "method": method, "path": path, "status": status}

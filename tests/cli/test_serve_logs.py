@@ -98,8 +98,11 @@ def test_every_line_of_a_demo_run_is_in_the_chosen_format(
         assert {"alembic.runtime.migration", "aiortc.rtcpeerconnection"} <= loggers, loggers
     else:
         assert chatter == []
-    if log_format == "json":  # a camera's lines carry it as a field of their own
-        assert "walkway" in {json.loads(line).get("camera") for line in lines}
+    if log_format == "json":  # a camera's lines carry it as a field, a request's its own
+        entries = [json.loads(line) for line in lines]
+        assert "walkway" in {entry.get("camera") for entry in entries}
+        access = {(e["method"], e["path"], e["status"]) for e in entries if "path" in e}
+        assert ("GET", "/api/cameras?access_token=***", 200) in access
     assert TOKEN not in stderr
     assert any("GET /api/cameras?access_token=*** HTTP/1.1" in line for line in lines)
     assert any("Application shutdown complete" in line for line in lines)
