@@ -7,7 +7,6 @@ its handler imports the pipeline), so ``--help`` and ``--version`` answer at onc
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -34,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     parser.add_argument("--version", action="version", version=f"trackcast {package_version()}")
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), help="log line format (env TRACKCAST_LOG_FORMAT)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     track.register(commands)
     run.register(commands)
@@ -48,21 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     # Imported only now: --help and --version never load the pipeline.
     from detectors import ModelError
     from outputs import OutputError
     from service.log_redaction import install_log_redaction
+    from service.logs import configure_logging, log_settings
     from storage import StorageError
     from stream import SourceError
     from stream.redact import SecretSet, redact_text
 
-    install_log_redaction(SecretSet())  # URLs in any log line lose their passwords
     user_errors = (SourceError, ModelError, OutputError, StorageError, ValueError)
     try:
+        configure_logging(log_settings(args))  # serve and run apply their config's logging too
+        install_log_redaction(SecretSet())  # URLs in any log line lose their passwords
         return int(args.handler(args))
     except user_errors as error:
         print(f"trackcast: error: {redact_text(str(error))}", file=sys.stderr)

@@ -87,9 +87,11 @@ def run(args: argparse.Namespace) -> int:
     from runtime.cameras import CameraRuntime
     from runtime.threads import ThreadBudget
     from service.log_redaction import install_log_redaction
+    from service.logs import configure_logging, log_settings
     from service.secrets import config_secrets
 
     config = load_config(args.config)
+    configure_logging(log_settings(args, config.logging))
     install_log_redaction(config_secrets(config))  # camera passwords, wherever a log shows them
     log = EventLog(args.events_out) if args.events_out else None
     events = RunEvents(log)

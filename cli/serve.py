@@ -77,21 +77,22 @@ def serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from runtime.threads import ThreadBudget
-    from service.log_redaction import UVICORN_LOGGERS, install_log_redaction
+    from service.log_redaction import install_log_redaction
+    from service.logs import configure_logging, log_settings
 
-    logging.getLogger().setLevel(logging.INFO)  # a service reports what it does
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
     config = serve_config(args)
+    configure_logging(log_settings(args, config.logging))  # one format, uvicorn's lines included
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
     ThreadBudget.for_live().apply()
     service = build_service(config)
     app = create_app(service)
     # Live feeds never end on their own: give them a bounded time to close at shutdown.
     server_config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=3
+        app, host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=3
     )
-    # uvicorn's loggers have their own handlers (set up just now by Config): filter those too,
-    # so that no token or password reaches a log line, the access log's paths included.
-    install_log_redaction(service.secrets, loggers=("", *UVICORN_LOGGERS))
+    # Every logger reaches the root handler: no token or password reaches a log line, the
+    # access log's paths included.
+    install_log_redaction(service.secrets)
     server = uvicorn.Server(server_config)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()

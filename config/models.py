@@ -19,6 +19,7 @@ from config.limits import (
     MAX_URL_LENGTH,
     MIN_SECONDS,
 )
+from config.logs import LoggingConfig
 from config.motion import MotionConfig
 from config.sources import SourcesConfig
 from config.webrtc import WebrtcConfig
@@ -345,6 +346,9 @@ class AppConfig(_Strict):
     mqtt: MqttConfig | None = None
     auth: AuthConfig = Field(default_factory=AuthConfig)
     webrtc: WebrtcConfig = Field(default_factory=WebrtcConfig)
+    logging: LoggingConfig = Field(
+        default_factory=LoggingConfig, description="Log format (text or JSON) and level."
+    )
     sources: SourcesConfig = Field(
         default_factory=SourcesConfig,
         description="What cameras and detector models may reach (files, private networks).",
