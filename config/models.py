@@ -21,6 +21,7 @@ from config.limits import (
 )
 from config.motion import MotionConfig
 from config.sources import SourcesConfig
+from config.webhook_secret import check_webhook_secret
 from config.webrtc import WebrtcConfig
 from detectors import DEFAULT_MODEL, Backend, DetectorOptions, Precision
 from detectors.options import DEFAULT_CALIBRATION_FRAMES
@@ -232,6 +233,13 @@ class StorageConfig(_Strict):
     )
 
 
+WebhookSecret = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_SECRET_LENGTH),
+    AfterValidator(check_webhook_secret),
+]
+
+
 class WebhookConfig(_Strict):
     """POST each event of the chosen types to ``url``, signed, retried, dead-lettered."""
 
@@ -241,11 +249,12 @@ class WebhookConfig(_Strict):
         description="http(s) URL that receives events (at most 2048 characters).",
     )
     events: ClassNames = Field((), description="Event types to send; empty sends all.")
-    secret: str | None = Field(
+    secret: WebhookSecret | None = Field(
         None,
-        min_length=1,
-        max_length=MAX_SECRET_LENGTH,
-        description="Key of the X-Trackcast-Signature HMAC-SHA256 header.",
+        description="Signs each request with the Standard Webhooks headers (webhook-id, "
+        "webhook-timestamp, webhook-signature) and the deprecated X-Trackcast-Signature. A "
+        "whsec_<base64> secret is a Standard Webhooks one; any other string is used as its "
+        "UTF-8 bytes (the receiver's secret is then whsec_ + base64 of them).",
     )
     max_attempts: int = Field(5, ge=1, le=100, description="Attempts before dead-lettering.")
     backoff_initial_s: float = _seconds(1.0, "Delay before the first retry")
