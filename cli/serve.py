@@ -41,7 +41,7 @@ def register(commands: Any) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.INFO)  # a service reports what it does
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # its INFO lines carry webhook URLs
     config = load_config(args.config) if args.config else AppConfig()
     if args.open:
         config = config.model_copy(update={"auth": config.auth.model_copy(update={"open": True})})

@@ -20,6 +20,7 @@ from config.limits import (
     MIN_SECONDS,
 )
 from config.motion import MotionConfig
+from config.mqtt import ENV_NAME_PATTERN, HomeAssistantConfig, MqttTlsConfig, env_value
 from config.sources import SourcesConfig
 from config.webhook_secret import check_webhook_secret
 from config.webrtc import WebrtcConfig
@@ -263,17 +264,43 @@ class WebhookConfig(_Strict):
 
 
 class MqttConfig(_Strict):
-    """Publish every event to an MQTT broker as ``<topic_prefix>/<camera>/<event type>``."""
+    """Publish every event to an MQTT broker as ``<topic_prefix>/<camera>/<event type>``, and
+    ``online``/``offline`` (retained, the last will) on ``<topic_prefix>/status``."""
 
     host: str = Field(min_length=1, max_length=253, description="Broker host name or address.")
-    port: int = Field(1883, ge=1, le=65535)
+    port: int = Field(1883, ge=1, le=65535, description="Usually 1883, or 8883 with TLS.")
     username: str | None = Field(None, max_length=MAX_SECRET_LENGTH)
     password: str | None = Field(None, max_length=MAX_SECRET_LENGTH)
+    username_env: str | None = Field(
+        None, pattern=ENV_NAME_PATTERN, description="Read the username from this variable."
+    )
+    password_env: str | None = Field(
+        None, pattern=ENV_NAME_PATTERN, description="Read the password from this variable."
+    )
+    tls: MqttTlsConfig | None = Field(None, description="Connect with TLS (off when absent).")
     topic_prefix: str = Field("trackcast", min_length=1, max_length=256, pattern=r"^[^#+]+$")
     qos: Literal[0, 1, 2] = 1
     client_id: str | None = Field(
         None, max_length=MAX_NAME_LENGTH, description="Default: trackcast-<random>."
     )
+    home_assistant: HomeAssistantConfig | None = Field(
+        None, description="Publish Home Assistant MQTT discovery (off when absent)."
+    )
+
+    @model_validator(mode="after")
+    def _one_source_per_credential(self) -> Self:
+        if self.username is not None and self.username_env is not None:
+            raise ValueError("give username or username_env, not both")
+        if self.password is not None and self.password_env is not None:
+            raise ValueError("give password or password_env, not both")
+        return self
+
+    def credentials(self) -> tuple[str | None, str | None]:
+        """Username and password, read from the environment where configured so; ValueError
+        when a named variable is not set."""
+        username = self.username or env_value(self.username_env, "mqtt.username_env")
+        password = self.password or env_value(self.password_env, "mqtt.password_env")
+        return username, password
 
 
 class TokenConfig(_Strict):
