@@ -24,7 +24,9 @@ Discovery (https://www.home-assistant.io/integrations/mqtt/#mqtt-discovery), whe
 
 All read the camera's state topic and are available while ``<topic_prefix>/status`` is
 ``online``. A camera (or a line, a zone) that goes away gets an empty retained config, which
-removes its entities from Home Assistant, and its state topic is cleared.
+removes its entities from Home Assistant, and its state topic is cleared; so do those of a
+camera deleted while trackcast was down (found among the retained configs at connect). When
+Home Assistant says ``online`` on ``<discovery_prefix>/status`` every config is sent again.
 """
 
 from __future__ import annotations
@@ -124,6 +126,50 @@ class HomeAssistantSync:
             self._sent = dict.fromkeys(self._sent)
             self._generation += 1
 
+    def subscriptions(self) -> list[str]:
+        """Topics to follow while connected: the retained state topics and (with discovery) the
+        retained configs, to find those a camera deleted while trackcast was down left behind,
+        and Home Assistant's status, to send everything again when it starts."""
+        if self._source is None:
+            return []
+        topics = [f"{self.config.topic_prefix}/+/state"]
+        if self.config.home_assistant is not None:
+            prefix = self.config.home_assistant.discovery_prefix
+            topics += [f"{prefix}/status", f"{prefix}/+/+/+/config"]
+        return topics
+
+    def received(self, topic: str, payload: bytes, retained: bool) -> bool:
+        """A message on a followed topic; True when :meth:`sync` has something to do."""
+        discovery = self.config.home_assistant
+        if discovery is not None and topic == f"{discovery.discovery_prefix}/status":
+            if payload == b"online":  # Home Assistant (re)started: send the configs again
+                self.resend()
+                return True
+            return False
+        if not (retained and payload and self._ours(topic, payload)):
+            return False
+        with self._lock:  # sync keeps it if still wanted, or clears it
+            self._sent.setdefault(topic, None)
+        return True
+
+    def _ours(self, topic: str, payload: bytes) -> bool:
+        """A state topic, or a discovery config trackcast published with this topic prefix."""
+        if topic.startswith(f"{self.config.topic_prefix}/") and topic.endswith("/state"):
+            return True
+        try:
+            config = json.loads(payload)
+        except ValueError:
+            return False
+        if not isinstance(config, dict):
+            return False
+        origin, state_topic = config.get("origin"), config.get("state_topic")
+        return (
+            isinstance(origin, dict)
+            and origin.get("name") == MANUFACTURER
+            and isinstance(state_topic, str)
+            and state_topic.startswith(f"{self.config.topic_prefix}/")
+        )
+
     def sync(self, publish: Publish) -> None:
         """Publish every retained message that changed; clear those no longer wanted."""
         if self._source is None:
@@ -136,11 +182,16 @@ class HomeAssistantSync:
         for topic, payload in wanted.items():
             if sent.get(topic) != payload and publish(topic, payload):
                 sent[topic] = payload
-        for topic in [topic for topic in sent if topic not in wanted]:
-            if publish(topic, ""):
-                del sent[topic]
-        with self._lock:  # a reconnect while publishing: send everything again next time
-            self._sent = sent if generation == self._generation else dict.fromkeys(sent)
+        cleared = {topic for topic in sent if topic not in wanted and publish(topic, "")}
+        for topic in cleared:
+            del sent[topic]
+        with self._lock:
+            if generation != self._generation:  # a reconnect meanwhile: send everything again
+                sent = dict.fromkeys(sent)
+            for topic in self._sent:  # found meanwhile among the retained messages
+                if topic not in sent and topic not in cleared:
+                    sent[topic] = None
+            self._sent = sent
 
     def messages(self, snapshot: CameraSnapshot) -> dict[str, str]:
         """Topic -> retained payload: the discovery configs (if configured), then the state."""

@@ -134,6 +134,7 @@ class MqttPublisher(Worker):
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_message = self._on_message
         return client
 
     @property
@@ -376,10 +377,16 @@ class MqttPublisher(Worker):
             return
         self._side_message(client.publish(self.status_topic, ONLINE, qos=1, retain=True).mid)
         self._sync.resend()  # the broker may have lost its retained messages
+        for topic in self._sync.subscriptions():
+            client.subscribe(topic, qos=1)
         with self._cond:
             self._connected = True
         self._wakeup.hint()
         log.info("connected to MQTT broker %s", self.broker)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if self._sync.received(message.topic, bytes(message.payload), bool(message.retain)):
+            self._wakeup.hint()
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         log.warning("cannot reach MQTT broker %s; retrying with backoff", self.broker)

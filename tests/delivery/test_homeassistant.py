@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 
 from config.models import MqttConfig
 from delivery.homeassistant import CameraSnapshot
@@ -238,3 +240,77 @@ def test_the_broker_says_offline_when_trackcast_dies(
     with Subscriber(broker.port, STATUS, client_id="late-subscriber") as late:
         wait_until(lambda: late.messages() != [], timeout_s=5)
         assert late.messages() == [Message(STATUS, b"offline", 1, True)]
+
+
+def _publish_retained(port: int, topic: str, payload: str, *, retain: bool = True) -> None:
+    """What another MQTT client (Home Assistant, another integration) publishes."""
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-publisher")
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    try:
+        client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(scaled(5))
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+
+def test_entities_of_a_camera_deleted_while_trackcast_was_down_are_removed_at_start(
+    broker: MosquittoBroker, database: Database, publishers: list[MqttPublisher]
+) -> None:
+    yard = gate_camera("yard")
+    config = home_assistant_config(broker.port)
+    first = _publisher(
+        publishers,
+        database,
+        config,
+        StaticCameras([CameraSnapshot(gate_camera(), None), CameraSnapshot(yard, None)]),
+    )
+    foreign = "homeassistant/sensor/zigbee_lamp/power/config"
+    foreign_config = '{"state_topic":"zigbee2mqtt/lamp","unique_id":"lamp_power"}'
+    _publish_retained(broker.port, foreign, foreign_config)
+    with Subscriber(broker.port, "#") as subscriber:
+        first.start()
+        wait_until(lambda: len(_configs(subscriber)) == 11, timeout_s=10)  # 10 and the foreign
+        wait_until(lambda: subscriber.last("trackcast/yard/state") is not None, timeout_s=10)
+        assert first.stop(5)
+    yard_topics = {t for t in _configs(subscriber) if "/trackcast_yard/" in t}
+    assert len(yard_topics) == 5
+
+    # the yard camera was deleted while trackcast was down
+    second = _publisher(
+        publishers, database, config, StaticCameras([CameraSnapshot(gate_camera(), None)])
+    )
+    with Subscriber(broker.port, "#", client_id="second-subscriber") as subscriber:
+        second.start()
+        wait_until(
+            lambda: {t for t, m in _configs(subscriber).items() if m.payload == b""} == yard_topics,
+            timeout_s=10,
+        )
+        wait_until(
+            lambda: getattr(subscriber.last("trackcast/yard/state"), "payload", None) == b"",
+            timeout_s=10,
+        )
+    with Subscriber(broker.port, "#", client_id="late-subscriber") as late:
+        wait_until(lambda: len(_configs(late)) == 6, timeout_s=5)
+        assert set(_configs(late)) == GATE_ENTITIES | {foreign}  # the foreign one untouched
+        assert _configs(late)[foreign].payload == foreign_config.encode()
+        assert late.last("trackcast/yard/state") is None
+
+
+def test_home_assistant_coming_online_gets_every_config_again(
+    broker: MosquittoBroker, database: Database, publishers: list[MqttPublisher]
+) -> None:
+    cameras = StaticCameras([CameraSnapshot(gate_camera(), None)])
+    topic = "homeassistant/sensor/trackcast_gate/line_door_in/config"
+    with Subscriber(broker.port, "homeassistant/+/+/+/config") as subscriber:
+        publisher = _publisher(publishers, database, home_assistant_config(broker.port), cameras)
+        publisher.start()
+        wait_until(lambda: set(_configs(subscriber)) == GATE_ENTITIES, timeout_s=10)
+
+        def sent() -> int:
+            return sum(m.topic == topic for m in subscriber.messages())
+
+        assert sent() == 1
+        _publish_retained(broker.port, "homeassistant/status", "online", retain=False)
+        wait_until(lambda: sent() == 2, timeout_s=10)
+        assert len(subscriber.messages()) == 2 * len(GATE_ENTITIES)
