@@ -76,6 +76,10 @@ def object_id(text: str) -> str:
     return f"{cleaned}_{hashlib.sha256(text.encode()).hexdigest()[:6]}"
 
 
+def _compact(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True)
+
+
 def _version() -> str:
     try:
         return importlib.metadata.version("trackcast")
@@ -99,6 +103,8 @@ class HomeAssistantSync:
         """Retained topic -> what it holds (None: to send again after a reconnect)."""
         self._generation = 0
         """Reconnects so far."""
+        self._configs: dict[str, tuple[CameraConfig, dict[str, str]]] = {}
+        """Camera id -> the settings its discovery configs were made for, and those configs."""
         self._version = _version()
 
     def watch(self, source: CameraSource) -> None:
@@ -175,8 +181,10 @@ class HomeAssistantSync:
         if self._source is None:
             return
         wanted: dict[str, str] = {}
-        for snapshot in self._source.snapshot():
+        snapshots = self._source.snapshot()
+        for snapshot in snapshots:
             wanted.update(self.messages(snapshot))
+        self._forget_all_but({snapshot.camera.id for snapshot in snapshots})
         with self._lock:
             sent, generation = dict(self._sent), self._generation
         for topic, payload in wanted.items():
@@ -193,15 +201,31 @@ class HomeAssistantSync:
                     sent[topic] = None
             self._sent = sent
 
+    def _forget_all_but(self, camera_ids: set[str]) -> None:
+        """Drop the counts and cached configs of cameras that are gone."""
+        for camera_id in [c for c in self._configs if c not in camera_ids]:
+            del self._configs[camera_id]
+        with self._lock:
+            for counts in (self._lines, self._inside):
+                for key in [k for k in counts if k[0] not in camera_ids]:
+                    del counts[key]
+
     def messages(self, snapshot: CameraSnapshot) -> dict[str, str]:
         """Topic -> retained payload: the discovery configs (if configured), then the state."""
         camera = snapshot.camera
         state_topic = f"{self.config.topic_prefix}/{camera.id}/state"
         messages: dict[str, str] = {}
         if self.config.home_assistant is not None:
-            for topic, config in self._discovery(camera, state_topic).items():
-                messages[topic] = json.dumps(config, separators=(",", ":"), sort_keys=True)
-        messages[state_topic] = json.dumps(self._state(snapshot), separators=(",", ":"))
+            cached = self._configs.get(camera.id)
+            if cached is None or cached[0] != camera:
+                configs = self._discovery(camera, state_topic)
+                encoded = {
+                    t: json.dumps(c, separators=(",", ":"), sort_keys=True)
+                    for t, c in configs.items()
+                }
+                cached = self._configs[camera.id] = (camera, encoded)
+            messages.update(cached[1])
+        messages[state_topic] = _compact(self._state(snapshot))
         return messages
 
     def _state(self, snapshot: CameraSnapshot) -> dict[str, Any]:
