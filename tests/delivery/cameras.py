@@ -7,7 +7,6 @@ import threading
 
 from config.models import CameraConfig, MqttConfig
 from delivery.homeassistant import CameraSnapshot
-from stream.health import CameraState
 
 
 def gate_camera(camera_id: str = "gate") -> CameraConfig:
@@ -41,6 +40,3 @@ class StaticCameras:
     def snapshot(self) -> list[CameraSnapshot]:
         with self._lock:
             return list(self._snapshots)
-
-
-STREAMING = CameraState.STREAMING
