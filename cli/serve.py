@@ -82,7 +82,7 @@ def serve(args: argparse.Namespace) -> int:
 
     config = serve_config(args)
     configure_logging(log_settings(args, config.logging))  # one format, uvicorn's lines included
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # its INFO lines carry webhook URLs
     ThreadBudget.for_live().apply()
     service = build_service(config)
     app = create_app(service)

@@ -21,7 +21,9 @@ from config.limits import (
 )
 from config.logs import LoggingConfig
 from config.motion import MotionConfig
+from config.mqtt import ENV_NAME_PATTERN, HomeAssistantConfig, MqttTlsConfig, env_value
 from config.sources import SourcesConfig
+from config.webhook_secret import check_webhook_secret
 from config.webrtc import WebrtcConfig
 from detectors import DEFAULT_MODEL, Backend, DetectorOptions, Precision
 from detectors.options import DEFAULT_CALIBRATION_FRAMES
@@ -236,6 +238,13 @@ class StorageConfig(_Strict):
     )
 
 
+WebhookSecret = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_SECRET_LENGTH),
+    AfterValidator(check_webhook_secret),
+]
+
+
 class WebhookConfig(_Strict):
     """POST each event of the chosen types to ``url``, signed, retried, dead-lettered."""
 
@@ -245,11 +254,12 @@ class WebhookConfig(_Strict):
         description="http(s) URL that receives events (at most 2048 characters).",
     )
     events: ClassNames = Field((), description="Event types to send; empty sends all.")
-    secret: str | None = Field(
+    secret: WebhookSecret | None = Field(
         None,
-        min_length=1,
-        max_length=MAX_SECRET_LENGTH,
-        description="Key of the X-Trackcast-Signature HMAC-SHA256 header.",
+        description="Signs each request with the Standard Webhooks headers (webhook-id, "
+        "webhook-timestamp, webhook-signature) and the deprecated X-Trackcast-Signature. A "
+        "whsec_<base64> secret is a Standard Webhooks one; any other string is used as its "
+        "UTF-8 bytes (the receiver's secret is then whsec_ + base64 of them).",
     )
     max_attempts: int = Field(5, ge=1, le=100, description="Attempts before dead-lettering.")
     backoff_initial_s: float = _seconds(1.0, "Delay before the first retry")
@@ -258,14 +268,24 @@ class WebhookConfig(_Strict):
 
 
 class MqttConfig(_Strict):
-    """Publish every event to an MQTT broker as ``<topic_prefix>/<camera>/<event type>``."""
+    """Publish every event to an MQTT broker as ``<topic_prefix>/<camera>/<event type>``, and
+    ``online``/``offline`` (retained, the last will) on ``<topic_prefix>/status``."""
 
     host: str = Field(min_length=1, max_length=253, description="Broker host name or address.")
-    port: int = Field(1883, ge=1, le=65535, description="Broker port.")
+    port: int = Field(
+        1883, ge=1, le=65535, description="Broker port: usually 1883, or 8883 with TLS."
+    )
     username: str | None = Field(None, max_length=MAX_SECRET_LENGTH, description="Broker user.")
     password: str | None = Field(
         None, max_length=MAX_SECRET_LENGTH, description="Broker password, e.g. ${MQTT_PASSWORD}."
     )
+    username_env: str | None = Field(
+        None, pattern=ENV_NAME_PATTERN, description="Read the username from this variable."
+    )
+    password_env: str | None = Field(
+        None, pattern=ENV_NAME_PATTERN, description="Read the password from this variable."
+    )
+    tls: MqttTlsConfig | None = Field(None, description="Connect with TLS (off when absent).")
     topic_prefix: str = Field(
         "trackcast",
         min_length=1,
@@ -277,6 +297,24 @@ class MqttConfig(_Strict):
     client_id: str | None = Field(
         None, max_length=MAX_NAME_LENGTH, description="Default: trackcast-<random>."
     )
+    home_assistant: HomeAssistantConfig | None = Field(
+        None, description="Publish Home Assistant MQTT discovery (off when absent)."
+    )
+
+    @model_validator(mode="after")
+    def _one_source_per_credential(self) -> Self:
+        if self.username is not None and self.username_env is not None:
+            raise ValueError("give username or username_env, not both")
+        if self.password is not None and self.password_env is not None:
+            raise ValueError("give password or password_env, not both")
+        return self
+
+    def credentials(self) -> tuple[str | None, str | None]:
+        """Username and password, read from the environment where configured so; ValueError
+        when a named variable is not set."""
+        username = self.username or env_value(self.username_env, "mqtt.username_env")
+        password = self.password or env_value(self.password_env, "mqtt.password_env")
+        return username, password
 
 
 class TokenConfig(_Strict):

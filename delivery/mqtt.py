@@ -15,7 +15,18 @@ message that cannot be published at all (a topic paho refuses) goes to the dead 
 not yet settled at :meth:`MqttPublisher.stop` stay in the outbox and are published again after
 the next start: delivery is at least once, with the event id in the payload.
 
-Logs name the broker as ``host:port``; the username and password never appear.
+Availability: the client's last will is ``offline`` (retained, QoS 1) on
+``<topic_prefix>/status``; it publishes ``online`` there (retained) on every connect and
+``offline`` at a clean :meth:`MqttPublisher.stop`, so the broker tells subscribers (Home
+Assistant marks every entity unavailable) when trackcast stops or dies.
+
+With a camera source attached (:meth:`MqttPublisher.watch_cameras`) the publisher also keeps
+each camera's state topic and, when ``home_assistant`` is configured, Home Assistant's discovery
+configs up to date (:mod:`delivery.homeassistant`).
+
+TLS (``tls``) checks the broker's certificate and host name unless ``insecure``; the username
+and password may come from environment variables (``username_env``, ``password_env``). Logs
+name the broker as ``host:port``; the username and password never appear.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ import json
 import logging
 import math
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Sequence
@@ -36,6 +48,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from config.models import MqttConfig
+from config.mqtt import MqttTlsConfig
+from delivery.homeassistant import CameraSource, HomeAssistantSync
 from delivery.stats import DeliveryStats
 from delivery.wakeup import Wakeup
 from events.model import StoredEvent
@@ -50,6 +64,8 @@ _SETTLE_MARGIN_S = 1.0
 """Part of ``stop``'s bound kept for disconnecting after waiting for acknowledgements."""
 WINDOW = 100
 POLL_INTERVAL_S = 2.0
+ONLINE = "online"
+OFFLINE = "offline"
 DATABASE_WAIT_S = 30.0
 """How long one outbox read or update may take (SQLite's busy timeout) before the thread
 counts as stalled."""
@@ -86,6 +102,8 @@ class MqttPublisher(Worker):
         """Messages handed to paho and not yet settled, by message id."""
         self._early: dict[int, bool] = {}
         """Settlements paho reported before ``publish`` returned their mid (mid -> failed)."""
+        self._side: set[int] = set()
+        """Mids of retained status and state messages (not outbox rows) not yet settled."""
         self._settled: list[tuple[Pending, bool]] = []
         """Acknowledged (or failed) messages whose rows are still to delete."""
         self._stopped: bool | None = None
@@ -94,6 +112,9 @@ class MqttPublisher(Worker):
         self.published = 0
         self.failed = 0
         self.dead_lettered = 0
+        self.status_topic = f"{config.topic_prefix}/status"
+        """Availability: ``online`` while connected, ``offline`` (the last will) otherwise."""
+        self._sync = HomeAssistantSync(config)
         self._client = self._make_client(reconnect_min_s, reconnect_max_s)
 
     def _make_client(self, reconnect_min_s: int, reconnect_max_s: int) -> mqtt.Client:
@@ -102,13 +123,18 @@ class MqttPublisher(Worker):
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
         )
-        if config.username is not None:
-            client.username_pw_set(config.username, config.password)
+        username, password = config.credentials()
+        if username is not None:
+            client.username_pw_set(username, password)
+        if config.tls is not None:
+            client.tls_set_context(_tls_context(config.tls))
+        client.will_set(self.status_topic, OFFLINE, qos=1, retain=True)
         client.reconnect_delay_set(reconnect_min_s, reconnect_max_s)
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_message = self._on_message
         return client
 
     @property
@@ -150,9 +176,16 @@ class MqttPublisher(Worker):
         self._client.loop_start()
         super().start()
 
+    def watch_cameras(self, source: CameraSource) -> None:
+        """Publish the state of ``source``'s cameras (and their Home Assistant discovery when
+        configured), kept up to date while running; call before :meth:`start`."""
+        self._sync.watch(source)
+
     def deliver(self, batch: Sequence[StoredEvent]) -> None:
-        """Wake the publisher (the writer queued the events in the outbox already)."""
+        """Count the batch into the cameras' states and wake the publisher (the writer queued
+        the events in the outbox already)."""
         if batch:
+            self._sync.observe(batch)
             self._wakeup.hint()
 
     def nudge(self) -> None:
@@ -189,6 +222,7 @@ class MqttPublisher(Worker):
                 self.broker,
                 unsettled,
             )
+        self._announce_offline(max(0.0, deadline - time.monotonic()) / 2)
         self._client.disconnect()
         stopper = threading.Thread(
             target=self._client.loop_stop, name=f"trackcast-mqtt-stop {self.broker}", daemon=True
@@ -199,6 +233,17 @@ class MqttPublisher(Worker):
             log.warning("MQTT broker %s: network thread did not stop in time", self.broker)
         threads_done = not stopper.is_alive() and not self.running
         return unsettled == 0 and threads_done
+
+    def _announce_offline(self, timeout_s: float) -> None:
+        """Publish ``offline`` (retained) before a clean disconnect, which sends no will."""
+        if not self.connected:
+            return
+        try:
+            info = self._client.publish(self.status_topic, OFFLINE, qos=1, retain=True)
+            self._side_message(info.mid)
+            info.wait_for_publish(timeout_s)
+        except (RuntimeError, ValueError) as error:  # gone meanwhile: the will says it
+            log.debug("MQTT broker %s: offline not published (%s)", self.broker, error)
 
     def _drain(self, settle_by: float) -> None:
         """While the broker is connected, publish what is left until ``settle_by``."""
@@ -225,9 +270,31 @@ class MqttPublisher(Worker):
                     self.broker, type(error).__name__,
                 )  # fmt: skip
                 published = 0
+            self._sync_cameras()
             if not published:
                 self.heartbeat.beat(math.inf)  # idle (or waiting for the broker) is not stuck
                 self._wakeup.idle()
+
+    def _sync_cameras(self) -> None:
+        """Publish what changed in the cameras' states and discovery configs (when connected)."""
+        if not self.connected:
+            return
+        try:
+            self._sync.sync(self._publish_retained)
+        except Exception:  # a camera source that failed: the next round tries again
+            log.exception("MQTT broker %s: cannot publish the cameras' states", self.broker)
+
+    def _publish_retained(self, topic: str, payload: str) -> bool:
+        """Hand paho one retained QoS 1 message; False when it was not queued."""
+        info = self._client.publish(topic, payload, qos=1, retain=True)
+        self._side_message(info.mid)
+        return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def _side_message(self, mid: int) -> None:
+        """Mark ``mid`` as no outbox row's, so that its acknowledgement settles nothing."""
+        with self._cond:
+            if self._early.pop(mid, None) is None:
+                self._side.add(mid)
 
     def _publish_due(self) -> int:
         """Hand paho the next rows not yet in flight, up to the window; how many."""
@@ -308,10 +375,18 @@ class MqttPublisher(Worker):
         if reason_code.is_failure:
             log.warning("MQTT broker %s refused the connection: %s", self.broker, reason_code)
             return
+        self._side_message(client.publish(self.status_topic, ONLINE, qos=1, retain=True).mid)
+        self._sync.resend()  # the broker may have lost its retained messages
+        for topic in self._sync.subscriptions():
+            client.subscribe(topic, qos=1)
         with self._cond:
             self._connected = True
         self._wakeup.hint()
         log.info("connected to MQTT broker %s", self.broker)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if self._sync.received(message.topic, bytes(message.payload), bool(message.retain)):
+            self._wakeup.hint()
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
         log.warning("cannot reach MQTT broker %s; retrying with backoff", self.broker)
@@ -340,6 +415,9 @@ class MqttPublisher(Worker):
         properties: Properties,
     ) -> None:
         with self._cond:
+            if mid in self._side:
+                self._side.discard(mid)
+                return
             item = self._mids.pop(mid, None)
             if item is None:
                 self._early[mid] = reason_code.is_failure
@@ -350,3 +428,29 @@ class MqttPublisher(Worker):
                 "MQTT broker %s refused event %s (%s); publishing it again",
                 self.broker, item.event_id, reason_code,
             )  # fmt: skip
+
+
+def _tls_context(tls: MqttTlsConfig) -> ssl.SSLContext:
+    """A client context that checks the broker's chain (and host name unless ``insecure``);
+    ValueError naming the file that cannot be read."""
+    try:
+        context = ssl.create_default_context(cafile=tls.ca_file)
+        if tls.cert_file is not None:
+            context.load_cert_chain(tls.cert_file, tls.key_file)
+    except (OSError, ssl.SSLError) as error:
+        raise ValueError(f"mqtt.tls: cannot load the certificates: {error}") from None
+    context.check_hostname = not tls.insecure
+    context.sslsocket_class = _ClosingSSLSocket
+    return context
+
+
+class _ClosingSSLSocket(ssl.SSLSocket):
+    """Closes itself when its handshake fails: paho-mqtt (2.1) drops a socket whose handshake
+    failed without closing it, which leaks a descriptor per reconnect attempt until collected."""
+
+    def do_handshake(self, block: bool = False) -> None:
+        try:
+            super().do_handshake(block)
+        except BaseException:
+            self.close()
+            raise

@@ -11,7 +11,10 @@ rows in seq order, ``batch_size`` at a time, and sends one event per request wit
   receivers deduplicate by it);
 - ``X-Trackcast-Event``: the event type;
 - ``X-Trackcast-Delivery-Attempt``: 1 on the first attempt, 2 on the first retry, ...;
-- ``X-Trackcast-Signature`` when the webhook has a secret (see :mod:`delivery.signing`).
+- when the webhook has a secret, the Standard Webhooks headers ``webhook-id``,
+  ``webhook-timestamp`` and ``webhook-signature`` (see :mod:`delivery.standard_webhooks`), and
+  the deprecated ``X-Trackcast-Signature`` (see :mod:`delivery.signing`; it goes away in the
+  next release).
 
 Outcomes:
 
@@ -49,10 +52,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-import httpx
+import httpx2
 
 from config.models import WebhookConfig
 from delivery.signing import SIGNATURE_HEADER, sign
+from delivery.standard_webhooks import signature_headers, signing_key
 from delivery.stats import DeliveryStats
 from delivery.wakeup import Wakeup
 from events.model import StoredEvent
@@ -102,6 +106,7 @@ class WebhookSender(Worker):
         self.target = subscription.target
         super().__init__(f"webhook {self.target}")
         self._url, self._auth = _split_credentials(config.url)
+        self._key = signing_key(config.secret) if config.secret is not None else None
         self._outbox = outbox
         self._batch_size = batch_size
         self._rng = rng or random.Random()
@@ -166,7 +171,7 @@ class WebhookSender(Worker):
         return finished
 
     def run(self) -> None:
-        with httpx.Client(
+        with httpx2.Client(
             auth=self._auth, timeout=self.config.timeout_s, follow_redirects=False
         ) as client:
             while self._wakeup.clear():
@@ -183,13 +188,13 @@ class WebhookSender(Worker):
                     continue
                 self._send(client, batch)
 
-    def _send(self, client: httpx.Client, batch: list[Pending]) -> None:
+    def _send(self, client: httpx2.Client, batch: list[Pending]) -> None:
         """Send ``batch`` in order; return at the first event that is to be retried later."""
         for item in batch:
             self.heartbeat.beat(max(0.0, item.next_attempt_at - time.time()) + 1.0)
             if not self._wakeup.until(item.next_attempt_at):
                 return
-            # one attempt: connect, write, read (httpx's timeout applies to each)
+            # one attempt: connect, write, read (httpx2's timeout applies to each)
             self.heartbeat.beat(4 * self.config.timeout_s)
             try:
                 settled = self._attempt(client, item)
@@ -199,7 +204,7 @@ class WebhookSender(Worker):
             if not settled:
                 return
 
-    def _attempt(self, client: httpx.Client, item: Pending) -> bool:
+    def _attempt(self, client: httpx2.Client, item: Pending) -> bool:
         """One attempt; True when the row is settled (delivered or dead-lettered)."""
         attempts = item.attempts + 1
         outcome = self._post(client, item, attempts)
@@ -229,7 +234,7 @@ class WebhookSender(Worker):
         )  # fmt: skip
         return False
 
-    def _post(self, client: httpx.Client, item: Pending, attempts: int) -> _Outcome:
+    def _post(self, client: httpx2.Client, item: Pending, attempts: int) -> _Outcome:
         try:
             body = json.dumps(item.payload, separators=(",", ":")).encode()
         except (TypeError, ValueError) as exc:
@@ -240,11 +245,13 @@ class WebhookSender(Worker):
             "X-Trackcast-Event": item.event_type,
             "X-Trackcast-Delivery-Attempt": str(attempts),
         }
-        if self.config.secret is not None:
-            headers[SIGNATURE_HEADER] = sign(self.config.secret, int(time.time()), body)
+        if self.config.secret is not None and self._key is not None:
+            now = int(time.time())
+            headers.update(signature_headers(self._key, item.event_id, now, body))
+            headers[SIGNATURE_HEADER] = sign(self.config.secret, now, body)  # deprecated
         try:
             response = client.post(self._url, content=body, headers=headers)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
             detail = redact_text(str(exc).replace(self._url, self.target)) or "no detail"
             return _Outcome(f"{type(exc).__name__}: {detail}")
         status = response.status_code
@@ -282,7 +289,7 @@ class WebhookSender(Worker):
         self._wakeup.idle(self._wakeup.poll_interval_s)
 
 
-def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
+def _split_credentials(url: str) -> tuple[str, httpx2.BasicAuth | None]:
     """``url`` without its user info, and that user info as Basic authentication."""
     parts = urlsplit(url)
     if "@" not in parts.netloc:
@@ -290,7 +297,7 @@ def _split_credentials(url: str) -> tuple[str, httpx.BasicAuth | None]:
     userinfo, host = parts.netloc.rsplit("@", 1)
     user, _, password = userinfo.partition(":")
     stripped = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return stripped, httpx.BasicAuth(unquote(user), unquote(password))
+    return stripped, httpx2.BasicAuth(unquote(user), unquote(password))
 
 
 def _retry_after_s(value: str | None) -> float:

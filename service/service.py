@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config import AppConfig
-from delivery import Delivery, build_deliveries
+from delivery import Delivery, MqttPublisher, build_deliveries
 from events.feed import EventFeed
 from runtime.camera_set import CameraSet
 from runtime.cameras import CameraRuntime, DetectorFactory
+from service.camera_states import CameraSetSource
 from service.dead_letters import DeadLetterRetry
 from service.metrics import ServiceMetrics
 from service.secrets import config_secrets
@@ -172,9 +173,13 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
     runtime = CameraRuntime(
         config, detector_factory=detector_factory, events=writer, on_batch=metrics.observe_batch
     )
+    cameras = CameraSet(runtime, CameraStore(engine), secrets=secrets)
+    for delivery in deliveries:
+        if isinstance(delivery, MqttPublisher):
+            delivery.watch_cameras(CameraSetSource(cameras))
     service = Service(
         config=config,
-        cameras=CameraSet(runtime, CameraStore(engine), secrets=secrets),
+        cameras=cameras,
         store=store,
         thumbnails=thumbnails,
         writer=writer,

@@ -17,7 +17,7 @@ from config.models import MqttConfig
 from delivery.keys import mqtt_subscription
 from delivery.mqtt import MqttPublisher
 from events import Event, StoredEvent
-from tests.delivery.broker import MosquittoBroker, Subscriber, free_port
+from tests.delivery.broker import Message, MosquittoBroker, Subscriber, free_port
 from tests.delivery.database import Database
 from tests.waiting import wait_until
 
@@ -75,9 +75,14 @@ def _add(database: Database, publisher: MqttPublisher, events: list[Event]) -> l
     return stored
 
 
+def _event_messages(subscriber: Subscriber) -> list[Message]:
+    """What arrived on event topics (not the availability topic ``trackcast/status``)."""
+    return [m for m in subscriber.messages() if m.topic != "trackcast/status"]
+
+
 def _assert_received(subscriber: Subscriber, stored: list[StoredEvent], qos: int) -> None:
     """Each event arrived (at least once: the test dedupes by event id), in seq order."""
-    messages = subscriber.messages()
+    messages = _event_messages(subscriber)
     first: dict[str, tuple[str, str]] = {}
     for m in messages:
         payload = json.loads(m.payload)
@@ -104,12 +109,12 @@ def test_events_arrive_on_camera_and_type_topics_in_order(
         publisher.start()
         wait_until(lambda: publisher.connected, timeout_s=5)
         stored = _add(database, publisher, events[:3]) + _add(database, publisher, events[3:])
-        wait_until(lambda: len(subscriber.messages()) >= len(events), timeout_s=10)
+        wait_until(lambda: len(_event_messages(subscriber)) >= len(events), timeout_s=10)
         wait_until(lambda: publisher.queue_depth() == 0, timeout_s=5)
         assert publisher.stop(5)
         _assert_received(subscriber, stored, qos=1)
     assert (publisher.published, publisher.failed, publisher.in_flight()) == (8, 0, 0)
-    assert Counter(m.topic for m in subscriber.messages()).total() == 8
+    assert Counter(m.topic for m in _event_messages(subscriber)).total() == 8
     assert not publisher.connected
     assert f"127.0.0.1:{broker.port}" in caplog.text
     assert PASSWORD not in caplog.text
@@ -130,7 +135,7 @@ def test_events_wait_in_the_outbox_for_a_broker_that_starts_later(
 
     idle_broker.start()
     with Subscriber(idle_broker.port, "trackcast/#") as subscriber:  # before the 2 s retry
-        wait_until(lambda: len(subscriber.messages()) >= len(stored), timeout_s=15)
+        wait_until(lambda: len(_event_messages(subscriber)) >= len(stored), timeout_s=15)
         wait_until(lambda: publisher.queue_depth() == 0, timeout_s=5)
         assert publisher.connected
         assert publisher.stop(5)
@@ -163,7 +168,7 @@ def test_events_pending_when_the_broker_is_gone_at_stop_go_out_after_a_restart(
         restarted = _publisher(publishers, database, broker.port)
         assert restarted.subscription == publisher.subscription
         restarted.start()
-        wait_until(lambda: len(subscriber.messages()) >= 3, timeout_s=10)
+        wait_until(lambda: len(_event_messages(subscriber)) >= 3, timeout_s=10)
         wait_until(lambda: restarted.queue_depth() == 0, timeout_s=5)
         assert restarted.stop(5)
         _assert_received(subscriber, stored, qos=1)
@@ -179,7 +184,7 @@ def test_stop_publishes_what_is_queued_while_the_broker_is_connected(
         stored = database.add(_events())  # queued, and no wake-up: only stop() sees them
         assert publisher.stop(5)
         assert publisher.queue_depth() == 0
-        wait_until(lambda: len(subscriber.messages()) >= len(stored), timeout_s=5)
+        wait_until(lambda: len(_event_messages(subscriber)) >= len(stored), timeout_s=5)
         _assert_received(subscriber, stored, qos=1)
 
 

@@ -7,14 +7,16 @@ import json
 from pathlib import Path
 
 import httpx
+import standardwebhooks
 
 from api.app import create_app
 from config import AppConfig
 from delivery.signing import verify
+from delivery.standard_webhooks import receiver_secret
 from service import build_service
 from storage import EventQuery
 from tests.blob_detector import BrightBlobDetector
-from tests.delivery.broker import MosquittoBroker, Subscriber
+from tests.delivery.broker import Message, MosquittoBroker, Subscriber
 from tests.delivery.receiver import Reply, WebhookReceiver
 from tests.servers.api_server import ApiServer
 from tests.waiting import wait_until
@@ -28,6 +30,11 @@ def _flaky(key: str, seen: int) -> Reply:
 
 def _broken(key: str, seen: int) -> Reply:
     return Reply(status=500)
+
+
+def _events(subscriber: Subscriber) -> list[Message]:
+    """Messages on event topics (not the availability topic nor the camera's state)."""
+    return [m for m in subscriber.messages() if m.topic.split("/")[-1] not in ("status", "state")]
 
 
 def test_events_reach_webhooks_and_mqtt(square_clip: Path, tmp_path: Path) -> None:
@@ -69,7 +76,7 @@ def test_events_reach_webhooks_and_mqtt(square_clip: Path, tmp_path: Path) -> No
             letters = httpx.get(f"{api.url}/api/deadletters", timeout=10).json()
         # stopped: every stored event was handed to MQTT, which waited for the broker's acks
         stored = {e.event.id: e for e in service.store.query(EventQuery(limit=10_000))}
-        wait_until(lambda: len(subscriber.messages()) >= len(stored), timeout_s=10)
+        wait_until(lambda: len(_events(subscriber)) >= len(stored), timeout_s=10)
 
     broker.stop()
     accepted = [json.loads(r.body) for r in receiver.accepted()]
@@ -77,9 +84,11 @@ def test_events_reach_webhooks_and_mqtt(square_clip: Path, tmp_path: Path) -> No
     assert {e["id"] for e in accepted} <= set(stored)
     for request in receiver.accepted():
         assert verify(SECRET, request.headers["x-trackcast-signature"], request.body)
+        standard = standardwebhooks.Webhook(receiver_secret(SECRET))
+        assert standard.verify(request.body, request.headers) == json.loads(request.body)
         assert request.headers["x-trackcast-delivery-attempt"] == "2"
     assert letters[0]["attempts"] == 2 and letters[0]["payload"]["type"] == "track.ended"
     assert letters[0]["event_id"] in stored
-    by_id = {json.loads(m.payload)["id"]: m.topic for m in subscriber.messages()}
+    by_id = {json.loads(m.payload)["id"]: m.topic for m in _events(subscriber)}
     assert set(by_id) == set(stored)
     assert all(topic == f"trackcast/sq/{stored[i].event.type}" for i, topic in by_id.items())

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 import pytest
 from uvicorn.logging import AccessFormatter
 
+from config import AppConfig
 from service.log_redaction import RedactingFilter, install_log_redaction
+from service.secrets import config_secrets
 from stream.redact import SecretSet
 
 TOKEN = "admin-token-0123456789"
@@ -74,3 +76,15 @@ def test_uvicorn_access_log_keeps_its_fields_and_loses_query_tokens() -> None:
     assert (
         line == '127.0.0.1:5000 - "GET /api/events/stream?after=3&access_token=*** HTTP/1.1" 200 OK'
     )
+
+
+def test_an_mqtt_password_from_the_environment_is_a_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEST_MQTT_PASSWORD", PASSWORD)
+    config = AppConfig.model_validate(
+        {"mqtt": {"host": "broker", "username": "tc", "password_env": "TEST_MQTT_PASSWORD"}}
+    )
+    secrets = config_secrets(config)
+    assert PASSWORD in secrets
+    assert PASSWORD not in secrets.redact(f"connecting with {PASSWORD}")
