@@ -14,12 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket
 from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import authorize, authorize_media, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
 from api.event_filters import event_filters
+from api.event_schemas import EventOut, EventPage, event_json, event_out
 from api.event_stream import follow_events
 from api.feed_socket import send_until_closed
 from service import Service
@@ -34,33 +34,6 @@ media = APIRouter(prefix="/api/events", tags=["events"], dependencies=[Depends(a
 Filters = Annotated[EventQuery, Depends(event_filters)]
 
 
-class EventOut(BaseModel):
-    seq: int
-    id: str
-    type: str
-    camera_id: str
-    time: float
-    track_id: int | None
-    class_name: str | None
-    region: str | None
-    data: dict[str, Any]
-    thumbnail: str | None
-    """URL of the thumbnail JPEG, if one was stored."""
-
-
-class EventPage(BaseModel):
-    events: list[EventOut]
-    next_after: int | None
-    """Pass as ``after`` to get the next page; null when this page was the last."""
-
-
-def _out(stored: Any) -> EventOut:
-    body = stored.to_json()
-    if body["thumbnail"] is not None:
-        body["thumbnail"] = f"/api/events/{body['id']}/thumbnail.jpg"
-    return EventOut.model_validate(body)
-
-
 @guarded.get("")
 async def list_events(
     request: Request,
@@ -73,7 +46,7 @@ async def list_events(
     """Events in commit order; follow ``next_after`` to page through all of them."""
     store = service_of(request).store
     page = await run_in_threadpool(store.query, replace(filters, after_seq=after, limit=limit))
-    events = [_out(stored) for stored in page]
+    events = [event_out(stored) for stored in page]
     return EventPage(events=events, next_after=events[-1].seq if len(events) == limit else None)
 
 
@@ -95,7 +68,7 @@ async def stream_events(
             yield ServerSentEvent(
                 id=str(stored.seq),
                 event=stored.event.type,
-                data=_out(stored).model_dump(mode="json"),
+                data=event_json(stored),
             )
 
 
@@ -116,15 +89,15 @@ async def _messages(
 ) -> AsyncGenerator[dict[str, Any], None]:
     async with contextlib.aclosing(follow_events(service, filters, after)) as events:
         async for stored in events:
-            yield _out(stored).model_dump(mode="json")
+            yield event_json(stored)
 
 
-@guarded.get("/{event_id}")
+@guarded.get("/{event_id}", response_model=EventOut)
 async def get_event(event_id: str, request: Request) -> EventOut:
     stored = await run_in_threadpool(service_of(request).store.get, event_id)
     if stored is None:
         raise not_found(f"event {event_id!r}")
-    return _out(stored)
+    return event_out(stored)
 
 
 @media.get("/{event_id}/thumbnail.jpg", response_class=FileResponse)
