@@ -13,6 +13,7 @@ from api import (
     analytics,
     cameras,
     dead_letters,
+    docs,
     events,
     health,
     metrics,
@@ -81,8 +82,11 @@ def create_app(service: Service) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         generate_unique_id_function=operation_id,
+        docs_url=None,
+        redoc_url=None,
         lifespan=lifespan,
     )
+    docs.install(app)
     app.add_middleware(BodyLimitMiddleware)
     validation_errors.install(app)
     app.state.service = service
