@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import (
     analytics,
+    asyncapi,
     cameras,
     dead_letters,
     docs,
@@ -95,7 +96,7 @@ def create_app(service: Service) -> FastAPI:
     app.state.ready = False
     register_restream_metrics(app)
     routers = (health, service_health, metrics, cameras, snapshots, tracks, events, analytics)
-    for module in (*routers, dead_letters, mjpeg, whep, whip, viewer):
+    for module in (*routers, dead_letters, mjpeg, whep, whip, viewer, asyncapi):
         app.include_router(module.router)
     if service.config.auth.open:
         app.add_middleware(LocalOnly, config=service.config.auth)

@@ -9,6 +9,7 @@ loop produces every event type.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -17,11 +18,13 @@ from typing import Any
 import httpx
 import jsonschema_rs
 import pytest
+from websockets.sync.client import connect
 
 from api.app import create_app
 from config import AppConfig
 from events import EventType
 from service import build_service
+from tests.api.live import read_sse
 from tests.blob_detector import BrightBlobDetector
 from tests.servers.api_server import ApiServer
 from tests.sources import local_sources
@@ -145,3 +148,47 @@ def test_time_filters_take_iso_8601_with_a_zone_or_epoch_seconds(server: ApiServ
     )
     assert naive.status_code == 422
     assert "timezone" in naive.text
+
+
+def _asyncapi_validator(api: ApiServer, message: str) -> jsonschema_rs.Validator:
+    """A validator of the payload of the AsyncAPI document's ``message``."""
+    document = httpx.get(f"{api.url}/asyncapi.json", timeout=30).json()
+    assert document["asyncapi"].startswith("3.")
+    payload = document["components"]["messages"][message]["payload"]
+    return jsonschema_rs.Draft202012Validator(payload | {"components": document["components"]})
+
+
+def test_live_feed_messages_validate_against_the_asyncapi_document(server: ApiServer) -> None:
+    document = httpx.get(f"{server.url}/asyncapi.json", timeout=30).json()
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert addresses == {
+        "/api/events/ws",
+        "/api/events/stream",
+        "/api/cameras/{camera_id}/tracks/ws",
+        "/api/cameras/{camera_id}/tracks/stream",
+    }
+    for operation in document["operations"].values():
+        channel = operation["channel"]["$ref"].rsplit("/", 1)[1]
+        assert channel in document["channels"]
+    event = _asyncapi_validator(server, "event")
+    frame = _asyncapi_validator(server, "frame")
+    wait_until(lambda: _types_seen(server) == {t.value for t in EventType}, 60, step_s=0.2)
+
+    with connect(f"{server.ws_url}/api/events/ws?after=0", open_timeout=30) as ws:
+        messages = [json.loads(ws.recv(timeout=30)) for _ in range(20)]
+    assert {m["type"] for m in messages} >= {"track.started", "line.crossed"}
+    for message in messages:
+        event.validate(message)
+    sse = read_sse(f"{server.url}/api/events/stream?after=0", 20, timeout_s=30)
+    for message in sse:
+        event.validate(message.data)
+        assert message.event == message.data["type"]
+        assert message.id == str(message.data["seq"])
+
+    with connect(f"{server.ws_url}/api/cameras/sq/tracks/ws", open_timeout=30) as ws:
+        frames = [json.loads(ws.recv(timeout=30)) for _ in range(5)]
+    frames += [m.data for m in read_sse(f"{server.url}/api/cameras/sq/tracks/stream", 5, 30)]
+    assert any(f["tracks"] for f in frames)
+    for message in frames:
+        frame.validate(message)
+    assert not frame.is_valid(messages[0]) and not event.is_valid(frames[0])
