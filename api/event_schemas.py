@@ -29,7 +29,10 @@ class TrackEndedData(BaseModel):
     frames: int = Field(description="Frames the track was seen in.")
     first_box: Box
     last_box: Box
-    reason: str = Field(description="Why it ended, e.g. 'lost' or 'camera stopped'.")
+    reason: Literal["lost", "camera stopped"] = Field(
+        description="lost: not re-found within the tracker's lost timeout; camera stopped: its "
+        "camera (or the service) stopped."
+    )
 
 
 class LineCrossedData(BaseModel):
@@ -53,7 +56,10 @@ class ZoneExitedData(BaseModel):
     entered_at: float
     exited_at: float
     dwell_s: float
-    reason: str = Field(description="'left', or why the track was lost inside.")
+    reason: Literal["left", "lost", "camera stopped"] = Field(
+        description="left: seen outside; lost: its track ended inside; camera stopped: still "
+        "inside when the camera stopped."
+    )
     confirmed_at: float
 
 
