@@ -36,8 +36,11 @@ def regroup(rows: Iterable[CountRow], interval_s: int, zone: ZoneInfo) -> list[C
     """``rows`` (in finer, epoch-aligned buckets) summed per local bucket, ordered like storage
     orders them: by bucket start, then key."""
     totals: dict[tuple[int, str, str, str, str, str], CountRow] = {}
+    starts: dict[int, int] = {}  # rows share buckets: convert each one once
     for row in rows:
-        start = local_start(row.bucket_start, interval_s, zone)
+        start = starts.get(row.bucket_start)
+        if start is None:
+            start = starts[row.bucket_start] = local_start(row.bucket_start, interval_s, zone)
         key = (start, row.camera_id, row.region, row.kind, row.direction, row.class_name)
         found = totals.get(key)
         totals[key] = (
