@@ -29,6 +29,7 @@ from api import (
 )
 from api.auth import Authorizer
 from api.body_limit import BodyLimitMiddleware
+from api.http_metrics import HttpMetricsMiddleware
 from api.local_only import LocalOnly
 from api.restream import close_restream, register_restream_metrics
 from service import Service
@@ -100,4 +101,5 @@ def create_app(service: Service) -> FastAPI:
         app.include_router(module.router)
     if service.config.auth.open:
         app.add_middleware(LocalOnly, config=service.config.auth)
+    app.add_middleware(HttpMetricsMiddleware, metrics=service.metrics)  # outermost: counts all
     return app

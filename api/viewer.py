@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
 from api.deps import not_found
@@ -20,14 +20,20 @@ _NAME = re.compile(r"^[a-z0-9_-]+\.(html|js|css)$")
 _TYPES = {"html": "text/html", "js": "text/javascript", "css": "text/css"}
 
 
+def _to_viewer(request: Request) -> RedirectResponse:
+    """Redirect to the viewer, keeping the query string: ``/?token=...`` must reach the page."""
+    query = request.url.query
+    return RedirectResponse(f"/viewer/?{query}" if query else "/viewer/")
+
+
 @router.get("/")
-def root() -> RedirectResponse:
-    return RedirectResponse("/viewer/")
+def root(request: Request) -> RedirectResponse:
+    return _to_viewer(request)
 
 
 @router.get("/viewer")
-def viewer_redirect() -> RedirectResponse:
-    return RedirectResponse("/viewer/")
+def viewer_redirect(request: Request) -> RedirectResponse:
+    return _to_viewer(request)
 
 
 @router.get("/viewer/")

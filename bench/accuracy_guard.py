@@ -56,7 +56,7 @@ from bench.detector_speed import (
     private_cache,
     shown_path,
 )
-from cli.analyze import Tally, build_analysers, pick_camera, replay
+from cli.replay import Tally, build_analysers, pick_camera, replay
 from config import CameraConfig, load_config
 from detectors import Backend, DetectorOptions, ModelError, Precision
 from detectors.base import Image, Size

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench.detector_speed import machine_info
 from bench.surveillance_clip import build_clip
-from cli.analyze import build_analysers, read_tracks, replay
+from cli.replay import build_analysers, read_tracks, replay
 from config import MotionConfig, load_config
 from detectors import BACKENDS, PRECISIONS, DetectorOptions
 from events import Event, Evidence

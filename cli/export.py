@@ -11,9 +11,7 @@ import argparse
 from typing import Any
 
 from cli.track import add_backend_arguments, detector_options, say
-from detectors import BUNDLED_MODELS, DEFAULT_MODEL, load_detector
-from runtime.calibration import calibration_frames
-from stream import VideoSource
+from detectors import BUNDLED_MODELS, DEFAULT_MODEL
 
 EXAMPLES = """examples:
   trackcast export --model person-yolov8s --calibrate data/vtest.avi
@@ -42,6 +40,10 @@ def register(commands: Any) -> None:
 
 
 def export(args: argparse.Namespace) -> int:
+    from detectors import load_detector
+    from runtime.calibration import calibration_frames
+    from stream import VideoSource
+
     detector = load_detector(detector_options(args), progress=say)
     try:
         sample = args.sample or args.calibrate

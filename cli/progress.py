@@ -30,4 +30,6 @@ class ProgressBar:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc_type is not None:  # the error's one line is all that should stay on screen
+            self._bar.leave = False
         self._bar.close()

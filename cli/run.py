@@ -1,4 +1,10 @@
-"""``trackcast run --config FILE``: run the cameras of a config headless, printing their status."""
+"""``trackcast run --config FILE``: run the cameras of a config headless, printing their status.
+
+Each camera's lines and zones count as they would under ``trackcast serve``: the counts are
+printed with the status lines and at the end, and ``--events-out`` writes every event (track,
+line and zone events) as JSON Lines. Nothing is stored and nothing is served: for the API,
+the database, webhooks and MQTT, use ``trackcast serve``.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +14,38 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from config import load_config
-from runtime.cameras import CameraRuntime, CameraStatus
-from runtime.threads import ThreadBudget
-from service.log_redaction import install_log_redaction
-from service.secrets import config_secrets
+if TYPE_CHECKING:
+    from cli.replay import Tally
+    from config import AppConfig
+    from events import Event, EventSink, Evidence
+    from runtime.cameras import CameraRuntime, CameraStatus
+
+EXAMPLES = """examples:
+  trackcast run --config cameras.yaml
+  trackcast run --config cameras.yaml --events-out events.jsonl --duration 3600
+"""
 
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "run",
-        help="run the cameras of a config file, headless",
-        description="Run every enabled camera of a YAML config: decode, detect, track. Prints each "
-        "camera's status periodically; stops on Ctrl-C or SIGTERM.",
+        help="run the cameras of a config file, headless: status, counts, events to a file",
+        description="Run every enabled camera of a YAML config: decode, detect, track, and count "
+        "on its lines and zones. Prints each camera's status and counts periodically and at the "
+        "end; --events-out writes every event as JSON Lines. Stops on Ctrl-C or SIGTERM. "
+        "Nothing is stored or served: use trackcast serve for the API and the database.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", type=Path, required=True, help="YAML config file")
+    parser.add_argument(
+        "--events-out",
+        type=Path,
+        metavar="PATH",
+        help="write every event (track.*, line.crossed, zone.*) to PATH as JSON Lines",
+    )
     parser.add_argument(
         "--status-every", type=float, default=5.0, metavar="S", help="seconds between status lines"
     )
@@ -32,11 +53,50 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+class RunEvents:
+    """The event sink of ``run``: counts each camera's events, and hands them to ``log``."""
+
+    def __init__(self, log: EventSink | None = None) -> None:
+        self._log = log
+        self._lock = threading.Lock()
+        self._tallies: dict[str, Tally] = {}
+
+    def emit(self, event: Event, evidence: Evidence | None = None) -> None:
+        from cli.replay import Tally
+
+        with self._lock:
+            self._tallies.setdefault(event.camera_id, Tally()).emit(event)
+        if self._log is not None:
+            self._log.emit(event, evidence)
+
+    def report(self, config: AppConfig, camera_id: str) -> list[str]:
+        """The counts of the camera's lines and zones, one line each."""
+        from cli.replay import Tally
+
+        camera = next((c for c in config.cameras if c.id == camera_id), None)
+        if camera is None:
+            return []
+        with self._lock:
+            tally = self._tallies.get(camera_id) or Tally()
+            return [f"{camera_id}: {line}" for line in tally.report(camera)]
+
+
 def run(args: argparse.Namespace) -> int:
+    from config import load_config
+    from outputs.event_log import EventLog
+    from runtime.cameras import CameraRuntime
+    from runtime.threads import ThreadBudget
+    from service.log_redaction import install_log_redaction
+    from service.logs import configure_logging, log_settings
+    from service.secrets import config_secrets
+
     config = load_config(args.config)
+    configure_logging(log_settings(args, config.logging))
     install_log_redaction(config_secrets(config))  # camera passwords, wherever a log shows them
+    log = EventLog(args.events_out) if args.events_out else None
+    events = RunEvents(log)
     ThreadBudget.for_live().apply()
-    runtime = CameraRuntime(config)
+    runtime = CameraRuntime(config, events=events)
     done = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
@@ -56,19 +116,30 @@ def run(args: argparse.Namespace) -> int:
             wait = args.status_every if remaining is None else min(args.status_every, remaining)
             if done.wait(wait):
                 break
-            print_status(runtime)
+            print_status(runtime, events)
     except KeyboardInterrupt:
         pass
     finally:
-        clean = runtime.stop()
+        camera_ids = runtime.camera_ids()
+        clean = runtime.stop()  # ends open tracks: their events come now
         signal.signal(signal.SIGTERM, previous)
+        if log is not None:
+            log.close()
+    for camera_id in camera_ids:
+        for line in events.report(config, camera_id):
+            print(line, flush=True)
+    if log is not None:
+        dropped = f", {log.dropped} dropped (the disk was too slow)" if log.dropped else ""
+        print(f"wrote {log.path} ({log.written} events{dropped})", flush=True)
     print("stopped" if clean else "stopped, but some threads did not end in time", flush=True)
     return 0
 
 
-def print_status(runtime: CameraRuntime) -> None:
+def print_status(runtime: CameraRuntime, events: RunEvents) -> None:
     for camera_id in runtime.camera_ids():
         print(status_line(runtime.status(camera_id)), flush=True)
+        for line in events.report(runtime.config, camera_id):
+            print(line, flush=True)
 
 
 def status_line(status: CameraStatus) -> str:

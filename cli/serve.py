@@ -6,15 +6,13 @@ import argparse
 import contextlib
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
+from detectors import BUNDLED_MODELS
 
-from api.app import create_app
-from config import AppConfig, load_config
-from runtime.threads import ThreadBudget
-from service import build_service
-from service.log_redaction import UVICORN_LOGGERS, install_log_redaction
+if TYPE_CHECKING:
+    from config import AppConfig
+    from service import Service
 
 EXIT_STARTUP_FAILURE = 3
 """uvicorn's own code for a server that never started (the app's startup failed)."""
@@ -28,6 +26,14 @@ def register(commands: Any) -> None:
         "config file; more cameras can be added through POST /api/cameras.",
     )
     parser.add_argument("--config", type=Path, help="YAML config file (optional)")
+    parser.add_argument(
+        "--model",
+        metavar="NAME",
+        help="the default detector model, for cameras (in the config or posted to the API) "
+        "without a detector of their own; replaces the config's detector.model. An offline "
+        f"alias ({', '.join(BUNDLED_MODELS)}), an ultralytics name (downloads when online) or "
+        "a file under sources.model_roots (default: the config's, else yolo11n.pt)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port (8080)")
     parser.add_argument(
@@ -39,22 +45,54 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=serve)
 
 
-def serve(args: argparse.Namespace) -> int:
-    logging.getLogger().setLevel(logging.INFO)  # a service reports what it does
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
+def build_service(config: AppConfig) -> Service:
+    """The service ``serve`` runs (tests replace this to run without a model)."""
+    from service import build_service as build
+
+    return build(config)
+
+
+def serve_config(args: argparse.Namespace) -> AppConfig:
+    """The config file (or the defaults) with the command line's overrides applied."""
+    from pydantic import ValidationError
+
+    from config import AppConfig, DetectorConfig, load_config
+    from config.errors import describe
+
     config = load_config(args.config) if args.config else AppConfig()
     if args.open:
         config = config.model_copy(update={"auth": config.auth.model_copy(update={"open": True})})
+    if args.model is not None:
+        settings = {**config.detector.model_dump(), "model": args.model}
+        try:  # validated like the config file's detector.model
+            detector = DetectorConfig.model_validate(settings)
+        except ValidationError as error:
+            raise describe(error, "--model") from None
+        config = config.model_copy(update={"detector": detector})
+    return config
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from runtime.threads import ThreadBudget
+    from service.log_redaction import install_log_redaction
+    from service.logs import configure_logging, log_settings
+
+    config = serve_config(args)
+    configure_logging(log_settings(args, config.logging))  # one format, uvicorn's lines included
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry full webhook URLs
     ThreadBudget.for_live().apply()
     service = build_service(config)
     app = create_app(service)
     # Live feeds never end on their own: give them a bounded time to close at shutdown.
     server_config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level="info", timeout_graceful_shutdown=3
+        app, host=args.host, port=args.port, log_config=None, timeout_graceful_shutdown=3
     )
-    # uvicorn's loggers have their own handlers (set up just now by Config): filter those too,
-    # so that no token or password reaches a log line, the access log's paths included.
-    install_log_redaction(service.secrets, loggers=("", *UVICORN_LOGGERS))
+    # Every logger reaches the root handler: no token or password reaches a log line, the
+    # access log's paths included.
+    install_log_redaction(service.secrets)
     server = uvicorn.Server(server_config)
     with contextlib.suppress(KeyboardInterrupt):
         server.run()

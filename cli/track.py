@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
-from config.motion import MotionConfig
 from detectors import BACKENDS, BUNDLED_MODELS, DEFAULT_MODEL, PRECISIONS, DetectorOptions
-from runtime import FileJob, JobOptions, JobReport
 from tracking import DEFAULT_TRACKER, TRACKER_NAMES, TrackerOptions
+
+if TYPE_CHECKING:
+    from runtime import JobOptions, JobReport
 
 EXAMPLES = """examples:
   trackcast track data/vtest.avi --model person-yolov8s --video out/vtest.mp4
@@ -117,6 +116,9 @@ def detector_options(args: argparse.Namespace) -> DetectorOptions:
 
 
 def options_from_args(args: argparse.Namespace) -> JobOptions:
+    from config.motion import MotionConfig
+    from runtime import JobOptions
+
     return JobOptions(
         source=args.source,
         detector=detector_options(args),
@@ -134,6 +136,7 @@ def options_from_args(args: argparse.Namespace) -> JobOptions:
 
 def run(args: argparse.Namespace) -> int:
     from cli.progress import ProgressBar
+    from runtime import FileJob
 
     options = options_from_args(args)
     job = FileJob(options, on_status=say)
@@ -151,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
 
 def say(message: str) -> None:
     """A status line on stderr (slow first-use steps such as a model export)."""
+    from tqdm import tqdm
+
     tqdm.write(f"trackcast: {message}", file=sys.stderr)
 
 

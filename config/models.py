@@ -19,6 +19,7 @@ from config.limits import (
     MAX_URL_LENGTH,
     MIN_SECONDS,
 )
+from config.logs import LoggingConfig
 from config.motion import MotionConfig
 from config.sources import SourcesConfig
 from config.webrtc import WebrtcConfig
@@ -156,7 +157,7 @@ class CameraConfig(_Strict):
         description="rtsp://, http(s)://, file path, /dev/videoN, or whip: (a WHIP publisher); "
         "at most 2048 characters, no control characters, parsed when validated.",
     )
-    enabled: bool = True
+    enabled: bool = Field(True, description="false: kept, but not started.")
     transport: Literal["tcp", "udp"] = Field("tcp", description="RTSP transport.")
     fps_cap: FpsCap | None = Field(
         None, description="Analyse at most this many fps (0.01 to 1000)."
@@ -165,7 +166,10 @@ class CameraConfig(_Strict):
     loop: bool = Field(False, description="Files: start again at the end.")
     detector: DetectorConfig | None = Field(None, description="Overrides the global detector.")
     tracker: TrackerConfig | None = Field(None, description="Overrides the global tracker.")
-    reconnect: ReconnectConfig = Field(default_factory=ReconnectConfig)
+    reconnect: ReconnectConfig = Field(
+        default_factory=ReconnectConfig,
+        description="Connecting, noticing trouble and retrying (network cameras and files).",
+    )
     motion: MotionConfig = Field(
         default_factory=MotionConfig,
         description="Motion-gated detection: the detector runs on motion, for moving tracks "
@@ -242,7 +246,9 @@ class WebhookConfig(_Strict):
         description="http(s) URL that receives events (at most 2048 characters).",
     )
     events: tuple[EventType, ...] = Field(
-        (), max_length=len(EventType), description="Event types to send; empty sends all."
+        (),
+        max_length=len(EventType),
+        description=f"Event types to send ({', '.join(EventType)}); empty sends all.",
     )
     secret: str | None = Field(
         None,
@@ -260,11 +266,19 @@ class MqttConfig(_Strict):
     """Publish every event to an MQTT broker as ``<topic_prefix>/<camera>/<event type>``."""
 
     host: str = Field(min_length=1, max_length=253, description="Broker host name or address.")
-    port: int = Field(1883, ge=1, le=65535)
-    username: str | None = Field(None, max_length=MAX_SECRET_LENGTH)
-    password: str | None = Field(None, max_length=MAX_SECRET_LENGTH)
-    topic_prefix: str = Field("trackcast", min_length=1, max_length=256, pattern=r"^[^#+]+$")
-    qos: Literal[0, 1, 2] = 1
+    port: int = Field(1883, ge=1, le=65535, description="Broker port.")
+    username: str | None = Field(None, max_length=MAX_SECRET_LENGTH, description="Broker user.")
+    password: str | None = Field(
+        None, max_length=MAX_SECRET_LENGTH, description="Broker password, e.g. ${MQTT_PASSWORD}."
+    )
+    topic_prefix: str = Field(
+        "trackcast",
+        min_length=1,
+        max_length=256,
+        pattern=r"^[^#+]+$",
+        description="First level of every topic (no # or +).",
+    )
+    qos: Literal[0, 1, 2] = Field(1, description="MQTT quality of service of each publish.")
     client_id: str | None = Field(
         None, max_length=MAX_NAME_LENGTH, description="Default: trackcast-<random>."
     )
@@ -278,7 +292,9 @@ class TokenConfig(_Strict):
         max_length=MAX_SECRET_LENGTH,
         description="Sent as 'Authorization: Bearer <token>'; 16 to 1024 characters.",
     )
-    role: Literal["viewer", "admin"] = "viewer"
+    role: Literal["viewer", "admin"] = Field(
+        "viewer", description="viewer: reads only; admin: also creates, changes and deletes."
+    )
     name: str | None = Field(
         None, max_length=MAX_NAME_LENGTH, description="Shown in logs instead of the token."
     )
@@ -297,7 +313,9 @@ class AuthConfig(_Strict):
         "localhost, 127.0.0.1, [::1] or a name in hosts, from pages of the API's own origin or "
         "one in origins.",
     )
-    tokens: tuple[TokenConfig, ...] = Field((), max_length=MAX_TOKENS, description="At most 1000.")
+    tokens: tuple[TokenConfig, ...] = Field(
+        (), max_length=MAX_TOKENS, description="API tokens and their roles (at most 1000)."
+    )
     hosts: tuple[Annotated[str, Field(min_length=1, max_length=255, pattern=_HOST)], ...] = Field(
         (),
         max_length=64,
@@ -328,17 +346,20 @@ class AppConfig(_Strict):
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     webhooks: tuple[WebhookConfig, ...] = Field(
-        (), max_length=MAX_TOKENS, description="At most 1000."
+        (), max_length=MAX_TOKENS, description="Webhooks that receive events (at most 1000)."
     )
     mqtt: MqttConfig | None = None
     auth: AuthConfig = Field(default_factory=AuthConfig)
     webrtc: WebrtcConfig = Field(default_factory=WebrtcConfig)
+    logging: LoggingConfig = Field(
+        default_factory=LoggingConfig, description="Log format (text or JSON) and level."
+    )
     sources: SourcesConfig = Field(
         default_factory=SourcesConfig,
         description="What cameras and detector models may reach (files, private networks).",
     )
     cameras: tuple[CameraConfig, ...] = Field(
-        (), max_length=MAX_CAMERAS, description="At most 1000."
+        (), max_length=MAX_CAMERAS, description="The cameras (at most 1000)."
     )
 
     @model_validator(mode="after")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from detectors.base import Detector
 from detectors.bundled import BUNDLED_MODELS, COCO_YOLOV3_TINY, PERSON_YOLOV8S
 from detectors.darknet import DarknetDetector
+from detectors.devices import check_device
 from detectors.errors import ModelError, ModelUnavailableError, UnknownModelError
 from detectors.exported import ExportedDetector, Variant
 from detectors.filtering import ClassFilter
@@ -51,6 +53,20 @@ def load_detector(options: DetectorOptions, *, progress: Progress | None = None)
     if options.classes:
         detector = ClassFilter(detector, options.classes)
     return detector
+
+
+def model_class_names(options: DetectorOptions) -> Mapping[int, str]:
+    """The classes ``options.model`` reports (a bundled model's merged classes included), read
+    without exporting or compiling it: ultralytics weights load on PyTorch on the CPU.
+    ``options.classes`` is ignored. Raises what :func:`load_detector` raises for the model."""
+    cheap = replace(options, classes=(), device="cpu", backend="torch", precision="fp32")
+    if options.model == COCO_YOLOV3_TINY.alias:  # runs on OpenCV DNN whatever is asked
+        cheap = replace(cheap, device=None, backend="auto", precision="auto")
+    detector = _load_backend(cheap, None)
+    try:
+        return dict(detector.class_names)
+    finally:
+        detector.close()
 
 
 def _load_backend(options: DetectorOptions, progress: Progress | None) -> Detector:
@@ -160,6 +176,7 @@ def _torch(weights: Path, options: DetectorOptions, merge: ClassMerge | None) ->
             f"the torch backend runs fp32, or fp16 on CUDA, not {precision}; "
             "for int8 on the CPU use --backend openvino"
         )
+    check_device(options.device)  # before ultralytics, which prints a banner and a page
     return UltralyticsDetector(
         str(weights),
         imgsz=options.imgsz,

@@ -163,7 +163,9 @@ class CameraRuntime:
                 worker.attach(camera.id, pipeline)
                 self._cameras[camera.id] = (live, worker)
                 live.start()
-            log.info("camera %s added (%s)", camera.id, live.display_url)
+            log.info(
+                "camera %s added (%s)", camera.id, live.display_url, extra={"camera": camera.id}
+            )
             return
 
     def remove_camera(self, camera_id: str, timeout_s: float = 15.0) -> bool:
@@ -180,7 +182,7 @@ class CameraRuntime:
             with self._lock:
                 self._skipped_by_removed += pipeline.results.skipped()
             pipeline.finish(time.time())
-        log.info("camera %s removed", camera_id)
+        log.info("camera %s removed", camera_id, extra={"camera": camera_id})
         return self._release_if_idle(worker, timeout_s) and stopped
 
     def _release_if_idle(self, worker: DetectorWorker, timeout_s: float) -> bool:

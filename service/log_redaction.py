@@ -3,7 +3,8 @@
 Every record that reaches a handler has its message, arguments, traceback and stack redacted:
 URLs anywhere in them lose their passwords and secret query values (:func:`stream.redact_text`,
 which also covers the paths in uvicorn's access log), and known secrets (API tokens, camera
-passwords, webhook keys) become ``***`` wherever they stand.
+passwords, webhook keys) become ``***`` wherever they stand; so do string fields passed with
+``extra=`` (the JSON log format writes them).
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from __future__ import annotations
 import logging
 from numbers import Number
 
+from service.logs import extra_fields
 from stream.redact import SecretSet
-
-UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
-"""uvicorn's loggers: they do not propagate to the root logger but have handlers of their own."""
 
 
 class RedactingFilter(logging.Filter):
@@ -44,6 +43,9 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
+        for key, value in extra_fields(record).items():  # fields the JSON format writes
+            if isinstance(value, str):
+                setattr(record, key, redact(value))
         return True
 
     def _redact_arg(self, arg: object) -> object:
@@ -57,9 +59,10 @@ class RedactingFilter(logging.Filter):
 def install_log_redaction(
     secrets: SecretSet, *, loggers: tuple[str, ...] = ("",)
 ) -> RedactingFilter:
-    """Put a :class:`RedactingFilter` on every handler of ``loggers`` ("": the root logger;
-    loggers that do not propagate, like uvicorn's, have their own handlers). Handlers added
-    later are not covered: call this after logging is configured."""
+    """Put a :class:`RedactingFilter` on every handler of ``loggers`` ("": the root logger, which
+    every logger reaches once :func:`service.logs.configure_logging` ran; a logger that does not
+    propagate has handlers of its own). Handlers added later are not covered: call this after
+    logging is configured."""
     redacting = RedactingFilter(secrets)
     for name in loggers:
         for handler in logging.getLogger(name).handlers:

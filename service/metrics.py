@@ -10,7 +10,7 @@ import enum
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -43,6 +43,26 @@ class ServiceMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.http_requests = Counter(
+            "trackcast_http_requests",
+            "HTTP requests answered, by method, route template (unmatched: no route took it) and "
+            "status code; WebSockets are not counted here (see trackcast_feed_clients).",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "trackcast_http_request_duration_seconds",
+            "Seconds from a request's arrival to its response's headers (a stream's first byte, "
+            "not its end), by method and route template.",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One answered request (``route``: the template, never the raw path)."""
+        self.http_requests.labels(method=method, route=route, status=str(status)).inc()
+        self.http_latency.labels(method=method, route=route).observe(seconds)
 
     def observe_batch(self, worker: str, seconds: float, frames: int) -> None:
         self.detector_latency.labels(worker=worker).observe(seconds)

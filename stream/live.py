@@ -222,6 +222,7 @@ class LiveCamera(Worker):
                 self.camera_id,
                 reason,
                 "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+                extra={"camera": self.camera_id},
             )
         delay = self._backoff.next_delay()
         self._set_state(
@@ -320,6 +321,7 @@ class LiveCamera(Worker):
             self._state.value,
             state.value,
             f" ({error})" if error else "",
+            extra={"camera": self.camera_id},  # a field of its own in JSON logs
         )
         self._state = state
         self._since = time.time()

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from stream.errors import SourceNotAllowedError, SourceOpenError
 from stream.redact import redact_url
+from stream.resolve import cannot_resolve
 from stream.urls import classify, file_path
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -89,6 +90,8 @@ def _addresses(host: str, port: int | None, url: str) -> list[IpAddress]:
         pass
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise SourceOpenError(cannot_resolve(redact_url(url), host)) from None
     except (OSError, UnicodeError):
         raise SourceOpenError(f"cannot connect to {redact_url(url)}") from None
     return [ipaddress.ip_address(str(info[4][0])) for info in infos]

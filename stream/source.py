@@ -31,6 +31,7 @@ from stream.errors import (
 )
 from stream.frames import BgrImage, VideoFrame
 from stream.redact import redact_text, redact_url
+from stream.resolve import cannot_resolve, unresolved_host
 from stream.urls import classify, ffmpeg_format, ffmpeg_options
 
 log = logging.getLogger(__name__)
@@ -207,6 +208,9 @@ def _open_container(
         raise UnsupportedSourceError(f"FFmpeg cannot read the protocol of {display}") from None
     except (av.error.FFmpegError, OSError) as error:
         if not local:  # the remote side's words (status lines, refused or not) stay out
+            host = unresolved_host(url)  # FFmpeg says "Input/output error" for this too
+            if host is not None:
+                raise SourceOpenError(cannot_resolve(display, host)) from None
             raise SourceOpenError(f"cannot connect to {display}{_timed_out(error)}") from None
         raise SourceOpenError(f"cannot open {display}: {_reason(error)}") from None
 

@@ -13,7 +13,7 @@ larger than the process noise, so the filtered box averages out the detector's j
 filter (ultralytics') uses one weight, 1/20 of the height, for both, with a deviation that grows
 in proportion to the step; against it, these noises gained 2.5 HOTA on average over the harder
 synthetic scenes and rates of ``bench.tracker_quality`` (tuning seeds), and most where boxes
-jitter against smooth motion (walkers, runners and groups at 25 fps: 2 to 4 HOTA).
+jitter against smooth motion (walkers, runners and groups at 25 fps: 2 to 5 HOTA).
 """
 
 from __future__ import annotations

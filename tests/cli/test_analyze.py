@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from analytics import LineCrossing
-from cli.analyze import build_analysers
 from cli.main import EXIT_USAGE, main
+from cli.replay import build_analysers
 from config import load_config
 from detectors import DetectorOptions, load_detector
 from events import Event, Evidence

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
 
 from tests.conftest import run_cli
@@ -33,3 +35,37 @@ def test_a_bad_config_exits_2_naming_the_key(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cameras.0.fsp_cap: unknown key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_counts_zones_and_writes_every_event_as_json_lines(
+    camera_clip: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "walkway.yaml"
+    config.write_text(
+        "detector: {model: person-yolov8s, imgsz: 320}\n"
+        f"sources: {{media_roots: ['{camera_clip.parent}']}}\n"
+        "cameras:\n"
+        f"  - id: walk\n    url: '{camera_clip}'\n    loop: true\n"
+        "    zones:\n"
+        "      - {name: all, coordinates: normalized, classes: [person],"
+        " polygon: [[0, 0], [1, 0], [1, 1], [0, 1]]}\n"
+    )
+    events_out = tmp_path / "out" / "events.jsonl"
+    result = run_cli(
+        ["run", "--config", str(config), "--events-out", str(events_out), "--duration", "8"]
+    )
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in events_out.read_text().splitlines()]
+    kinds = Counter(event["type"] for event in events)
+    assert kinds["track.started"] > 0 and kinds["zone.entered"] > 0
+    # every track still open at the stop is ended, and leaves the zone it is in
+    assert kinds["track.ended"] == kinds["track.started"]
+    assert kinds["zone.exited"] == kinds["zone.entered"]
+    assert all(event["camera_id"] == "walk" and len(event["id"]) == 32 for event in events)
+    assert {event["region"] for event in events if event["type"].startswith("zone.")} == {"all"}
+    lines = result.stdout.splitlines()
+    entered = kinds["zone.entered"]
+    assert f"walk: zone all: entered {entered} (person {entered}), exited {entered}" in "\n".join(
+        lines
+    )
+    assert lines[-2:] == [f"wrote {events_out} ({len(events)} events)", "stopped"]

@@ -201,3 +201,30 @@ def test_motion_gate_skips_still_frames_and_predicts_them(tmp_path: Path) -> Non
     analysed = [r["frame"] for r in records if r["analysed"]]
     assert 0 in analysed and set(range(61, 70)) <= set(analysed)  # first frame, then motion
     assert len(analysed) < 60  # still frames mostly skipped (keyframes every 1.5 s remain)
+
+
+@pytest.mark.parametrize("scheme", ["rtsp", "http"])
+def test_a_host_name_that_does_not_resolve_says_so_in_one_line(scheme: str) -> None:
+    """.invalid never resolves (RFC 6761), online or not; FFmpeg alone says 'Input/output
+    error'."""
+    url = f"{scheme}://viewer:hunter2@camera.invalid/stream"
+    result = run_cli(["track", url, "--model", "coco-yolov3-tiny", "--no-progress"], timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"trackcast: error: cannot connect to {scheme}://viewer:***@camera.invalid/stream: "
+        "cannot resolve host camera.invalid\n"
+    )
+
+
+def test_a_device_that_is_not_there_is_one_line_on_stderr_and_nothing_on_stdout(
+    vtest: Path,
+) -> None:
+    import torch  # the first CUDA index this machine lacks: cuda:0 without a GPU
+
+    device = f"cuda:{torch.cuda.device_count()}"
+    args = [str(vtest), "--model", "person-yolov8s", "--device", device, "--no-progress"]
+    result = run_cli(["track", *args], timeout=300)
+    assert result.returncode == 2
+    assert result.stdout == ""  # no ultralytics banner
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"trackcast: error: device {device} is not available: torch ")

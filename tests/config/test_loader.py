@@ -106,3 +106,62 @@ def test_sources_open_nothing_local_unless_configured() -> None:
 def test_bad_sources_name_the_key(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         parse_config(text)
+
+
+SECRETS = """
+mqtt:
+  host: ${MQTT_HOST}
+  port: ${MQTT_PORT:-1884}
+  password: ${MQTT_PASSWORD}
+  topic_prefix: "site$$1"
+cameras:
+  - id: gate
+    url: rtsp://viewer:${GATE_PASSWORD}@10.0.0.7/stream
+"""
+
+
+def test_values_come_from_the_environment(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.yaml"
+    path.write_text(SECRETS)
+    env = {"MQTT_HOST": "broker.lan", "MQTT_PASSWORD": "pa$$word", "GATE_PASSWORD": "s3cret"}
+    config = load_config(path, env=env)
+    assert config.mqtt is not None
+    assert (config.mqtt.host, config.mqtt.port) == ("broker.lan", 1884)  # the default, as int
+    assert config.mqtt.password == "pa$$word"  # a value from the environment is taken as is
+    assert config.mqtt.topic_prefix == "site$1"  # $$ in the file is one $
+    assert config.cameras[0].url == "rtsp://viewer:s3cret@10.0.0.7/stream"
+
+
+def test_a_set_variable_beats_its_default_and_an_empty_one_takes_it() -> None:
+    text = "data_dir: ${DATA:-/srv/trackcast}\n"
+    assert parse_config(text, env={"DATA": "/data"}).data_dir == "/data"
+    assert parse_config(text, env={"DATA": ""}).data_dir == "/srv/trackcast"
+    assert parse_config(text, env={}).data_dir == "/srv/trackcast"
+
+
+def test_the_process_environment_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKCAST_TEST_DATA_DIR", "/from/env")
+    assert parse_config("data_dir: ${TRACKCAST_TEST_DATA_DIR}\n").data_dir == "/from/env"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "cameras:\n  - id: a\n    url: rtsp://u:${CAM_PW}@h/x\n",
+            "s.yaml: cameras.0.url: environment variable CAM_PW is not set "
+            "(set it, or write ${CAM_PW:-default})",
+        ),
+        ("data_dir: '${DATA'\n", "s.yaml: data_dir: malformed environment reference '${DATA'"),
+        ("data_dir: ${1DATA}\n", "s.yaml: data_dir: malformed environment reference '${1DATA}'"),
+    ],
+)
+def test_a_missing_or_malformed_reference_names_the_key(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, source="s.yaml", env={})
+    assert str(caught.value).startswith(expected)
+
+
+def test_keys_are_never_interpolated() -> None:
+    with pytest.raises(ConfigError, match=r"\$\{KEY\}: unknown key"):
+        parse_config("${KEY}: 1\n", env={"KEY": "data_dir"})

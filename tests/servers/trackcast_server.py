@@ -35,9 +35,11 @@ class TrackcastServer:
         admin_token: str | None = None,
         args: Sequence[str] = (),
         program: Sequence[str] = (),
+        split_output: bool = False,
     ) -> None:
         """``args``: more ``trackcast serve`` arguments (``--open``); ``program``: what runs
-        instead of the ``trackcast`` script (``python -m tests.servers.blob_serve``)."""
+        instead of the ``trackcast`` script (``python -m tests.servers.blob_serve``);
+        ``split_output``: keep stderr apart (:meth:`errors`), :meth:`output` is then stdout."""
         self.config = config
         self.program = tuple(program)
         self.args = tuple(args)
@@ -45,6 +47,7 @@ class TrackcastServer:
         self.admin_token = admin_token
         self._process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
+        self._errors = tempfile.TemporaryFile() if split_output else None  # noqa: SIM115 - same
 
     @property
     def url(self) -> str:
@@ -65,7 +68,11 @@ class TrackcastServer:
         command = [*program, "serve", "--config", str(self.config), "--port", str(self.port)]
         command += self.args
         self._process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=self._errors if self._errors is not None else subprocess.STDOUT,
         )
         deadline = time.monotonic() + scaled(ready_timeout_s)
         while True:
@@ -75,7 +82,8 @@ class TrackcastServer:
             except httpx.TransportError:
                 pass
             if self._process.poll() is not None:
-                raise RuntimeError(f"trackcast serve exited early:\n{self.output()}")
+                stderr = self.errors() if self._errors is not None else ""
+                raise RuntimeError(f"trackcast serve exited early:\n{self.output()}{stderr}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"trackcast serve not ready in {scaled(ready_timeout_s):.0f} s")
             time.sleep(0.2)
@@ -96,8 +104,16 @@ class TrackcastServer:
         self._log.seek(0)
         return self._log.read().decode(errors="replace")
 
+    def errors(self) -> str:
+        """What the server wrote on stderr (with ``split_output``)."""
+        assert self._errors is not None, "TrackcastServer(split_output=True) keeps stderr"
+        self._errors.seek(0)
+        return self._errors.read().decode(errors="replace")
+
     def close(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
         self._log.close()
+        if self._errors is not None:
+            self._errors.close()

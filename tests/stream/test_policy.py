@@ -111,8 +111,12 @@ def test_public_addresses_are_allowed() -> None:
 
 
 def test_a_name_that_does_not_resolve_cannot_connect_for_now() -> None:
-    with pytest.raises(SourceOpenError, match=r"^cannot connect to rtsp://u:\*\*\*@no-such"):
+    with pytest.raises(SourceOpenError) as caught:
         SourcePolicy().check("rtsp://u:pw@no-such-host.invalid/x")
+    assert str(caught.value) == (
+        "cannot connect to rtsp://u:***@no-such-host.invalid/x: "
+        "cannot resolve host no-such-host.invalid"
+    )
 
 
 def test_webcams_are_allowed_and_impossible_urls_still_refused() -> None:
