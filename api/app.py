@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from api import (
     analytics,
+    asyncapi,
     cameras,
     dead_letters,
+    docs,
     events,
     health,
     metrics,
@@ -30,6 +33,34 @@ from api.http_metrics import HttpMetricsMiddleware
 from api.local_only import LocalOnly
 from api.restream import close_restream, register_restream_metrics
 from service import Service
+
+DESCRIPTION = """\
+Send an API token as `Authorization: Bearer <token>`: a viewer token reads, an admin token also
+changes things. Routes that browsers load themselves (images, MJPEG, SSE, WebSocket) also take it
+as `?access_token=`.
+
+Times are epoch seconds, with the same instant in ISO-8601 beside them (`time_iso`); time
+parameters take either. The WebSocket and SSE feeds are described in
+[/asyncapi.json](/asyncapi.json).
+"""
+
+TAGS = [
+    {"name": "cameras", "description": "Add, read, change and remove cameras; snapshots."},
+    {"name": "events", "description": "Stored events, their thumbnails and live feeds."},
+    {"name": "tracks", "description": "Open and ended tracks, and per-frame live feeds."},
+    {"name": "analytics", "description": "Counts per interval, live line and zone state."},
+    {"name": "delivery", "description": "Events webhooks and MQTT gave up on."},
+    {"name": "live view", "description": "MJPEG and WebRTC (WHEP) live video with overlays."},
+    {"name": "live ingest", "description": "WebRTC (WHIP) publishing into a ``whip:`` camera."},
+    {"name": "operations", "description": "Liveness, readiness, health and metrics."},
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """``<tag>_<route name>``, e.g. ``cameras_create``: stable across path changes, short
+    enough for generated clients' method names."""
+    tag = str(route.tags[0]) if route.tags else "default"
+    return f"{tag.replace(' ', '_')}_{route.name}"
 
 
 def create_app(service: Service) -> FastAPI:
@@ -50,8 +81,14 @@ def create_app(service: Service) -> FastAPI:
     app = FastAPI(
         title="trackcast",
         summary="Cameras, live tracks and events over REST, WebSocket and SSE.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
+        docs_url=None,
+        redoc_url=None,
         lifespan=lifespan,
     )
+    docs.install(app)
     app.add_middleware(BodyLimitMiddleware)
     validation_errors.install(app)
     app.state.service = service
@@ -60,7 +97,7 @@ def create_app(service: Service) -> FastAPI:
     app.state.ready = False
     register_restream_metrics(app)
     routers = (health, service_health, metrics, cameras, snapshots, tracks, events, analytics)
-    for module in (*routers, dead_letters, mjpeg, whep, whip, viewer):
+    for module in (*routers, dead_letters, mjpeg, whep, whip, viewer, asyncapi):
         app.include_router(module.router)
     if service.config.auth.open:
         app.add_middleware(LocalOnly, config=service.config.auth)

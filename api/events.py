@@ -14,70 +14,55 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket
 from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import authorize, authorize_media, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
 from api.event_filters import event_filters
+from api.event_schemas import EXAMPLE, EventOut, EventPage, event_json, event_out
 from api.event_stream import follow_events
 from api.feed_socket import send_until_closed
+from api.responses import READ, errors
 from service import Service
 from storage import EventQuery
 
 router = APIRouter()
-guarded = APIRouter(prefix="/api/events", tags=["events"], dependencies=[Depends(authorize)])
+guarded = APIRouter(
+    prefix="/api/events", tags=["events"], dependencies=[Depends(authorize)], responses=READ
+)
 feeds = APIRouter(prefix="/api/events", tags=["events"])
-media = APIRouter(prefix="/api/events", tags=["events"], dependencies=[Depends(authorize_media)])
+media = APIRouter(
+    prefix="/api/events", tags=["events"], dependencies=[Depends(authorize_media)], responses=READ
+)
 """What browsers load themselves (EventSource, ``<img>``): the token may be a query parameter."""
 
 Filters = Annotated[EventQuery, Depends(event_filters)]
 
 
-class EventOut(BaseModel):
-    seq: int
-    id: str
-    type: str
-    camera_id: str
-    time: float
-    track_id: int | None
-    class_name: str | None
-    region: str | None
-    data: dict[str, Any]
-    thumbnail: str | None
-    """URL of the thumbnail JPEG, if one was stored."""
-
-
-class EventPage(BaseModel):
-    events: list[EventOut]
-    next_after: int | None
-    """Pass as ``after`` to get the next page; null when this page was the last."""
-
-
-def _out(stored: Any) -> EventOut:
-    body = stored.to_json()
-    if body["thumbnail"] is not None:
-        body["thumbnail"] = f"/api/events/{body['id']}/thumbnail.jpg"
-    return EventOut.model_validate(body)
-
-
-@guarded.get("")
+@guarded.get("", name="list", summary="List events")
 async def list_events(
     request: Request,
     filters: Filters,
     after: Annotated[
         int | None, Query(ge=0, le=MAX_ID, description="Only events with seq above this.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most events per page.")] = 100,
 ) -> EventPage:
-    """Events in commit order; follow ``next_after`` to page through all of them."""
+    """Stored events in commit order, filtered; follow ``next_after`` to page through all of
+    them. Each event's ``data`` depends on its ``type`` (see the event schemas)."""
     store = service_of(request).store
     page = await run_in_threadpool(store.query, replace(filters, after_seq=after, limit=limit))
-    events = [_out(stored) for stored in page]
+    events = [event_out(stored) for stored in page]
     return EventPage(events=events, next_after=events[-1].seq if len(events) == limit else None)
 
 
-@media.get("/stream", response_class=EventSourceResponse)
+@media.get(
+    "/stream",
+    response_class=EventSourceResponse,
+    name="stream",
+    summary="Live events (SSE)",
+    responses={200: {"description": "One SSE message per event (id: seq, event: its type)."}},
+)
 async def stream_events(
     request: Request,
     filters: Filters,
@@ -88,14 +73,17 @@ async def stream_events(
         int | None, Header(ge=0, le=MAX_ID, description="Set by EventSource.")
     ] = None,
 ) -> AsyncIterator[ServerSentEvent]:
-    """Server-sent events: the backlog after the cursor, then live events (id = seq)."""
+    """Server-sent events: the backlog after the cursor, then live events (id = seq, event =
+    type, data = the event as ``GET /api/events`` shows it; schema in ``/asyncapi.json``).
+    Reconnecting ``EventSource`` clients resume with ``Last-Event-ID``. Takes
+    ``?access_token=``."""
     cursor = last_event_id if last_event_id is not None else after
     async with contextlib.aclosing(follow_events(service_of(request), filters, cursor)) as events:
         async for stored in events:
             yield ServerSentEvent(
                 id=str(stored.seq),
                 event=stored.event.type,
-                data=_out(stored).model_dump(mode="json"),
+                data=event_json(stored),
             )
 
 
@@ -116,19 +104,43 @@ async def _messages(
 ) -> AsyncGenerator[dict[str, Any], None]:
     async with contextlib.aclosing(follow_events(service, filters, after)) as events:
         async for stored in events:
-            yield _out(stored).model_dump(mode="json")
+            yield event_json(stored)
 
 
-@guarded.get("/{event_id}")
+@guarded.get(
+    "/{event_id}",
+    response_model=EventOut,
+    name="get",
+    summary="Read an event",
+    responses={
+        200: {"content": {"application/json": {"example": EXAMPLE}}},
+        **errors(404),
+    },
+)
 async def get_event(event_id: str, request: Request) -> EventOut:
+    """One stored event by its id."""
     stored = await run_in_threadpool(service_of(request).store.get, event_id)
     if stored is None:
         raise not_found(f"event {event_id!r}")
-    return _out(stored)
+    return event_out(stored)
 
 
-@media.get("/{event_id}/thumbnail.jpg", response_class=FileResponse)
+@media.get(
+    "/{event_id}/thumbnail.jpg",
+    response_class=FileResponse,
+    name="thumbnail",
+    summary="An event's thumbnail",
+    responses={
+        200: {
+            "description": "A JPEG.",
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **errors(404),
+    },
+)
 async def get_thumbnail(event_id: str, request: Request) -> FileResponse:
+    """The JPEG crop of the object the event is about; 404 if none was stored or it was
+    deleted by retention. Takes ``?access_token=`` (for ``<img>``)."""
     service = service_of(request)
     stored = await run_in_threadpool(service.store.get, event_id)
     if stored is None or stored.thumbnail is None:

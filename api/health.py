@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from service import Service
 from service.readiness import readiness
@@ -21,20 +21,46 @@ class ThreadOut(BaseModel):
 
 
 class ReadyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ready"}]})
+
     status: Literal["starting", "ready", "unavailable"]
     threads: list[ThreadOut] | None = Field(None, description="Threads that died or are stuck.")
     storage_error: str | None = Field(None, description="Why writing events keeps failing.")
 
 
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+class AliveOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
+    status: Literal["ok"]
 
 
-@router.get("/readyz", response_model_exclude_none=True)
+@router.get("/healthz", name="healthz", summary="Liveness")
+def healthz() -> AliveOut:
+    """200 whenever the process answers HTTP (no token needed): for a liveness probe."""
+    return AliveOut(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model_exclude_none=True,
+    name="readyz",
+    summary="Readiness",
+    responses={
+        503: {
+            "model": ReadyOut,
+            "description": "Starting, or a thread is dead or stuck, or storage fails.",
+            "content": {
+                "application/json": {
+                    "example": {"status": "unavailable", "storage_error": "disk full"}
+                }
+            },
+        }
+    },
+)
 def readyz(request: Request, response: Response) -> ReadyOut:
-    """503 while starting, and while a thread of the service is dead or stuck or storage fails
-    (a camera that failed is shown on the camera, not here)."""
+    """200 ``ready`` when every thread of the service is alive and storage writes (no token
+    needed): for a readiness probe. 503 while starting, and while a thread of the service is dead
+    or stuck or storage fails (a camera that failed is shown on the camera, not here)."""
     if not getattr(request.app.state, "ready", False):
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return ReadyOut(status="starting")

@@ -11,7 +11,23 @@ from api.deps import service_of
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+@router.get(
+    "/metrics",
+    response_class=Response,
+    name="metrics",
+    summary="Prometheus metrics",
+    responses={
+        200: {
+            "description": "The Prometheus text format.",
+            "content": {
+                "text/plain": {
+                    "schema": {"type": "string"},
+                    "example": 'trackcast_camera_fps_in{camera="door"} 25.0\n',
+                }
+            },
+        }
+    },
+)
 async def metrics(request: Request) -> Response:
     """Per camera: fps in and out, frames, drops, reconnects, queue depth; detector latency;
     events emitted, stored, delivered and failed."""

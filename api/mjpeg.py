@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from api.auth import authorize_media
 from api.deps import not_found
+from api.responses import errors
 from api.restream import hub_of
 from restream import JpegRelay, JpegRelays
 
@@ -47,14 +48,28 @@ async def _parts(relays: JpegRelays, relay: JpegRelay) -> AsyncIterator[bytes]:
 @router.get(
     "/api/cameras/{camera_id}/mjpeg",
     response_class=StreamingResponse,
-    responses={200: {"content": {f"multipart/x-mixed-replace; boundary={BOUNDARY}": {}}}},
+    name="mjpeg",
+    summary="Live MJPEG stream",
+    responses={
+        200: {
+            "description": "JPEG parts as frames come, until the client leaves.",
+            "content": {
+                f"multipart/x-mixed-replace; boundary={BOUNDARY}": {
+                    "schema": {"type": "string", "format": "binary"}
+                }
+            },
+        },
+        **errors(401, 404),
+    },
 )
 async def mjpeg(
     camera_id: str,
     request: Request,
     overlay: Annotated[bool, Query(description="Draw the tracks on the frames.")] = True,
 ) -> StreamingResponse:
-    """The camera's analysed frames as they come; 404 if it is not running."""
+    """The camera's analysed frames as they come, as ``multipart/x-mixed-replace`` JPEGs (an
+    ``<img>`` plays it; ``?access_token=`` is taken); 404 if it is not running. A slow viewer
+    skips to the newest frame."""
     relays = hub_of(request).mjpeg
     try:
         relay = await relays.join(camera_id, overlay)

@@ -172,6 +172,10 @@ async def end_session(sessions: _Sessions, camera_id: str, session_id: str, noun
     await sessions.delete(session_id)
 
 
+SDP_ANSWER_EXAMPLE = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n..."
+"""What the documentation shows for an SDP answer (the start of one)."""
+
+
 def sdp_answer(sdp: str, location: str) -> Response:
     """``201 Created`` with the SDP answer and the session's ``Location`` (WHEP and WHIP)."""
     return Response(

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from config import CameraConfig, LineConfig, ZoneConfig
 from config.invalid_camera import InvalidCamera
-from config.models import CameraUrl, FpsCap, Lines, Zones
+from config.models import (
+    CameraUrl,
+    DetectorConfig,
+    FpsCap,
+    Lines,
+    ReconnectConfig,
+    TrackerConfig,
+    Zones,
+)
+from config.motion import MotionConfig
 from runtime.cameras import CameraStatus
 from stream import redact_url
 from stream.redact import redact_text
@@ -38,17 +47,50 @@ class CameraHealthOut(BaseModel):
     )
 
 
+CAMERA_EXAMPLE: dict[str, Any] = {
+    "id": "door",
+    "url": "rtsp://admin:***@192.0.2.10:554/stream1",
+    "enabled": True,
+    "transport": "tcp",
+    "fps_cap": 5.0,
+    "realtime": True,
+    "loop": False,
+    "detector": {"model": "person-yolov8s", "conf": 0.3},
+    "tracker": None,
+    "reconnect": {"backoff_initial_s": 0.5, "backoff_max_s": 10.0},
+    "lines": [{"name": "entrance", "points": [[0.1, 0.6], [0.9, 0.6]]}],
+    "zones": [],
+    "state": "streaming",
+}
+
+
 class CameraOut(BaseModel):
     """A camera as the API shows it: its settings (URL redacted) and its health."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [CAMERA_EXAMPLE]})
+
     id: str
-    url: str
+    url: str = Field(description="The camera URL, its password replaced by ***.")
     enabled: bool
     transport: Literal["tcp", "udp"]
     fps_cap: float | None
+    realtime: bool = Field(description="Files: play at their own frame rate.")
+    loop: bool = Field(description="Files: start again at the end.")
+    detector: DetectorConfig | None = Field(
+        description="This camera's detector settings; null: the service's (``detector`` in the "
+        "config file). ``health.detector`` says what actually runs."
+    )
+    tracker: TrackerConfig | None = Field(
+        description="This camera's tracker settings; null: the service's (``tracker``)."
+    )
+    reconnect: ReconnectConfig = Field(description="How it connects, notices trouble and retries.")
+    motion: MotionConfig = Field(description="Motion-gated detection.")
     lines: tuple[LineConfig, ...]
     zones: tuple[ZoneConfig, ...]
-    state: str
+    state: str = Field(
+        description="starting, connecting, streaming, stalled, backoff, stopped, failed, or "
+        "disabled (not running)."
+    )
     health: CameraHealthOut
 
     @classmethod
@@ -59,6 +101,12 @@ class CameraOut(BaseModel):
             enabled=camera.enabled,
             transport=camera.transport,
             fps_cap=camera.fps_cap,
+            realtime=camera.realtime,
+            loop=camera.loop,
+            detector=camera.detector,
+            tracker=camera.tracker,
+            reconnect=camera.reconnect,
+            motion=camera.motion,
             lines=camera.lines,
             zones=camera.zones,
             state=status.health.state.value if status else "disabled",
@@ -75,6 +123,12 @@ class CameraOut(BaseModel):
             enabled=camera.enabled,
             transport="tcp",
             fps_cap=None,
+            realtime=True,
+            loop=False,
+            detector=None,
+            tracker=None,
+            reconnect=ReconnectConfig(),
+            motion=MotionConfig(),
             lines=(),
             zones=(),
             state="failed",
@@ -110,13 +164,43 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
 
 class CameraPatch(BaseModel):
     """Fields a PATCH may change, with the limits of :class:`CameraConfig`; anything else is
-    refused."""
+    refused. A field that is sent replaces the camera's whole setting (``detector`` included: send
+    every detector field that should differ from the defaults); ``detector: null`` and
+    ``tracker: null`` return to the service's settings, ``reconnect: null`` and ``motion: null``
+    to the defaults. A running camera restarts with its new settings."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [
+                {"fps_cap": 5, "detector": {"model": "person-yolov8s", "conf": 0.3}},
+                {"enabled": False},
+                {"reconnect": {"backoff_max_s": 30, "stall_timeout_s": 10}, "tracker": None},
+            ]
+        },
+    )
 
     url: CameraUrl | None = None
     enabled: bool | None = None
     transport: Literal["tcp", "udp"] | None = None
     fps_cap: FpsCap | None = None
+    realtime: bool | None = None
+    loop: bool | None = None
+    detector: DetectorConfig | None = None
+    tracker: TrackerConfig | None = None
+    reconnect: ReconnectConfig | None = None
+    motion: MotionConfig | None = None
     lines: Lines | None = None
     zones: Zones | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The settings to apply: what was sent, with null meaning the default where the camera
+        has no "none" for it."""
+        sent = self.model_dump(exclude_unset=True)
+        for name in ("reconnect", "motion", "realtime", "loop", "enabled", "transport"):
+            if name in sent and sent[name] is None:
+                del sent[name]
+                if name in ("reconnect", "motion"):
+                    sent[name] = {}
+        return sent

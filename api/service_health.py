@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import authorize
 from api.deps import service_of
+from api.responses import READ
 from storage.health import StoragePart
 from stream.redact import redact_text
 
-router = APIRouter(prefix="/api/health", tags=["operations"], dependencies=[Depends(authorize)])
+router = APIRouter(
+    prefix="/api/health", tags=["operations"], dependencies=[Depends(authorize)], responses=READ
+)
 
 
 class StorageFailureOut(BaseModel):
@@ -38,12 +41,32 @@ class StorageOut(BaseModel):
 
 
 class HealthOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "storage": {
+                        "state": "ok",
+                        "failures": [],
+                        "events_pending": 0,
+                        "events_pending_limit": 10000,
+                        "events_dropped": 0,
+                        "events_lost": 0,
+                    },
+                }
+            ]
+        }
+    )
+
     status: Literal["ok", "degraded"] = Field(description="degraded while storage fails.")
     storage: StorageOut
 
 
-@router.get("")
+@router.get("", name="health", summary="Storage health")
 def health(request: Request) -> HealthOut:
+    """Whether the service keeps what it sees: storage failures (database, thumbnails,
+    retention), and events held in memory, dropped or lost meanwhile."""
     service = service_of(request)
     writer = service.writer
     failures = [

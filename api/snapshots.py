@@ -10,10 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import authorize_media
 from api.deps import not_found, service_of
+from api.responses import READ, errors
 from outputs import FrameResult
 from outputs.overlay import TrackOverlay
 
-router = APIRouter(tags=["cameras"], dependencies=[Depends(authorize_media)])
+router = APIRouter(tags=["cameras"], dependencies=[Depends(authorize_media)], responses=READ)
 
 JPEG_QUALITY = 85
 
@@ -29,14 +30,23 @@ def _encode(result: FrameResult, overlay: bool) -> bytes:
 @router.get(
     "/api/cameras/{camera_id}/snapshot.jpg",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    name="snapshot",
+    summary="Newest frame as JPEG",
+    responses={
+        200: {
+            "description": "A JPEG.",
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **errors(404),
+    },
 )
 async def snapshot(
     camera_id: str,
     request: Request,
     overlay: Annotated[bool, Query(description="Draw the tracks on it.")] = True,
 ) -> Response:
-    """The camera's newest analysed frame as JPEG; 404 until it has analysed one."""
+    """The camera's newest analysed frame as JPEG, with its tracks drawn unless
+    ``overlay=false``; 404 until it has analysed one. Takes ``?access_token=`` (for ``<img>``)."""
     try:
         result = service_of(request).runtime.latest(camera_id)
     except KeyError:

@@ -13,34 +13,69 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import authorize, authorize_media, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
 from api.feed_socket import send_until_closed
+from api.responses import READ, errors
+from api.times import TIME_FORMATS, TimeParam, epoch, iso
 from events import TRACK_ENDED
 from outputs import FrameResult
 from runtime.cameras import CameraRuntime
 from storage import EventQuery
 
-router = APIRouter(tags=["tracks"])
+router = APIRouter(tags=["tracks"], responses=READ)
 guarded = APIRouter(dependencies=[Depends(authorize)])
 media = APIRouter(dependencies=[Depends(authorize_media)])
 """What browsers load themselves (EventSource): the token may be a query parameter."""
 
 
 class TrackOut(BaseModel):
+    """A track: an object followed across frames."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "camera_id": "door",
+                    "track_id": 7,
+                    "class_name": "person",
+                    "first_seen": 1700000000.5,
+                    "first_seen_iso": "2023-11-14T22:13:20.500Z",
+                    "last_seen": 1700000004.25,
+                    "last_seen_iso": "2023-11-14T22:13:24.250Z",
+                    "first_box": [12.0, 40.0, 60.0, 170.0],
+                    "last_box": [300.0, 44.0, 351.0, 172.0],
+                    "frames": 38,
+                    "event_id": "018bd2a7c5e0f3a1b2c3d4e5f6a7b8c9",
+                }
+            ]
+        }
+    )
+
     camera_id: str
     track_id: int
-    class_name: str
-    first_seen: float
-    last_seen: float
-    first_box: list[float]
-    last_box: list[float]
-    frames: int
-    event_id: str | None = None
-    """For ended tracks: the ``track.ended`` event that recorded it."""
+    class_name: str = Field(description="The class it was seen as most often.")
+    first_seen: float = Field(description="Epoch seconds of the first sighting.")
+    last_seen: float = Field(description="Epoch seconds of the last sighting.")
+    first_box: list[float] = Field(description="x1, y1, x2, y2 px when first seen.")
+    last_box: list[float] = Field(description="x1, y1, x2, y2 px when last seen.")
+    frames: int = Field(description="Frames it was seen in.")
+    event_id: str | None = Field(
+        None, description="For ended tracks: the ``track.ended`` event that recorded it."
+    )
+
+    @computed_field(description="``first_seen`` in ISO-8601, UTC.")  # type: ignore[prop-decorator]
+    @property
+    def first_seen_iso(self) -> str:
+        return iso(self.first_seen)
+
+    @computed_field(description="``last_seen`` in ISO-8601, UTC.")  # type: ignore[prop-decorator]
+    @property
+    def last_seen_iso(self) -> str:
+        return iso(self.last_seen)
 
 
 def frame_message(result: FrameResult) -> dict[str, Any]:
@@ -50,15 +85,18 @@ def frame_message(result: FrameResult) -> dict[str, Any]:
         "index": result.index,
         "pts": result.pts,
         "time": result.received_at,
+        "time_iso": iso(result.received_at) if result.received_at is not None else None,
         "width": width,
         "height": height,
         "tracks": list(result.objects()),
     }
 
 
-@guarded.get("/api/cameras/{camera_id}/tracks")
+@guarded.get(
+    "/api/cameras/{camera_id}/tracks", name="active", summary="Open tracks", responses=errors(404)
+)
 def active_tracks(camera_id: str, request: Request) -> list[TrackOut]:
-    """The camera's open tracks right now."""
+    """The camera's open tracks right now; 404 if it is not running."""
     runtime = service_of(request).runtime
     try:
         tracks = runtime.active_tracks(camera_id)
@@ -79,27 +117,30 @@ def active_tracks(camera_id: str, request: Request) -> list[TrackOut]:
     ]
 
 
-@guarded.get("/api/tracks")
+@guarded.get("/api/tracks", name="history", summary="Ended tracks")
 async def track_history(
     request: Request,
     camera: Annotated[list[str] | None, Query(description="Camera id; repeatable.")] = None,
-    class_name: Annotated[list[str] | None, Query()] = None,
+    class_name: Annotated[list[str] | None, Query(description="Object class; repeatable.")] = None,
     since: Annotated[
-        float | None, Query(allow_inf_nan=False, description="Ended at or after (epoch s).")
+        TimeParam | None, Query(description=f"Ended at or after this time. {TIME_FORMATS}")
     ] = None,
     until: Annotated[
-        float | None, Query(allow_inf_nan=False, description="Ended before (epoch s).")
+        TimeParam | None, Query(description=f"Ended before this time. {TIME_FORMATS}")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Event seq cursor.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most tracks to return.")] = 100,
+    after: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_ID, description="Event seq cursor: the ``track.ended`` seq to follow."),
+    ] = None,
 ) -> list[TrackOut]:
     """Tracks that ended in the time range, oldest first (from their ``track.ended`` events)."""
     query = EventQuery(
         camera_ids=tuple(camera or ()),
         types=(TRACK_ENDED,),
         class_names=tuple(class_name or ()),
-        since=since,
-        until=until,
+        since=epoch(since),
+        until=epoch(until),
         after_seq=after,
         limit=limit,
     )
@@ -151,11 +192,21 @@ def _running(request: Request, camera_id: str) -> CameraRuntime:
     return runtime
 
 
-@media.get("/api/cameras/{camera_id}/tracks/stream", response_class=EventSourceResponse)
+@media.get(
+    "/api/cameras/{camera_id}/tracks/stream",
+    response_class=EventSourceResponse,
+    name="stream",
+    summary="Live tracks (SSE)",
+    responses={
+        200: {"description": "``frame`` events; their data: AsyncAPI ``FrameMessage``."},
+        **errors(404),
+    },
+)
 async def stream_tracks(
     camera_id: str, runtime: Annotated[CameraRuntime, Depends(_running)]
 ) -> AsyncIterator[ServerSentEvent]:
-    """Server-sent events, one ``frame`` event per analysed frame (newest first when slow)."""
+    """Server-sent events, one ``frame`` event per analysed frame (newest first when slow); the
+    message schema is in ``/asyncapi.json``. Takes ``?access_token=`` (for ``EventSource``)."""
     async with contextlib.aclosing(follow_frames(runtime, camera_id)) as frames:
         async for result in frames:
             yield ServerSentEvent(event="frame", data=frame_message(result))

@@ -19,7 +19,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.auth import authorize_watching
 from api.caller import caller_of
-from api.restream import SDP, answering, end_session, hub_of, read_sdp_offer, sdp_answer
+from api.responses import errors
+from api.restream import (
+    SDP,
+    SDP_ANSWER_EXAMPLE,
+    answering,
+    end_session,
+    hub_of,
+    read_sdp_offer,
+    sdp_answer,
+)
 
 router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_watching)])
 
@@ -28,7 +37,26 @@ router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_watching)
     "/api/cameras/{camera_id}/whep",
     status_code=status.HTTP_201_CREATED,
     response_class=Response,
-    responses={201: {"content": {SDP: {}}, "description": "The SDP answer."}},
+    name="whep_start",
+    summary="Start watching (WHEP)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                SDP: {
+                    "schema": {"type": "string"},
+                    "example": "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\n...",
+                }
+            },
+        }
+    },
+    responses={
+        201: {
+            "content": {SDP: {"schema": {"type": "string"}, "example": SDP_ANSWER_EXAMPLE}},
+            "description": "The SDP answer; ``Location`` names the session.",
+        },
+        **errors(400, 401, 404, 413, 415, 429, 503),
+    },
 )
 async def start_viewing(
     camera_id: str,
@@ -48,7 +76,13 @@ async def start_viewing(
     return sdp_answer(answer.sdp, f"/api/cameras/{camera_id}/whep/{answer.session_id}")
 
 
-@router.delete("/api/cameras/{camera_id}/whep/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/api/cameras/{camera_id}/whep/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="whep_stop",
+    summary="Stop watching (WHEP)",
+    responses=errors(401, 404),
+)
 async def stop_viewing(camera_id: str, session_id: str, request: Request) -> None:
     """End a viewer session: its peer connection closes."""
     await end_session(hub_of(request).whep, camera_id, session_id, "viewer")

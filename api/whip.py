@@ -14,7 +14,16 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from api.auth import authorize
 from api.caller import caller_of
-from api.restream import SDP, answering, end_session, publishers_of, read_sdp_offer, sdp_answer
+from api.responses import ErrorOut, errors
+from api.restream import (
+    SDP,
+    SDP_ANSWER_EXAMPLE,
+    answering,
+    end_session,
+    publishers_of,
+    read_sdp_offer,
+    sdp_answer,
+)
 from restream.whip import NotPublishableError, PublisherBusyError
 
 router = APIRouter(tags=["live ingest"], dependencies=[Depends(authorize)])
@@ -24,10 +33,35 @@ router = APIRouter(tags=["live ingest"], dependencies=[Depends(authorize)])
     "/api/cameras/{camera_id}/whip",
     status_code=status.HTTP_201_CREATED,
     response_class=Response,
-    responses={201: {"content": {SDP: {}}, "description": "The SDP answer."}},
+    name="whip_start",
+    summary="Start publishing (WHIP)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                SDP: {
+                    "schema": {"type": "string"},
+                    "example": "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\n...",
+                }
+            },
+        }
+    },
+    responses={
+        201: {
+            "content": {SDP: {"schema": {"type": "string"}, "example": SDP_ANSWER_EXAMPLE}},
+            "description": "The SDP answer; ``Location`` names the session.",
+        },
+        **errors(400, 401, 403, 404, 413, 415, 429, 503),
+        409: {
+            "model": ErrorOut,
+            "description": "The camera is not a ``whip:`` camera, or it has a publisher already.",
+        },
+    },
 )
 async def start_publishing(camera_id: str, request: Request) -> Response:
-    """Start publishing: the body is an ``application/sdp`` offer that sends video."""
+    """Start publishing a ``whip:`` camera's video: the body is an ``application/sdp`` offer
+    that sends video (no trickle ICE); the answer comes back the same way. One publisher per
+    camera."""
     offer = await read_sdp_offer(request)
     with answering(camera_id):
         try:
@@ -39,7 +73,13 @@ async def start_publishing(camera_id: str, request: Request) -> Response:
     return sdp_answer(answer.sdp, f"/api/cameras/{camera_id}/whip/{answer.session_id}")
 
 
-@router.delete("/api/cameras/{camera_id}/whip/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/api/cameras/{camera_id}/whip/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    name="whip_stop",
+    summary="Stop publishing (WHIP)",
+    responses=errors(401, 403, 404),
+)
 async def stop_publishing(camera_id: str, session_id: str, request: Request) -> None:
     """End a publisher session: its peer connection closes, the camera waits for the next one."""
     await end_session(publishers_of(request), camera_id, session_id, "publisher")

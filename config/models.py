@@ -27,6 +27,7 @@ from config.webhook_secret import check_webhook_secret
 from config.webrtc import WebrtcConfig
 from detectors import DEFAULT_MODEL, Backend, DetectorOptions, Precision
 from detectors.options import DEFAULT_CALIBRATION_FRAMES
+from events import EventType
 from tracking import DEFAULT_TRACKER, TrackerName, TrackerOptions
 
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -253,7 +254,11 @@ class WebhookConfig(_Strict):
         max_length=MAX_URL_LENGTH,
         description="http(s) URL that receives events (at most 2048 characters).",
     )
-    events: ClassNames = Field((), description="Event types to send; empty sends all.")
+    events: tuple[EventType, ...] = Field(
+        (),
+        max_length=len(EventType),
+        description=f"Event types to send ({', '.join(EventType)}); empty sends all.",
+    )
     secret: WebhookSecret | None = Field(
         None,
         description="Signs each request with the Standard Webhooks headers (webhook-id, "

@@ -12,26 +12,34 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-TRACK_STARTED = "track.started"
-TRACK_ENDED = "track.ended"
-LINE_CROSSED = "line.crossed"
-ZONE_ENTERED = "zone.entered"
-ZONE_EXITED = "zone.exited"
-ZONE_LOITERING = "zone.loitering"
-EVENT_TYPES: tuple[str, ...] = (
-    TRACK_STARTED,
-    TRACK_ENDED,
-    LINE_CROSSED,
-    ZONE_ENTERED,
-    ZONE_EXITED,
-    ZONE_LOITERING,
-)
-"""Every event type trackcast emits (analytics adds its own in ``analytics``)."""
+
+class EventType(StrEnum):
+    """Every event type trackcast emits. A ``StrEnum``: each member equals its string, so stored
+    rows, topics and JSON keep the plain value (``track.started``)."""
+
+    TRACK_STARTED = "track.started"
+    TRACK_ENDED = "track.ended"
+    LINE_CROSSED = "line.crossed"
+    ZONE_ENTERED = "zone.entered"
+    ZONE_EXITED = "zone.exited"
+    ZONE_LOITERING = "zone.loitering"
+
+
+TRACK_STARTED: str = EventType.TRACK_STARTED
+TRACK_ENDED: str = EventType.TRACK_ENDED
+LINE_CROSSED: str = EventType.LINE_CROSSED
+ZONE_ENTERED: str = EventType.ZONE_ENTERED
+ZONE_EXITED: str = EventType.ZONE_EXITED
+ZONE_LOITERING: str = EventType.ZONE_LOITERING
+EVENT_TYPES: tuple[str, ...] = tuple(EventType)
+"""Every event type's value, in :class:`EventType`'s order (the names above are its members,
+typed as the plain strings they equal)."""
 
 
 def new_event_id(at: float | None = None) -> str:
@@ -46,7 +54,7 @@ class Event:
 
     Attributes:
         id: Stable unique id; webhooks send it as the idempotency key.
-        type: One of :data:`EVENT_TYPES`, e.g. ``track.started``.
+        type: An :class:`EventType` value, e.g. ``track.started`` (a plain string once stored).
         camera_id: The camera it happened on.
         time: When it happened: wall-clock seconds since the epoch (the frame's receive time).
         track_id: The track it is about, if any.
@@ -67,7 +75,7 @@ class Event:
     def content(self) -> dict[str, Any]:
         """Every field but ``id``, as plain JSON-ready values."""
         return {
-            "type": self.type,
+            "type": str(self.type),
             "camera_id": self.camera_id,
             "time": self.time,
             "track_id": self.track_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -86,3 +87,39 @@ def test_patch_with_a_name_used_twice_is_a_clear_422(client: TestClient, square_
     refused = client.patch("/api/cameras/c", json={"lines": [line, line]})
     assert refused.status_code == 422
     assert "door" in refused.text and "twice" in refused.text
+
+
+def test_detector_tracker_and_reconnect_settings_show_and_change(
+    client: TestClient, square_clip: Path
+) -> None:
+    created = client.post("/api/cameras", json={"id": "c", "url": str(square_clip), "loop": True})
+    assert created.json()["detector"] is None and created.json()["tracker"] is None
+    assert created.json()["reconnect"]["backoff_max_s"] == 10
+    _state_becomes(client, "c", "streaming")
+    before = time.time()
+
+    changes: dict[str, dict[str, Any]] = {
+        "detector": {"model": "coco-yolov3-tiny", "conf": 0.4, "classes": ["square"]},
+        "tracker": {"name": "bytetrack", "lost_timeout_s": 1.5},
+        "reconnect": {"backoff_initial_s": 1, "backoff_max_s": 30},
+    }
+    patched = client.patch("/api/cameras/c", json=changes)
+    assert patched.status_code == 200, patched.text
+    for name, setting in changes.items():
+        for key, value in setting.items():
+            assert patched.json()[name][key] == value, (name, key)
+    # the running camera restarted its pipeline with them
+    _state_becomes(client, "c", "streaming")
+    assert client.get("/api/cameras/c").json()["health"]["since"] >= before
+    assert client.get("/api/cameras/c").json() | {"health": None} == patched.json() | {
+        "health": None,
+        "state": "streaming",
+    }
+
+    reset = client.patch("/api/cameras/c", json={"detector": None, "reconnect": None})
+    assert reset.json()["detector"] is None
+    assert reset.json()["reconnect"]["backoff_max_s"] == 10
+    assert reset.json()["tracker"]["name"] == "bytetrack"
+    refused = client.patch("/api/cameras/c", json={"tracker": {"name": "magic"}})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"][:3] == ["body", "tracker", "name"]

@@ -19,8 +19,8 @@ from tests.waiting import wait_until
 
 CLIENTS = 1000
 BATCH = 100
-EVENTS_WS = "/api/events/ws?type=never.happens"
-EVENTS_SSE = "/api/events/stream?type=never.happens"
+EVENTS_WS = "/api/events/ws?camera=nowhere"
+EVENTS_SSE = "/api/events/stream?camera=nowhere"
 QUIET = "quiet"
 """A camera whose source never answers: it stays in backoff and sends no frame."""
 

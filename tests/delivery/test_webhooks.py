@@ -309,5 +309,7 @@ def test_subscription_keys_are_stable_and_ignore_credentials() -> None:
     assert keys("https://u:old@h.example/a?x=1") == keys("https://u:new@h.example/a?x=1") == [plain]
     assert keys("https://h.example/b") != [plain]
     assert keys("https://h.example/a?x=1", "https://h.example/a?x=1") == [plain, f"{plain}#2"]
-    filtered = webhook_subscriptions([WebhookConfig(url="https://h.example/a?x=1", events=("a",))])
-    assert filtered[0].key == plain and filtered[0].types == frozenset({"a"})
+    filtered = webhook_subscriptions(
+        [WebhookConfig(url="https://h.example/a?x=1", events=("track.started",))]
+    )
+    assert filtered[0].key == plain and filtered[0].types == frozenset({"track.started"})
