@@ -22,7 +22,7 @@ import pytest
 
 from cli.main import build_parser
 from config import load_config
-from tests.conftest import ROOT
+from tests.conftest import MODEL_CACHE, ROOT
 from tests.servers.trackcast_server import TrackcastServer, free_port
 from tests.waiting import scaled, wait_until
 
@@ -213,6 +213,14 @@ def test_the_image_command_serves_the_demo_with_tokens_only(vtest: Path) -> None
     command = exec_form(runtime.last("ENTRYPOINT")) + exec_form(runtime.last("CMD"))
     port = free_port()
     token = "docker-test-admin-token"
+    environment = {**os.environ, "TRACKCAST_CACHE_DIR": str(MODEL_CACHE)}
+    # The build stage's export, as the image has it before its first start (cached once built).
+    build = next(s for s in stages() if s.name == "build")
+    export = re.search(r"/bin/trackcast (export .*)$", build.last("RUN"))
+    assert export, build.last("RUN")
+    export_args = [str(vtest) if a == "/app/data/vtest.avi" else a for a in export[1].split()]
+    trackcast = str(Path(sys.executable).with_name("trackcast"))
+    subprocess.run([trackcast, *export_args], env=environment, check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as app, tempfile.TemporaryFile() as log:
         (Path(app) / "data").mkdir()
         (Path(app) / "data" / "vtest.avi").symlink_to(vtest)
@@ -222,7 +230,7 @@ def test_the_image_command_serves_the_demo_with_tokens_only(vtest: Path) -> None
         served = subprocess.Popen(
             [program, *command[1:], "--host", "127.0.0.1", "--port", str(port)],
             cwd=app,
-            env={**os.environ, "TRACKCAST_ADMIN_TOKEN": token},
+            env={**environment, "TRACKCAST_ADMIN_TOKEN": token},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
