@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import FastAPI, HTTPException, Request, Response, WebSocket, status
 
@@ -174,6 +174,26 @@ async def end_session(sessions: _Sessions, camera_id: str, session_id: str, noun
 
 SDP_ANSWER_EXAMPLE = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n..."
 """What the documentation shows for an SDP answer (the start of one)."""
+
+SDP_OFFER_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            SDP: {
+                "schema": {"type": "string"},
+                "example": "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\n...",
+            }
+        },
+    }
+}
+"""The OpenAPI request body of a WHEP or WHIP offer (``openapi_extra``): the route reads the raw
+``application/sdp`` body itself."""
+
+SDP_ANSWER_RESPONSE: dict[str, Any] = {
+    "content": {SDP: {"schema": {"type": "string"}, "example": SDP_ANSWER_EXAMPLE}},
+    "description": "The SDP answer; ``Location`` names the session.",
+}
+"""The documented ``201`` of a WHEP or WHIP offer."""
 
 
 def sdp_answer(sdp: str, location: str) -> Response:

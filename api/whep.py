@@ -21,8 +21,8 @@ from api.auth import authorize_watching
 from api.caller import caller_of
 from api.responses import errors
 from api.restream import (
-    SDP,
-    SDP_ANSWER_EXAMPLE,
+    SDP_ANSWER_RESPONSE,
+    SDP_OFFER_BODY,
     answering,
     end_session,
     hub_of,
@@ -39,22 +39,9 @@ router = APIRouter(tags=["live view"], dependencies=[Depends(authorize_watching)
     response_class=Response,
     name="whep_start",
     summary="Start watching (WHEP)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                SDP: {
-                    "schema": {"type": "string"},
-                    "example": "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\n...",
-                }
-            },
-        }
-    },
+    openapi_extra=SDP_OFFER_BODY,
     responses={
-        201: {
-            "content": {SDP: {"schema": {"type": "string"}, "example": SDP_ANSWER_EXAMPLE}},
-            "description": "The SDP answer; ``Location`` names the session.",
-        },
+        201: SDP_ANSWER_RESPONSE,
         **errors(400, 401, 404, 413, 415, 429, 503),
     },
 )

@@ -16,8 +16,8 @@ from api.auth import authorize
 from api.caller import caller_of
 from api.responses import ErrorOut, errors
 from api.restream import (
-    SDP,
-    SDP_ANSWER_EXAMPLE,
+    SDP_ANSWER_RESPONSE,
+    SDP_OFFER_BODY,
     answering,
     end_session,
     publishers_of,
@@ -35,22 +35,9 @@ router = APIRouter(tags=["live ingest"], dependencies=[Depends(authorize)])
     response_class=Response,
     name="whip_start",
     summary="Start publishing (WHIP)",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                SDP: {
-                    "schema": {"type": "string"},
-                    "example": "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\n...",
-                }
-            },
-        }
-    },
+    openapi_extra=SDP_OFFER_BODY,
     responses={
-        201: {
-            "content": {SDP: {"schema": {"type": "string"}, "example": SDP_ANSWER_EXAMPLE}},
-            "description": "The SDP answer; ``Location`` names the session.",
-        },
+        201: SDP_ANSWER_RESPONSE,
         **errors(400, 401, 403, 404, 413, 415, 429, 503),
         409: {
             "model": ErrorOut,

