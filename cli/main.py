@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from detectors import ModelError
     from outputs import OutputError
     from service.log_redaction import install_log_redaction
-    from service.logs import configure_logging, log_settings
+    from service.logs import configure_logging, log_settings, report_user_error
     from storage import StorageError
     from stream import SourceError
     from stream.redact import SecretSet, redact_text
@@ -65,10 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         install_log_redaction(SecretSet())  # URLs in any log line lose their passwords
         return int(args.handler(args))
     except user_errors as error:
-        print(f"trackcast: error: {redact_text(str(error))}", file=sys.stderr)
+        report_user_error(redact_text(str(error)))
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("trackcast: interrupted", file=sys.stderr)
+        report_user_error("interrupted", prefix="trackcast: ")
         return EXIT_INTERRUPTED
 
 

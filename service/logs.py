@@ -118,6 +118,17 @@ def configure_logging(settings: LogSettings) -> logging.Handler:
     return handler
 
 
+def report_user_error(message: str, *, prefix: str = "trackcast: error: ") -> None:
+    """Tell the user what went wrong, in one line on stderr: a log record when the JSON format is
+    in force (a log collector reads every line as JSON), else ``prefix`` and the message, as
+    command-line tools do."""
+    handler = next((h for h in logging.getLogger().handlers if isinstance(h, StderrHandler)), None)
+    if handler is not None and isinstance(handler.formatter, JsonFormatter):
+        logging.getLogger("trackcast").error(message)
+    else:
+        print(f"{prefix}{message}", file=sys.stderr)
+
+
 class StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time (as :data:`logging.lastResort` does)."""
 

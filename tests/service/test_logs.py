@@ -11,7 +11,7 @@ import pytest
 
 from config.logs import LogFormat, LoggingConfig, LogLevel
 from service.log_redaction import install_log_redaction
-from service.logs import LogSettings, StderrHandler, configure_logging
+from service.logs import LogSettings, StderrHandler, configure_logging, report_user_error
 from stream.redact import SecretSet
 
 TOKEN = "admin-token-0123456789"
@@ -98,3 +98,22 @@ def test_flag_then_environment_then_config() -> None:
     assert LogSettings.resolve(None, environ={}) == LogSettings(LogFormat.TEXT, LogLevel.WARNING)
     with pytest.raises(ValueError, match="TRACKCAST_LOG_FORMAT='xml': give one of text, json"):
         LogSettings.resolve(None, environ={"TRACKCAST_LOG_FORMAT": "xml"})
+
+
+def test_a_user_error_is_a_json_record_when_json_is_chosen(
+    root_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(LogSettings(LogFormat.JSON, LogLevel.WARNING))
+    report_user_error("cameras.0.url: not a camera")
+    [line] = lines(capsys)
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"]) == ("ERROR", "trackcast")
+    assert entry["message"] == "cameras.0.url: not a camera"
+
+
+def test_a_user_error_reads_like_a_command_line_tool_in_text(
+    root_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(LogSettings(LogFormat.TEXT, LogLevel.WARNING))
+    report_user_error("cameras.0.url: not a camera")
+    assert lines(capsys) == ["trackcast: error: cameras.0.url: not a camera"]
