@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import av
 import pytest
 
 from tests.conftest import CliResult, run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FRAMES = 200
 
@@ -60,6 +63,31 @@ def test_people_are_found_and_ids_stay_stable(person_run: TrackRun) -> None:
     summary = person_run.result.stdout
     assert f"{sum(per_frame) / FRAMES:.2f} tracks per frame, {len(ids)} track ids" in summary
     assert {t["class_name"] for r in records for t in r["tracks"]} == {"person"}
+
+
+def test_the_readmes_jsonl_record_is_the_first_line_of_the_readmes_run(
+    person_run: TrackRun,
+) -> None:
+    """The README shows the first record of its own first command (one track of it): same keys,
+    same frame fields, and a track that the real run has, within rounding of the backend."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"JSON Lines record.*?```json\n(.*?)```", readme, re.DOTALL)
+    assert block is not None, "no JSON Lines example in the README"
+    shown = json.loads(block.group(1))
+    real = _jsonl(person_run.jsonl)[0]
+    assert shown.keys() == real.keys()
+    assert {k: shown[k] for k in shown if k != "tracks"} == {
+        k: real[k] for k in real if k != "tracks"
+    }
+    [track] = shown["tracks"]
+    same_id = [t for t in real["tracks"] if t["track_id"] == track["track_id"]]
+    assert len(same_id) == 1, real["tracks"]
+    [actual] = same_id
+    assert track.keys() == actual.keys()
+    for key in ("class_id", "class_name", "attributes"):
+        assert track[key] == actual[key]
+    assert track["confidence"] == pytest.approx(actual["confidence"], abs=0.02)
+    assert track["box"] == pytest.approx(actual["box"], abs=2.0)
 
 
 def test_mot_and_jsonl_hold_the_same_boxes(person_run: TrackRun) -> None:
