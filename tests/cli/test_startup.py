@@ -33,6 +33,7 @@ print(json.dumps({"code": code, "loaded": sorted(sys.modules)}), file=sys.stderr
         ["--version"],
         *([command, "--help"] for command in ("track", "run", "serve", "analyze", "eval")),
         ["export", "--help"],
+        ["dataset", "--help"],
         ["config", "check", "--help"],
     ],
 )

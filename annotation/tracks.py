@@ -1,0 +1,118 @@
+"""The records of a tracks file (``trackcast track --jsonl``), read one at a time.
+
+Only what a dataset needs is kept: the frame's index, time and size, and per track its id, class,
+confidence and box in pixels. See :mod:`outputs.jsonl` for the format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class TrackBox:
+    track_id: int
+    class_id: int
+    class_name: str
+    confidence: float
+    box: tuple[float, float, float, float]
+    """x1, y1, x2, y2 in pixels."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    frame: int
+    pts: float | None
+    width: int
+    height: int
+    analysed: bool
+    tracks: tuple[TrackBox, ...]
+
+
+def read_records(path: Path) -> Iterator[TrackRecord]:
+    """Every record of ``path`` in file order; ValueError naming the line if one is malformed."""
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+                if not text.strip():
+                    continue
+                record = _record(json.loads(text))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path} line {number}: not JSON ({error.msg})") from None
+            except UnicodeDecodeError:
+                raise ValueError(f"{path} line {number}: not text; expected JSON Lines") from None
+            except (ValueError, TypeError, KeyError, IndexError) as error:
+                reason = f"missing key {error}" if isinstance(error, KeyError) else str(error)
+                raise ValueError(f"{path} line {number}: {reason}") from None
+            yield record
+
+
+def _record(raw: Any) -> TrackRecord:
+    if not isinstance(raw, dict):
+        raise ValueError("not a tracks record (a JSON object with frame, pts and tracks)")
+    if "width" not in raw or "height" not in raw:
+        raise ValueError("no frame width and height: write the tracks again with this trackcast")
+    tracks = raw["tracks"]
+    if not isinstance(tracks, list):
+        raise ValueError("tracks must be a list")
+    pts = raw.get("pts")
+    return TrackRecord(
+        frame=int(raw["frame"]),
+        pts=None if pts is None else float(pts),
+        width=int(raw["width"]),
+        height=int(raw["height"]),
+        analysed=bool(raw.get("analysed", True)),
+        tracks=tuple(_box(t) for t in tracks),
+    )
+
+
+def _box(raw: dict[str, Any]) -> TrackBox:
+    box = [float(v) for v in raw["box"]]
+    if len(box) != 4:
+        raise ValueError("each box must be [x1, y1, x2, y2]")
+    return TrackBox(
+        track_id=int(raw["track_id"]),
+        class_id=int(raw["class_id"]),
+        class_name=str(raw["class_name"]),
+        confidence=float(raw["confidence"]),
+        box=(box[0], box[1], box[2], box[3]),
+    )
+
+
+def read_event_times(path: Path) -> list[float]:
+    """The sorted ``time`` of every event in an events file (``trackcast analyze --events-out``):
+    seconds of the video, as the replay gives them."""
+    times = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"cannot read {path}: {error}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            times.append(float(json.loads(line)["time"]))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise ValueError(f"{path} line {number}: not an event with a time") from None
+    return sorted(times)
+
+
+def clip_box(
+    box: tuple[float, float, float, float], width: int, height: int
+) -> tuple[float, float, float, float] | None:
+    """The box cut to the frame, or None if nothing of it is inside (a tracker's prediction can
+    leave the frame)."""
+    x1, y1 = min(max(box[0], 0.0), width), min(max(box[1], 0.0), height)
+    x2, y2 = min(max(box[2], 0.0), width), min(max(box[3], 0.0), height)
+    if x2 - x1 <= 0 or y2 - y1 <= 0:
+        return None
+    return (x1, y1, x2, y2)
