@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from annotation.coco import CocoBuilder
 from annotation.selection import FrameSelector, ReviewReason, SampleReason, SelectionOptions
 from annotation.selection import signature as frame_signature
 from annotation.tracks import TrackRecord, clip_box, read_records
+from outputs.errors import write_error
 from stream.frames import VideoFrame
 from stream.source import VideoSource
 
@@ -68,7 +70,8 @@ def export_dataset(video: Path, tracks: Path, options: ExportOptions) -> ExportR
     out = options.out
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValueError(f"{out} exists and is not an empty folder: choose a new one")
-    out.mkdir(parents=True, exist_ok=True)
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
     writer = _Writer(options)
     selector = FrameSelector(options.selection)
     with VideoSource(str(video)) as source:
@@ -81,15 +84,25 @@ def export_dataset(video: Path, tracks: Path, options: ExportOptions) -> ExportR
             time = time if time is not None else record.frame / fps
             small = frame_signature(frame.image)
             reason = selector.sample(time, small)
-            if reason is not None:
-                writer.keep(frame.image, record, reason)
-            if options.selection.reviews:
-                why = selector.review(record, small)
-                if why:
-                    writer.review(frame.image, record, why)
+            review = selector.review(record, small) if options.selection.reviews else ()
+            with _writing(out):
+                if reason is not None:
+                    writer.keep(frame.image, record, reason)
+                if review:
+                    writer.review(frame.image, record, review)
     writer.report.duplicates = selector.duplicates
-    writer.finish()
+    with _writing(out):
+        writer.finish()
     return writer.report
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """A failed write (disk full, no permission) as an :class:`OutputError` naming the file."""
+    try:
+        yield
+    except OSError as error:
+        raise write_error(Path(error.filename) if error.filename else out, error) from None
 
 
 def _paired(

@@ -88,6 +88,10 @@ def _box(raw: dict[str, Any]) -> TrackBox:
     )
 
 
+WALL_CLOCK_S = 1e8
+"""An event time above this (three years) is a wall-clock time, not a position in a video."""
+
+
 def read_event_times(path: Path) -> list[float]:
     """The sorted ``time`` of every event in an events file (``trackcast analyze --events-out``):
     seconds of the video, as the replay gives them."""
@@ -103,6 +107,11 @@ def read_event_times(path: Path) -> list[float]:
             times.append(float(json.loads(line)["time"]))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             raise ValueError(f"{path} line {number}: not an event with a time") from None
+    if times and max(times) > WALL_CLOCK_S:
+        raise ValueError(
+            f"{path}: the event times are wall-clock times (trackcast run), not seconds of the "
+            "video: write the events with trackcast analyze --events-out from the same tracks"
+        )
     return sorted(times)
 
 
