@@ -1,4 +1,5 @@
-"""``trackcast dataset`` refuses bad input with one line and exit 2, as a user runs it."""
+"""``trackcast dataset`` on a generated clip, as a user runs it: with the events ``trackcast
+analyze`` writes for the same tracks, and refusing bad input with one line and exit 2."""
 
 from __future__ import annotations
 
@@ -37,6 +38,35 @@ def test_a_square_clip_becomes_a_dataset(square_clip: Path, tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     assert "20 tracked frames, 4 kept (4 interval)" in result.stdout
     assert "3 train and 1 val images, 4 labels" in result.stdout
+
+
+GEOMETRY = """
+cameras:
+  - id: clip
+    url: square.mp4
+    lines:
+      - name: gate
+        points: [[160, 0], [160, 240]]
+"""
+
+
+def test_the_frames_of_analyzes_events_are_kept(square_clip: Path, tmp_path: Path) -> None:
+    """The square's centre (x = 40 + 8 * frame) crosses x = 160 between frames 14 and 16."""
+    tracks = tracks_file(tmp_path / "t.jsonl")
+    (tmp_path / "geometry.yaml").write_text(GEOMETRY)
+    events = tmp_path / "events.jsonl"
+    analyze = run_cli(["analyze", str(tracks), "--config", str(tmp_path / "geometry.yaml"),
+                       "--events-out", str(events)], timeout=120)  # fmt: skip
+    assert analyze.returncode == 0, analyze.stderr
+    (event,) = [json.loads(line) for line in events.read_text().splitlines()]
+    result = run_cli(["dataset", str(square_clip), str(tracks), "--out", str(tmp_path / "ds"),
+                      "--events", str(events)], timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "1 kept (1 event)" in result.stdout
+    (image,) = (tmp_path / "ds" / "images" / "val").glob("*.jpg")
+    frame = int(image.stem.removeprefix("frame_"))
+    assert frame == round(event["time"] * 10)
+    assert 14 <= frame <= 16
 
 
 def test_an_output_folder_with_files_is_refused(square_clip: Path, tmp_path: Path) -> None:
