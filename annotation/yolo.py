@@ -43,10 +43,11 @@ def image_path(root: Path, split: str, stem: str) -> Path:
 
 
 def write_data_yaml(root: Path, names: Mapping[int, str]) -> Path:
-    """``data.yaml`` for ``YOLO(...).train/val(data=...)``: train and val splits of ``root``."""
+    """``data.yaml`` for ``YOLO(...).train/val(data=...)``: train and val splits of ``root``.
+    No ``path`` key: ultralytics then resolves the splits from the file's own folder, so the
+    dataset can be moved or archived as it is."""
     count = max(names, default=-1) + 1
     data = {
-        "path": str(root.resolve()),
         "train": f"images/{TRAIN}",
         "val": f"images/{VAL}",
         "names": {i: names.get(i, f"class{i}") for i in range(count)},

@@ -63,6 +63,7 @@ def test_every_second_writes_yolo_labels_that_match_the_boxes(clip: Path, tmp_pa
     data = yaml.safe_load((tmp_path / "ds" / "data.yaml").read_text())
     assert data["names"] == {0: "class0", 1: "class1", 2: "square"}  # the model's own ids
     assert (data["train"], data["val"]) == ("images/train", "images/val")
+    assert "path" not in data  # relative to data.yaml: the folder can be moved
     label = (tmp_path / "ds" / "labels" / "train" / "frame_000010.txt").read_text().split()
     x, y = square_position(10)
     expected = [(x + SQUARE / 2) / WIDTH, (y + SQUARE / 2) / HEIGHT, SQUARE / WIDTH]
