@@ -73,8 +73,8 @@ def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck
         classes = default if camera.detector is None else kept(detector, f"{key}.detector")
         if classes is None:
             continue
-        filters_key = f"{key}.filters" if camera.filters is not None else "filters"
-        keys = Keys(key, filters_key)
+        filters_key = f"{key}.filters." if camera.filters is not None else "filters."
+        keys = Keys(f"{key}.", filters_key)
         for problem in camera_problems(camera, config.filters_for(camera), detector, classes, keys):
             if problem not in result.problems:  # the service's filters, for several cameras
                 result.problems.append(problem)
@@ -83,8 +83,8 @@ def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck
 
 @dataclass(frozen=True, slots=True)
 class Keys:
-    """Where a camera's problems are reported: its own settings, and the filters it uses (its
-    own, or the service's)."""
+    """How a camera's problems name their keys: the prefix of its own settings (``cameras.0.``),
+    and of the filters it uses, its own or the service's (``filters.``)."""
 
     camera: str
     filters: str
@@ -115,13 +115,13 @@ def camera_problems(
         if unknown:
             them = "it" if len(unknown) == 1 else "them"
             problems.append(
-                f"{keys.camera}.{region_key}.classes: {_names(unknown)} never reported by the "
+                f"{keys.camera}{region_key}.classes: {_names(unknown)} never reported by the "
                 f"detector ({detector.model}), so {effect} {them} {reported}"
             )
     for name in filters:
         if name not in classes:
             problems.append(
-                f"{keys.filters}.{name}: {name!r} never reported by the detector "
+                f"{keys.filters}{name}: {name!r} never reported by the detector "
                 f"({detector.model}), so this filter would never apply {reported}"
             )
     return problems
