@@ -48,13 +48,14 @@ class DetectionFilter:
     ) -> None:
         self._filters = dict(filters)
         self._ignore = ignore
+        self._active = bool(ignore) or any(f != ClassFilterConfig() for f in filters.values())
         self._size: tuple[int, int] | None = None
         self._polygons: list[Polygon] = []
 
     @property
     def active(self) -> bool:
         """Whether any rule can drop anything."""
-        return bool(self._ignore) or any(f != ClassFilterConfig() for f in self._filters.values())
+        return self._active
 
     def apply(self, detections: sv.Detections, width: int, height: int) -> Filtered:
         """The detections of a ``width`` x ``height`` frame that pass every rule."""
