@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from config import CameraConfig, LineConfig, ZoneConfig
+from config.filters import ClassFilterConfig, ClassFilters, IgnoreConfig, IgnoreMasks
 from config.invalid_camera import InvalidCamera
 from config.models import (
     CameraUrl,
@@ -60,6 +61,8 @@ CAMERA_EXAMPLE: dict[str, Any] = {
     "reconnect": {"backoff_initial_s": 0.5, "backoff_max_s": 10.0},
     "lines": [{"name": "entrance", "points": [[0.1, 0.6], [0.9, 0.6]]}],
     "zones": [],
+    "filters": {"person": {"min_score": 0.4, "min_area": 0.002}},
+    "ignore": [{"polygon": [[0.8, 0], [1, 0], [1, 0.3]], "coordinates": "normalized"}],
     "state": "streaming",
 }
 
@@ -87,6 +90,14 @@ class CameraOut(BaseModel):
     motion: MotionConfig = Field(description="Motion-gated detection.")
     lines: tuple[LineConfig, ...]
     zones: tuple[ZoneConfig, ...]
+    filters: dict[str, ClassFilterConfig] | None = Field(
+        None,
+        description="This camera's per-class filters; null: the service's (``filters`` in the "
+        "config file).",
+    )
+    ignore: tuple[IgnoreConfig, ...] = Field(
+        (), description="Polygons in which detections are dropped before tracking."
+    )
     state: str = Field(
         description="starting, connecting, streaming, stalled, backoff, stopped, failed, or "
         "disabled (not running)."
@@ -109,6 +120,8 @@ class CameraOut(BaseModel):
             motion=camera.motion,
             lines=camera.lines,
             zones=camera.zones,
+            filters=camera.filters,
+            ignore=camera.ignore,
             state=status.health.state.value if status else "disabled",
             health=_health(status),
         )
@@ -167,7 +180,8 @@ class CameraPatch(BaseModel):
     refused. A field that is sent replaces the camera's whole setting (``detector`` included: send
     every detector field that should differ from the defaults); ``detector: null`` and
     ``tracker: null`` return to the service's settings, ``reconnect: null`` and ``motion: null``
-    to the defaults. A running camera restarts with its new settings."""
+    to the defaults, ``filters: null`` to the service's filters and ``ignore: null`` to none. A
+    running camera restarts with its new settings."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -177,6 +191,10 @@ class CameraPatch(BaseModel):
                 {"fps_cap": 5, "detector": {"model": "person-yolov8s", "conf": 0.3}},
                 {"enabled": False},
                 {"reconnect": {"backoff_max_s": 30, "stall_timeout_s": 10}, "tracker": None},
+                {
+                    "filters": {"car": {"min_area": 0.01}},
+                    "ignore": [{"polygon": [[0, 0], [200, 0], [200, 80]], "classes": ["car"]}],
+                },
             ]
         },
     )
@@ -193,14 +211,18 @@ class CameraPatch(BaseModel):
     motion: MotionConfig | None = None
     lines: Lines | None = None
     zones: Zones | None = None
+    filters: ClassFilters | None = None
+    ignore: IgnoreMasks | None = None
 
     def changes(self) -> dict[str, Any]:
         """The settings to apply: what was sent, with null meaning the default where the camera
         has no "none" for it."""
         sent = self.model_dump(exclude_unset=True)
-        for name in ("reconnect", "motion", "realtime", "loop", "enabled", "transport"):
+        for name in ("reconnect", "motion", "ignore", "realtime", "loop", "enabled", "transport"):
             if name in sent and sent[name] is None:
                 del sent[name]
                 if name in ("reconnect", "motion"):
                     sent[name] = {}
+                if name == "ignore":
+                    sent[name] = []
         return sent

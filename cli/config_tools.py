@@ -35,8 +35,9 @@ def register(commands: Any) -> None:
         "check",
         help="validate a config file, and its class names against its models' classes",
         description="Validate FILE (keys, values, ${ENV} references) and check that the class "
-        "names in detector.classes and in each line's and zone's classes are ones its model "
-        "reports: a misspelt class validates but never counts. Loads each model's class names "
+        "names in detector.classes, in each line's, zone's and ignore mask's classes and in "
+        "filters are ones its model reports: a misspelt class validates but never counts. "
+        "serve and run check the same as each camera starts. Loads each model's class names "
         "(an offline alias, a file, or an ultralytics name, downloaded when online). "
         "Exit status 2 and one line on stderr on any problem.",
     )

@@ -1,8 +1,10 @@
 """Class names in a config checked against the classes its models report (``trackcast config
-check``): a misspelt class in a zone validates, loads, and never counts anything.
+check``, and each camera as it starts): a misspelt class in a zone validates, loads, and never
+counts anything.
 
-Detector ``classes`` match case-insensitively (as the detector's class filter does); line and zone
-``classes`` must match a reported class exactly, as the analysers compare them.
+Detector ``classes`` match case-insensitively (as the detector's class filter does); the classes
+of lines, zones and ignore masks, and the class names of filters, must match a reported class
+exactly, as the analysers and filters compare them.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from config.geometry import LineConfig, ZoneConfig
-from config.models import AppConfig, DetectorConfig
+from config.filters import ClassFilterConfig
+from config.models import AppConfig, CameraConfig, DetectorConfig
 
 ClassNamesOf = Callable[[DetectorConfig], Mapping[int, str]]
 """The classes a detector's model reports; raises ValueError (ModelError) if it cannot load."""
@@ -28,7 +30,7 @@ class ClassCheck:
 
 def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck:
     """Check the global detector (when the file sets it or a camera uses it), and each camera's
-    detector, lines and zones."""
+    detector, lines, zones, ignore masks and filters."""
     result = ClassCheck()
     failed: set[str] = set()
 
@@ -71,21 +73,58 @@ def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck
         classes = default if camera.detector is None else kept(detector, f"{key}.detector")
         if classes is None:
             continue
-        regions: list[tuple[str, LineConfig | ZoneConfig]] = [
-            *((f"{key}.lines.{i}", line) for i, line in enumerate(camera.lines)),
-            *((f"{key}.zones.{i}", zone) for i, zone in enumerate(camera.zones)),
-        ]
-        for region_key, region in regions:
-            unknown = [name for name in region.classes if name not in classes]
-            if unknown:
-                source = "the detector keeps" if detector.classes else "its classes"
-                result.problems.append(
-                    f"{region_key}.classes: {_names(unknown)} never reported by the detector "
-                    f"({detector.model}), so {region.name} would never count "
-                    f"{'it' if len(unknown) == 1 else 'them'} ({source}: {', '.join(classes)}; "
-                    "names are case-sensitive)"
-                )
+        filters_key = f"{key}.filters." if camera.filters is not None else "filters."
+        keys = Keys(f"{key}.", filters_key)
+        for problem in camera_problems(camera, config.filters_for(camera), detector, classes, keys):
+            if problem not in result.problems:  # the service's filters, for several cameras
+                result.problems.append(problem)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """How a camera's problems name their keys: the prefix of its own settings (``cameras.0.``),
+    and of the filters it uses, its own or the service's (``filters.``)."""
+
+    camera: str
+    filters: str
+
+
+def camera_problems(
+    camera: CameraConfig,
+    filters: Mapping[str, ClassFilterConfig],
+    detector: DetectorConfig,
+    classes: tuple[str, ...],
+    keys: Keys,
+) -> list[str]:
+    """The class names in the camera's lines, zones and ignore masks, and in ``filters``, that are
+    not among ``classes`` (what its detector reports, after its own class filter)."""
+    source = "the detector keeps" if detector.classes else "its classes"
+    reported = f"({source}: {', '.join(classes)}; names are case-sensitive)"
+    problems = []
+    regions: list[tuple[str, str, tuple[str, ...]]] = [
+        *((f"lines.{i}", f"{line.name} would never count", line.classes)
+          for i, line in enumerate(camera.lines)),
+        *((f"zones.{i}", f"{zone.name} would never count", zone.classes)
+          for i, zone in enumerate(camera.zones)),
+        *((f"ignore.{i}", "the mask would never drop", mask.classes)
+          for i, mask in enumerate(camera.ignore)),
+    ]  # fmt: skip
+    for region_key, effect, names in regions:
+        unknown = [name for name in names if name not in classes]
+        if unknown:
+            them = "it" if len(unknown) == 1 else "them"
+            problems.append(
+                f"{keys.camera}{region_key}.classes: {_names(unknown)} never reported by the "
+                f"detector ({detector.model}), so {effect} {them} {reported}"
+            )
+    for name in filters:
+        if name not in classes:
+            problems.append(
+                f"{keys.filters}{name}: {name!r} never reported by the detector "
+                f"({detector.model}), so this filter would never apply {reported}"
+            )
+    return problems
 
 
 def _names(names: list[str]) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from config.camera_url import check_camera_url
+from config.filters import ClassFilterConfig, ClassFilters, IgnoreMasks
 from config.geometry import ClassNames, LineConfig, ZoneConfig, check_unique_names
 from config.limits import (
     MAX_CAMERAS,
@@ -185,6 +186,17 @@ class CameraConfig(_Strict):
     zones: Zones = Field(
         (),
         description="Polygon zones: entries, exits, dwell, occupancy and loitering; at most 100.",
+    )
+    filters: ClassFilters | None = Field(
+        None,
+        description="Per class name (as the model reports it): min_score, min_area and "
+        "max_area a detection must meet to be tracked; null: the service's filters (top-level "
+        "filters).",
+    )
+    ignore: IgnoreMasks = Field(
+        (),
+        description="Ignore masks: polygons in which detections (of all or some classes) are "
+        "dropped before tracking; at most 100.",
     )
 
     @model_validator(mode="after")
@@ -381,6 +393,11 @@ class AppConfig(_Strict):
     )
     detector: DetectorConfig = Field(default_factory=DetectorConfig)
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    filters: ClassFilters = Field(
+        default_factory=dict,
+        description="Per class name: min_score, min_area and max_area (fractions of the frame) "
+        "a detection must meet to be tracked, for cameras that set no filters of their own.",
+    )
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     webhooks: tuple[WebhookConfig, ...] = Field(
@@ -414,3 +431,6 @@ class AppConfig(_Strict):
 
     def tracker_for(self, camera: CameraConfig) -> TrackerConfig:
         return camera.tracker or self.tracker
+
+    def filters_for(self, camera: CameraConfig) -> dict[str, ClassFilterConfig]:
+        return self.filters if camera.filters is None else camera.filters

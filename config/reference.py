@@ -29,10 +29,11 @@ HEADER = f"""{TITLE}
 
 Every key of the YAML file that `trackcast run --config` and `trackcast serve --config` read, and
 that the API's camera routes take. Unknown keys are errors. `a.b` is key `b` inside section `a`;
-`a[]` is a list whose items have the keys below it. Any value can come from the environment:
-`${{NAME}}` (an error naming the key if `NAME` is not set), `${{NAME:-default}}`, and `$$` for a
-literal `$`. `trackcast config check FILE` validates a file, its models' class names included;
-`trackcast config schema` prints the JSON Schema for editors.
+`a[]` is a list whose items have the keys below it; `a.<class>` is a map from class names to
+sections with the keys below it. Any value can come from the environment: `${{NAME}}` (an
+error naming the key if `NAME` is not set), `${{NAME:-default}}`, and `$$` for a literal `$`.
+`trackcast config check FILE` validates a file, its models' class names included; `trackcast
+config schema` prints the JSON Schema for editors.
 """
 
 
@@ -72,6 +73,8 @@ def rows(model: type[BaseModel], prefix: str, instance: BaseModel | None) -> Ite
             yield from rows(nested, f"{key}.", default)
         elif _is_list(info.annotation):
             yield from rows(nested, f"{key}[].", None)
+        elif _is_map(info.annotation):
+            yield from rows(nested, f"{key}.<class>.", None)
         else:  # optional section, absent by default
             yield from rows(nested, f"{key}.", None)
 
@@ -141,6 +144,15 @@ def _is_list(annotation: Any) -> bool:
     return origin in (tuple, list)
 
 
+def _is_map(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_map(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_is_map(arg) for arg in get_args(annotation))
+    return origin is dict
+
+
 def _type(annotation: Any) -> str:
     """A short human reading of a type: ``float or null``, ``list of string``, ``"tcp" | "udp"``."""
     origin = get_origin(annotation)
@@ -153,6 +165,8 @@ def _type(annotation: Any) -> str:
         return f"{text} or null" if len(present) < len(args) else text
     if origin is Literal:
         return " | ".join(f"`{json.dumps(arg)}`" for arg in args)
+    if origin is dict:
+        return f"map of {_type(args[0])} to {_type(args[1])}"
     if origin in (tuple, list):
         if len(args) == 2 and args[1] is Ellipsis:
             item = _type(args[0])

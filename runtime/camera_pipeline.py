@@ -22,6 +22,7 @@ import numpy as np
 import supervision as sv
 
 from analytics import Analyser
+from analytics.filters import DetectionFilter, DropReason
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
 from runtime.gate import DetectionGate
@@ -44,6 +45,7 @@ class Step(enum.Enum):
     GATE = "the motion gate"
     WARMUP = "preparing the detector"
     TRACKER = "creating the tracker"
+    FILTERING = "filtering detections"
     TRACKING = "tracking"
     PREDICTING = "predicting tracks"
     PUBLISHING = "publishing to viewers"
@@ -90,6 +92,10 @@ class CameraPipeline:
     """Fed every analysed frame after the subscribers got it (events, counts)."""
     gate: DetectionGate | None = None
     """Motion gating: frames it skips get the tracker's prediction instead of the detector."""
+    detection_filter: DetectionFilter | None = None
+    """Class filters and ignore masks, applied to the detector's boxes before tracking."""
+    filtered: dict[DropReason, int] = field(default_factory=dict)
+    """Detections the filter dropped, by reason."""
     analysis_errors: int = 0
     last_analysed: float = float("-inf")
     analysed: int = 0
@@ -167,6 +173,12 @@ class CameraPipeline:
         """Track the detector's boxes for ``frame``, publish and analyse the result; StepError
         if a step fails (the worker then fails this camera alone)."""
         tracker = self.tracker_for_frame()
+        if self.detection_filter is not None:
+            with step(Step.FILTERING):
+                filtered = self.detection_filter.apply(detections, frame.width, frame.height)
+            detections = filtered.kept
+            for reason, count in filtered.dropped.items():
+                self.filtered[reason] = self.filtered.get(reason, 0) + count
         with step(Step.TRACKING):
             self.tracks = tracker.update(detections, frame.image, timestamp=frame.timestamp)
         self.analysed += 1

@@ -175,7 +175,14 @@ class CameraSet:
         if self._saved:
             self._saved.save(updated)
         if updated.enabled:
-            self.runtime.add_camera(updated)
+            try:
+                self.runtime.add_camera(updated)
+            except ModelError as error:  # e.g. a class its model never reports: show why
+                with self._lock:
+                    self._cameras[camera_id] = InvalidCamera(
+                        camera_id, updated.model_dump(mode="json"), f"cannot start: {error}"
+                    )
+                raise
         return updated
 
     def delete(self, camera_id: str) -> None:

@@ -14,11 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from analytics import ActiveTrack, Analyser, Heatmap, LineCrossing, TrackLifecycle, ZoneMonitor
+from analytics.filters import DetectionFilter, DropReason
 from config import AppConfig, CameraConfig, DetectorConfig
-from detectors import Detector, ModelPolicy, load_detector
+from config.class_check import Keys, camera_problems
+from detectors import Detector, ModelPolicy, UnknownClassError, load_detector
 from events import EventSink
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
@@ -70,6 +72,8 @@ class CameraStatus:
     detector_state: str = ""
     """``ready``, or what the detector is doing for this camera's frame size first
     (``calibrating 40/100 frames``, ``preparing``, ``failed: ...``)."""
+    detections_filtered: dict[DropReason, int] = field(default_factory=dict)
+    """Detections its class filters and ignore masks dropped before tracking, by reason."""
 
 
 class CameraRuntime:
@@ -147,6 +151,7 @@ class CameraRuntime:
         tracker_config = self.config.tracker_for(camera)
         while True:
             worker = self._worker_for(detector)  # slow when the model loads: no lock held
+            self._check_classes(camera, worker)
             live = _make_camera(camera, worker.notify, self._source_policy)
             pipeline = CameraPipeline(
                 camera=live,
@@ -155,6 +160,7 @@ class CameraRuntime:
                 min_interval_s=1 / camera.fps_cap if camera.fps_cap else 0.0,
                 analysers=self._analysers(camera),
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
+                detection_filter=DetectionFilter(self.config.filters_for(camera), camera.ignore),
             )
             with self._lock:
                 self._refuse_if_stopping()
@@ -167,6 +173,27 @@ class CameraRuntime:
                 "camera %s added (%s)", camera.id, live.display_url, extra={"camera": camera.id}
             )
             return
+
+    def _check_classes(self, camera: CameraConfig, worker: DetectorWorker) -> None:
+        """UnknownClassError, naming the classes the detector reports, for a class in the
+        camera's lines, zones, ignore masks or filters that its detector never reports (it would
+        count or filter nothing, silently); the worker is released if no camera uses it."""
+        reported = worker.detector.class_names
+        classes = tuple(reported[i] for i in sorted(reported))
+        own = f"camera {camera.id}: "
+        filters_key = (
+            f"{own}filters." if camera.filters is not None else f"{own}filters (the service's)."
+        )
+        problems = camera_problems(
+            camera,
+            self.config.filters_for(camera),
+            self.config.detector_for(camera),
+            classes,
+            Keys(own, filters_key),
+        )
+        if problems:
+            self._release_if_idle(worker, STOP_LATE_WORKER_S)
+            raise UnknownClassError("; ".join(problems))
 
     def remove_camera(self, camera_id: str, timeout_s: float = 15.0) -> bool:
         """Stop and forget a camera; True if its thread ended within ``timeout_s``."""
@@ -282,6 +309,7 @@ class CameraRuntime:
             duty_cycle=gate.recent_duty_cycle if gate and gate.seen else 1.0,
             detector=worker.detector.describe(),
             detector_state=state,
+            detections_filtered=dict(pipeline.filtered),
         )
 
     def threads(self) -> list[ThreadHealth]:

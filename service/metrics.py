@@ -126,6 +126,12 @@ class _ServiceCollector(Collector):
         errors = _counter(
             "trackcast_camera_analysis_errors", "Errors in the camera's analysis steps.", cam
         )
+        filtered = _counter(
+            "trackcast_camera_detections_filtered",
+            "Detections dropped before tracking by the camera's class filters (reason min_score, "
+            "min_area, max_area) and ignore masks (reason ignore).",
+            ["camera", "reason"],
+        )
         runtime = self._service.runtime
         for camera_id in runtime.camera_ids():
             try:
@@ -146,8 +152,10 @@ class _ServiceCollector(Collector):
             duty.add_metric([camera_id], status.duty_cycle)
             failed.add_metric([camera_id], 1.0 if health.state.value == "failed" else 0.0)
             errors.add_metric([camera_id], status.analysis_errors)
+            for reason, count in status.detections_filtered.items():
+                filtered.add_metric([camera_id, reason.value], count)
         yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
-        yield from (gated, duty, failed, errors, probes)
+        yield from (gated, duty, failed, errors, probes, filtered)
 
     def _threads(self) -> Iterator[Metric]:
         labels = ["thread"]

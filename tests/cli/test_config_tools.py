@@ -82,3 +82,20 @@ def test_the_readme_cameras_yaml_checks_clean(tmp_path: Path) -> None:
     result = run_cli(["config", "check", str(config)])
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{config}: valid, 2 camera(s); models: person-yolov8s (person)\n"
+
+
+def test_the_readme_filters_example_checks_clean_and_a_misspelt_filter_does_not(
+    tmp_path: Path,
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(filters:.*?)```", readme, re.DOTALL)
+    assert block is not None
+    config = tmp_path / "filters.yaml"
+    config.write_text("detector: {model: coco-yolov3-tiny}\n" + block.group(1))
+    result = run_cli(["config", "check", str(config)])
+    assert result.returncode == 0, result.stderr
+    config.write_text(config.read_text().replace("car: {min_area", "cars: {min_area"))
+    result = run_cli(["config", "check", str(config)])
+    assert result.returncode == 2
+    assert "cameras.0.filters.cars: 'cars' never reported by the detector" in result.stderr
+    assert "(its classes: person, bicycle, car, " in result.stderr

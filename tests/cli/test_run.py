@@ -69,3 +69,21 @@ def test_counts_zones_and_writes_every_event_as_json_lines(
         lines
     )
     assert lines[-2:] == [f"wrote {events_out} ({len(events)} events)", "stopped"]
+
+
+def test_a_misspelt_zone_class_exits_2_with_the_models_classes(
+    square_clip: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "cams.yaml"
+    config.write_text(
+        "detector: {model: coco-yolov3-tiny, imgsz: 320}\n"
+        f"sources: {{media_roots: ['{square_clip.parent}']}}\n"
+        "cameras:\n"
+        f"  - id: lobby\n    url: '{square_clip}'\n"
+        "    zones: [{name: door, polygon: [[0, 0], [9, 0], [9, 9]], classes: [persn]}]\n"
+    )
+    result = run_cli(["run", "--config", str(config), "--duration", "30"], timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    line = result.stderr.strip().splitlines()[-1]  # after the log of the model's release
+    assert line.startswith("trackcast: error: camera lobby: zones.0.classes: 'persn' never")
+    assert "(its classes: person, bicycle, car, " in line and "Traceback" not in result.stderr

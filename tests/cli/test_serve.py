@@ -6,6 +6,7 @@ import signal
 import time
 from pathlib import Path
 
+from tests.conftest import run_cli
 from tests.servers.trackcast_server import TrackcastServer
 
 
@@ -59,3 +60,23 @@ def test_serve_open_answers_local_names_only(tmp_path: Path) -> None:
         closed.terminate()
     finally:
         closed.close()
+
+
+def test_serve_refuses_to_start_a_config_camera_with_a_misspelt_class(
+    square_clip: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "cams.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path / 'data'}\n"
+        "detector: {model: coco-yolov3-tiny, imgsz: 320}\n"
+        f"sources: {{media_roots: ['{square_clip.parent}']}}\n"
+        f"cameras:\n  - id: lobby\n    url: '{square_clip}'\n"
+        "    lines: [{name: door, points: [[0, 0], [9, 9]], classes: [persn]}]\n"
+    )
+    result = run_cli(["serve", "--config", str(config), "--port", "0"], timeout=120)
+    assert result.returncode == 3  # the app's startup failed: uvicorn never listened
+    assert (
+        "UnknownClassError: camera lobby: lines.0.classes: 'persn' never reported by the "
+        "detector (coco-yolov3-tiny), so door would never count it (its classes: person, "
+        "bicycle, car, "
+    ) in result.stderr

@@ -256,3 +256,14 @@ def test_a_device_that_is_not_there_is_one_line_on_stderr_and_nothing_on_stdout(
     assert result.stdout == ""  # no ultralytics banner
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"trackcast: error: device {device} is not available: torch ")
+
+
+def test_a_misspelt_class_exits_2_with_the_models_classes(vtest: Path) -> None:
+    result = run_cli(
+        ["track", str(vtest), "--model", "coco-yolov3-tiny", "--classes", "persn", "--no-progress"],
+        timeout=60,
+    )
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("trackcast: error: unknown class 'persn'; this model detects: ")
+    assert all(name in line for name in ("person", "car", "bicycle", "toothbrush"))

@@ -68,3 +68,23 @@ def test_the_default_detector_is_checked_only_when_set_or_used() -> None:
     assert check_classes(parse_config("detector: {model: other}\n"), classes_of).problems == [
         "detector.model: unknown model 'other'"
     ]
+
+
+def test_filters_and_ignore_masks_name_classes_the_detector_reports() -> None:
+    config = parse_config(
+        "detector: {model: street}\n"
+        "filters: {persn: {min_area: 0.01}, car: {min_score: 0.5}}\n"
+        "cameras:\n"
+        "  - id: a\n    url: x.mp4\n"
+        "    ignore: [{polygon: [[0, 0], [9, 0], [9, 9]], classes: [Car]}]\n"
+        "  - id: b\n    url: y.mp4\n"  # uses the service's filters too: reported once
+        "  - id: c\n    url: z.mp4\n    filters: {truck: {max_area: 0.5}}\n"
+    )
+    assert check_classes(config, classes_of).problems == [
+        "cameras.0.ignore.0.classes: 'Car' never reported by the detector (street), so the mask "
+        "would never drop it (its classes: person, bicycle, car; names are case-sensitive)",
+        "filters.persn: 'persn' never reported by the detector (street), so this filter would "
+        "never apply (its classes: person, bicycle, car; names are case-sensitive)",
+        "cameras.2.filters.truck: 'truck' never reported by the detector (street), so this "
+        "filter would never apply (its classes: person, bicycle, car; names are case-sensitive)",
+    ]
