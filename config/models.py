@@ -22,6 +22,7 @@ from config.limits import (
 from config.logs import LoggingConfig
 from config.motion import MotionConfig
 from config.mqtt import ENV_NAME_PATTERN, HomeAssistantConfig, MqttTlsConfig, env_value
+from config.privacy import PrivacyConfig
 from config.sources import SourcesConfig
 from config.webhook_secret import check_webhook_secret
 from config.webrtc import WebrtcConfig
@@ -185,6 +186,11 @@ class CameraConfig(_Strict):
     zones: Zones = Field(
         (),
         description="Polygon zones: entries, exits, dwell, occupancy and loitering; at most 100.",
+    )
+    privacy: PrivacyConfig = Field(
+        default_factory=PrivacyConfig,
+        description="Privacy masking of what the camera publishes and stores: static zones "
+        "blacked out, chosen classes pixelated or blurred (off by default).",
     )
 
     @model_validator(mode="after")

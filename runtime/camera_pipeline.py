@@ -23,6 +23,7 @@ import supervision as sv
 
 from analytics import Analyser
 from outputs import FrameResult
+from outputs.privacy import PrivacySettings, apply_privacy
 from runtime.broadcast import Broadcast
 from runtime.gate import DetectionGate
 from stream import VideoFrame
@@ -46,6 +47,7 @@ class Step(enum.Enum):
     TRACKER = "creating the tracker"
     TRACKING = "tracking"
     PREDICTING = "predicting tracks"
+    MASKING = "privacy masking"
     PUBLISHING = "publishing to viewers"
     ANALYSING = "analysing"
     FINISHING = "finishing analysis"
@@ -90,6 +92,9 @@ class CameraPipeline:
     """Fed every analysed frame after the subscribers got it (events, counts)."""
     gate: DetectionGate | None = None
     """Motion gating: frames it skips get the tracker's prediction instead of the detector."""
+    privacy: PrivacySettings | None = None
+    """Masking of the published frames (viewers, snapshots, the analysers' evidence); the
+    detector, the tracker and the gate see the original."""
     analysis_errors: int = 0
     last_analysed: float = float("-inf")
     analysed: int = 0
@@ -177,10 +182,17 @@ class CameraPipeline:
                 analyser.update(result)
 
     def publish(self, frame: VideoFrame, tracks: sv.Detections, *, analysed: bool) -> FrameResult:
+        """Hand the frame to every subscriber and return it for the analysers: masked by the
+        camera's privacy settings, so every output (live video, MJPEG, snapshots, event
+        thumbnails) inherits the masking; ``frame`` itself is never modified."""
+        with step(Step.MASKING):
+            image = frame.image
+            if self.privacy is not None and self.privacy.active:
+                image = apply_privacy(image, tracks, self.privacy)
         result = FrameResult(
             index=frame.index,
             pts=frame.pts,
-            image=frame.image,
+            image=image,
             tracks=tracks,
             analysed=analysed,
             camera_id=frame.source_id,

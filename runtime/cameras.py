@@ -155,6 +155,7 @@ class CameraRuntime:
                 min_interval_s=1 / camera.fps_cap if camera.fps_cap else 0.0,
                 analysers=self._analysers(camera),
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
+                privacy=camera.privacy.settings(),
             )
             with self._lock:
                 self._refuse_if_stopping()
