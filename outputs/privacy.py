@@ -64,16 +64,26 @@ class PrivacySettings:
 MIN_PADDING_PX = 4
 
 
-def apply_privacy(frame: Image, tracks: sv.Detections, settings: PrivacySettings) -> Image:
+def apply_privacy(
+    frame: Image,
+    tracks: sv.Detections,
+    settings: PrivacySettings,
+    detections: sv.Detections | None = None,
+) -> Image:
     """A copy of ``frame`` with ``settings``' zones filled black and the boxes of its classes
-    hidden; ``frame`` itself unchanged (returned as is when nothing applies)."""
-    boxes = _boxes(tracks, settings, frame.shape[1], frame.shape[0])
+    hidden; ``frame`` itself unchanged (returned as is when nothing applies).
+
+    ``detections``, the detector's raw boxes for the frame, are hidden as well: a person the
+    tracker has not confirmed yet has no track, but must not show either."""
+    height, width = frame.shape[:2]
+    boxes = _boxes(tracks, settings, width, height)
+    if detections is not None:
+        boxes += _boxes(detections, settings, width, height)
     if not settings.zones and not boxes:
         return frame
     masked = frame.copy()
     for x1, y1, x2, y2 in boxes:
         _hide(masked[y1:y2, x1:x2], settings)
-    height, width = frame.shape[:2]
     for zone in settings.zones:
         cv2.fillPoly(masked, [zone.pixels(width, height)], (0, 0, 0))
     return masked

@@ -176,19 +176,32 @@ class CameraPipeline:
             self.tracks = tracker.update(detections, frame.image, timestamp=frame.timestamp)
         self.analysed += 1
         self.rate_out.tick(time.monotonic())
-        result = self.publish(frame, self.tracks, analysed=True)
+        result = self.publish(frame, self.tracks, analysed=True, detections=detections)
         with step(Step.ANALYSING):
             for analyser in self.analysers:
                 analyser.update(result)
 
-    def publish(self, frame: VideoFrame, tracks: sv.Detections, *, analysed: bool) -> FrameResult:
+    def publish(
+        self,
+        frame: VideoFrame,
+        tracks: sv.Detections,
+        *,
+        analysed: bool,
+        detections: sv.Detections | None = None,
+        blind: bool = False,
+    ) -> FrameResult:
         """Hand the frame to every subscriber and return it for the analysers: masked by the
-        camera's privacy settings, so every output (live video, MJPEG, snapshots, event
-        thumbnails) inherits the masking; ``frame`` itself is never modified."""
+        camera's privacy settings (``tracks`` and the raw ``detections`` of the frame, so a
+        track not confirmed yet is hidden too), so every output (live video, MJPEG, snapshots,
+        event thumbnails) inherits the masking; ``frame`` itself is never modified. ``blind``:
+        nothing looked for objects in this frame (the detector is warming up), so with classes
+        to hide nothing of it is shown: it is published black."""
         with step(Step.MASKING):
             image = frame.image
-            if self.privacy is not None and self.privacy.active:
-                image = apply_privacy(image, tracks, self.privacy)
+            if self.privacy is not None and blind and self.privacy.classes:
+                image = np.zeros_like(image)
+            elif self.privacy is not None and self.privacy.active:
+                image = apply_privacy(image, tracks, self.privacy, detections)
         result = FrameResult(
             index=frame.index,
             pts=frame.pts,

@@ -11,6 +11,7 @@ import supervision as sv
 from detectors.base import CLASS_NAME
 from outputs.privacy import (
     MIN_PADDING_PX,
+    Image,
     PrivacyMode,
     PrivacySettings,
     PrivacyZone,
@@ -22,7 +23,7 @@ DIFFERENT = 10.0
 """Mean absolute difference (grey levels) above which an 8x8 block no longer matches."""
 
 
-def textured_frame(height: int = 240, width: int = 320, seed: int = 0) -> np.ndarray:
+def textured_frame(height: int = 240, width: int = 320, seed: int = 0) -> Image:
     """Random texture: no 8x8 block is uniform, as in a real picture of a person."""
     rng = np.random.default_rng(seed)
     return rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
@@ -37,7 +38,7 @@ def tracks(boxes: list[list[float]], names: list[str]) -> sv.Detections:
     )
 
 
-def block_differences(a: np.ndarray, b: np.ndarray, box: tuple[int, int, int, int]) -> list[float]:
+def block_differences(a: Image, b: Image, box: tuple[int, int, int, int]) -> list[float]:
     """Mean absolute difference of every whole 8x8 block inside ``box`` (x1, y1, x2, y2)."""
     x1, y1, x2, y2 = box
     diffs = []
@@ -53,7 +54,7 @@ def block_differences(a: np.ndarray, b: np.ndarray, box: tuple[int, int, int, in
 def test_every_block_of_a_hidden_box_differs_and_the_rest_is_untouched(mode: PrivacyMode) -> None:
     frame = textured_frame()
     original = frame.copy()
-    boxes = [[40.5, 30.2, 121.7, 190.9], [200, 100, 260, 150]]
+    boxes = [[40.5, 30.2, 121.7, 190.9], [200.0, 100.0, 260.0, 150.0]]
     settings = PrivacySettings(classes=frozenset({"person"}), mode=mode, padding=0.1)
     masked = apply_privacy(frame, tracks(boxes, ["person", "person"]), settings)
 
@@ -87,7 +88,7 @@ def test_other_classes_are_left_alone_and_nothing_to_hide_returns_the_frame() ->
 def test_boxes_at_and_beyond_the_edges_are_clamped() -> None:
     frame = textured_frame()
     settings = PrivacySettings(classes=frozenset({"person"}), mode=PrivacyMode.BLACK)
-    boxes = [[-50, -20, 30, 40], [300, 200, 400, 300], [500, 500, 600, 600]]
+    boxes: list[list[float]] = [[-50, -20, 30, 40], [300, 200, 400, 300], [500, 500, 600, 600]]
     masked = apply_privacy(frame, tracks(boxes, ["person"] * 3), settings)
     assert not masked[0:40, 0:30].any()
     assert not masked[200:240, 300:320].any()
@@ -96,7 +97,7 @@ def test_boxes_at_and_beyond_the_edges_are_clamped() -> None:
 
 @pytest.mark.parametrize("normalized", [False, True])
 def test_zones_are_filled_black(normalized: bool) -> None:
-    frame = textured_frame() | 1  # no black pixel anywhere before
+    frame = textured_frame() | np.uint8(1)  # no black pixel anywhere before
     square = ((0.25, 0.25), (0.5, 0.25), (0.5, 0.5), (0.25, 0.5))
     polygon = square if normalized else tuple((x * 320, y * 240) for x, y in square)
     settings = PrivacySettings(zones=(PrivacyZone(polygon, normalized=normalized),))
@@ -105,3 +106,12 @@ def test_zones_are_filled_black(normalized: bool) -> None:
     black = ~masked.any(axis=2)
     assert black.sum() == pytest.approx(61 * 81, rel=0.05)
     assert np.array_equal(masked[~black], frame[~black])
+
+
+def test_raw_detections_without_a_track_are_hidden_too() -> None:
+    frame = textured_frame()
+    settings = PrivacySettings(classes=frozenset({"person"}), mode=PrivacyMode.BLACK)
+    unconfirmed = tracks([[150, 60, 200, 160]], ["person"])
+    masked = apply_privacy(frame, tracks([], []), settings, unconfirmed)
+    assert not masked[60:160, 150:200].any()
+    assert np.array_equal(masked[:, :100], frame[:, :100])
