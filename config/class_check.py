@@ -28,7 +28,7 @@ class ClassCheck:
 
 def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck:
     """Check the global detector (when the file sets it or a camera uses it), and each camera's
-    detector, lines and zones."""
+    detector, lines, zones and privacy classes."""
     result = ClassCheck()
     failed: set[str] = set()
 
@@ -85,6 +85,13 @@ def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck
                     f"{'it' if len(unknown) == 1 else 'them'} ({source}: {', '.join(classes)}; "
                     "names are case-sensitive)"
                 )
+        hidden = [name for name in camera.privacy.classes if name not in classes]
+        if hidden:
+            result.problems.append(
+                f"{key}.privacy.classes: {_names(hidden)} never reported by the detector "
+                f"({detector.model}), so they would be shown unmasked (its classes: "
+                f"{', '.join(classes)}; names are case-sensitive)"
+            )
     return result
 
 

@@ -68,3 +68,14 @@ def test_the_default_detector_is_checked_only_when_set_or_used() -> None:
     assert check_classes(parse_config("detector: {model: other}\n"), classes_of).problems == [
         "detector.model: unknown model 'other'"
     ]
+
+
+def test_a_misspelt_privacy_class_is_a_problem_it_would_show_people_unmasked() -> None:
+    config = parse_config(
+        "detector: {model: street}\n"
+        "cameras:\n  - id: a\n    url: x.mp4\n    privacy: {classes: [Person, car]}\n"
+    )
+    assert check_classes(config, classes_of).problems == [
+        "cameras.0.privacy.classes: 'Person' never reported by the detector (street), so they "
+        "would be shown unmasked (its classes: person, bicycle, car; names are case-sensitive)"
+    ]
