@@ -68,7 +68,8 @@ def still_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def server(make_service: ServiceFactory, still_clip: Path) -> Iterator[ApiServer]:
     camera = {"url": str(still_clip), "loop": True}
-    private = {"classes": ["square"], "mode": "pixelate"}
+    corner = {"coordinates": "normalized", "polygon": [[0.8, 0.8], [1, 0.8], [1, 1], [0.8, 1]]}
+    private = {"classes": ["square"], "mode": "pixelate", "zones": [corner]}
     app: FastAPI = create_app(
         make_service(
             cameras=[{"id": "open", **camera}, {"id": "private", **camera, "privacy": private}]
@@ -182,6 +183,11 @@ def test_privacy_hides_every_block_of_the_tracked_box_in_every_output(server: Ap
                 assert min(diffs) > MATCH, (camera, name, min(diffs))
             else:
                 assert max(diffs) < MATCH, (camera, name, max(diffs))
-        # outside the padded box the private camera's frame is the original
+        # outside the padded box (and the zone) the private camera's frame is the original
         background = block_differences(outputs["snapshot"][0], original, (0, 0, WIDTH, 48))
         assert max(background) < MATCH
+        # the static zone (the bottom-right fifth) is black on the private camera only
+        for name, (published, _, _) in outputs.items():
+            if name != "thumbnail":
+                corner_mean = float(published[196:236, 260:316].mean())
+                assert (corner_mean < 3) == hidden, (camera, name, corner_mean)
