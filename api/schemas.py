@@ -18,6 +18,7 @@ from config.models import (
     Zones,
 )
 from config.motion import MotionConfig
+from config.privacy import PrivacyConfig
 from runtime.cameras import CameraStatus
 from stream import redact_url
 from stream.redact import redact_text
@@ -87,6 +88,7 @@ class CameraOut(BaseModel):
     motion: MotionConfig = Field(description="Motion-gated detection.")
     lines: tuple[LineConfig, ...]
     zones: tuple[ZoneConfig, ...]
+    privacy: PrivacyConfig = Field(description="What its published frames hide.")
     state: str = Field(
         description="starting, connecting, streaming, stalled, backoff, stopped, failed, or "
         "disabled (not running)."
@@ -109,6 +111,7 @@ class CameraOut(BaseModel):
             motion=camera.motion,
             lines=camera.lines,
             zones=camera.zones,
+            privacy=camera.privacy,
             state=status.health.state.value if status else "disabled",
             health=_health(status),
         )
@@ -131,6 +134,7 @@ class CameraOut(BaseModel):
             motion=MotionConfig(),
             lines=(),
             zones=(),
+            privacy=PrivacyConfig(),
             state="failed",
             health=health,
         )
@@ -166,8 +170,8 @@ class CameraPatch(BaseModel):
     """Fields a PATCH may change, with the limits of :class:`CameraConfig`; anything else is
     refused. A field that is sent replaces the camera's whole setting (``detector`` included: send
     every detector field that should differ from the defaults); ``detector: null`` and
-    ``tracker: null`` return to the service's settings, ``reconnect: null`` and ``motion: null``
-    to the defaults. A running camera restarts with its new settings."""
+    ``tracker: null`` return to the service's settings, ``reconnect: null``, ``motion: null`` and
+    ``privacy: null`` to the defaults. A running camera restarts with its new settings."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -193,14 +197,15 @@ class CameraPatch(BaseModel):
     motion: MotionConfig | None = None
     lines: Lines | None = None
     zones: Zones | None = None
+    privacy: PrivacyConfig | None = None
 
     def changes(self) -> dict[str, Any]:
         """The settings to apply: what was sent, with null meaning the default where the camera
         has no "none" for it."""
         sent = self.model_dump(exclude_unset=True)
-        for name in ("reconnect", "motion", "realtime", "loop", "enabled", "transport"):
+        for name in ("reconnect", "motion", "privacy", "realtime", "loop", "enabled", "transport"):
             if name in sent and sent[name] is None:
                 del sent[name]
-                if name in ("reconnect", "motion"):
+                if name in ("reconnect", "motion", "privacy"):
                     sent[name] = {}
         return sent

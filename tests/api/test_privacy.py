@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from api.app import create_app
 from events import Evidence
@@ -191,3 +192,32 @@ def test_privacy_hides_every_block_of_the_tracked_box_in_every_output(server: Ap
             if name != "thumbnail":
                 corner_mean = float(published[196:236, 260:316].mean())
                 assert (corner_mean < 3) == hidden, (camera, name, corner_mean)
+
+
+def test_privacy_shows_and_changes_through_the_camera_api(
+    client: TestClient, still_clip: Path
+) -> None:
+    """POST and PATCH take ``privacy``, the camera shows it, the running camera restarts with it
+    (its snapshots masked, then unmasked again after ``privacy: null``)."""
+    created = client.post("/api/cameras", json={"id": "c", "url": str(still_clip), "loop": True})
+    assert created.status_code == 201, created.text
+    assert created.json()["privacy"]["classes"] == []
+
+    def snapshot_hidden() -> bool | None:
+        """True: every block of the box differs from the original; False: every one matches;
+        None: neither (no frame yet, or one from before the restart)."""
+        response = client.get("/api/cameras/c/snapshot.jpg?overlay=false")
+        if response.status_code != 200:
+            return None
+        diffs = block_differences(decode(response.content), scene(), BOX)
+        return True if min(diffs) > MATCH else False if max(diffs) < MATCH else None
+
+    wait_until(lambda: snapshot_hidden() is False, 60, step_s=0.2)
+    patched = client.patch("/api/cameras/c", json={"privacy": {"classes": ["square"]}})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["privacy"]["classes"] == ["square"]
+    assert patched.json()["privacy"]["mode"] == "pixelate"
+    wait_until(lambda: snapshot_hidden() is True, 60, step_s=0.2)
+    reset = client.patch("/api/cameras/c", json={"privacy": None})
+    assert reset.json()["privacy"]["classes"] == []
+    wait_until(lambda: snapshot_hidden() is False, 60, step_s=0.2)
