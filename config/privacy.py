@@ -69,7 +69,11 @@ class PrivacyConfig(_Strict):
         "4 px), so a box that lags its object still covers it.",
     )
     block_px: int = Field(
-        16, ge=2, le=256, description="pixelate: the size of one cell in pixels (2 to 256)."
+        16,
+        ge=2,
+        le=256,
+        description="pixelate: the smallest cell in pixels (2 to 256); a large box gets larger "
+        "cells, at most 16 across its longer side.",
     )
 
     def settings(self) -> PrivacySettings:

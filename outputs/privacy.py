@@ -53,7 +53,8 @@ class PrivacySettings:
     """Each side of a box grows by this fraction of its width (height), plus ``MIN_PADDING_PX``:
     a box that lags the object by a frame still covers it."""
     block_px: int = 16
-    """Pixelation cell size; blur kernels scale with the box instead."""
+    """Smallest pixelation cell; a box is at most ``MAX_CELLS`` cells across, so a close-up
+    person's face is a few cells, never a recognisable mosaic. Blur kernels scale with the box."""
     zones: tuple[PrivacyZone, ...] = ()
 
     @property
@@ -62,6 +63,7 @@ class PrivacySettings:
 
 
 MIN_PADDING_PX = 4
+MAX_CELLS = 16
 
 
 def apply_privacy(
@@ -119,7 +121,8 @@ def _hide(region: Image, settings: PrivacySettings) -> None:
     if settings.mode is PrivacyMode.BLACK:
         region[:] = 0
     elif settings.mode is PrivacyMode.PIXELATE:
-        small = (max(1, width // settings.block_px), max(1, height // settings.block_px))
+        cell = max(settings.block_px, -(-max(width, height) // MAX_CELLS))
+        small = (max(1, width // cell), max(1, height // cell))
         cells = cv2.resize(region, small, interpolation=cv2.INTER_AREA)
         region[:] = cv2.resize(cells, (width, height), interpolation=cv2.INTER_NEAREST)
     else:

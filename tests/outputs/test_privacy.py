@@ -115,3 +115,12 @@ def test_raw_detections_without_a_track_are_hidden_too() -> None:
     masked = apply_privacy(frame, tracks([], []), settings, unconfirmed)
     assert not masked[60:160, 150:200].any()
     assert np.array_equal(masked[:, :100], frame[:, :100])
+
+
+def test_a_large_box_is_pixelated_into_at_most_16_cells_across() -> None:
+    frame = textured_frame(720, 1280)
+    settings = PrivacySettings(classes=frozenset({"person"}), padding=0.0)
+    masked = apply_privacy(frame, tracks([[300, 100, 500, 700]], ["person"]), settings)
+    column = masked[:, 400, 0]  # down the middle of the (padded) box
+    cells = np.count_nonzero(np.diff(column[100 - MIN_PADDING_PX : 700 + MIN_PADDING_PX]))
+    assert cells + 1 <= 16
