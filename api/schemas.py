@@ -19,6 +19,7 @@ from config.models import (
     Zones,
 )
 from config.motion import MotionConfig
+from config.privacy import PrivacyConfig
 from runtime.cameras import CameraStatus
 from stream import redact_url
 from stream.redact import redact_text
@@ -98,6 +99,7 @@ class CameraOut(BaseModel):
     ignore: tuple[IgnoreConfig, ...] = Field(
         (), description="Polygons in which detections are dropped before tracking."
     )
+    privacy: PrivacyConfig = Field(description="What its published frames hide.")
     state: str = Field(
         description="starting, connecting, streaming, stalled, backoff, stopped, failed, or "
         "disabled (not running)."
@@ -122,6 +124,7 @@ class CameraOut(BaseModel):
             zones=camera.zones,
             filters=camera.filters,
             ignore=camera.ignore,
+            privacy=camera.privacy,
             state=status.health.state.value if status else "disabled",
             health=_health(status),
         )
@@ -144,6 +147,7 @@ class CameraOut(BaseModel):
             motion=MotionConfig(),
             lines=(),
             zones=(),
+            privacy=PrivacyConfig(),
             state="failed",
             health=health,
         )
@@ -179,9 +183,9 @@ class CameraPatch(BaseModel):
     """Fields a PATCH may change, with the limits of :class:`CameraConfig`; anything else is
     refused. A field that is sent replaces the camera's whole setting (``detector`` included: send
     every detector field that should differ from the defaults); ``detector: null`` and
-    ``tracker: null`` return to the service's settings, ``reconnect: null`` and ``motion: null``
-    to the defaults, ``filters: null`` to the service's filters and ``ignore: null`` to none. A
-    running camera restarts with its new settings."""
+    ``tracker: null`` return to the service's settings, ``reconnect: null``, ``motion: null`` and
+    ``privacy: null`` to the defaults, ``filters: null`` to the service's filters and
+    ``ignore: null`` to none. A running camera restarts with its new settings."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -213,15 +217,25 @@ class CameraPatch(BaseModel):
     zones: Zones | None = None
     filters: ClassFilters | None = None
     ignore: IgnoreMasks | None = None
+    privacy: PrivacyConfig | None = None
 
     def changes(self) -> dict[str, Any]:
         """The settings to apply: what was sent, with null meaning the default where the camera
         has no "none" for it."""
         sent = self.model_dump(exclude_unset=True)
-        for name in ("reconnect", "motion", "ignore", "realtime", "loop", "enabled", "transport"):
+        for name in (
+            "reconnect",
+            "motion",
+            "ignore",
+            "privacy",
+            "realtime",
+            "loop",
+            "enabled",
+            "transport",
+        ):
             if name in sent and sent[name] is None:
                 del sent[name]
-                if name in ("reconnect", "motion"):
+                if name in ("reconnect", "motion", "privacy"):
                     sent[name] = {}
                 if name == "ignore":
                     sent[name] = []

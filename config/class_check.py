@@ -30,7 +30,7 @@ class ClassCheck:
 
 def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck:
     """Check the global detector (when the file sets it or a camera uses it), and each camera's
-    detector, lines, zones, ignore masks and filters."""
+    detector, lines, zones, ignore masks, filters and privacy classes."""
     result = ClassCheck()
     failed: set[str] = set()
 
@@ -118,6 +118,12 @@ def camera_problems(
                 f"{keys.camera}{region_key}.classes: {_names(unknown)} never reported by the "
                 f"detector ({detector.model}), so {effect} {them} {reported}"
             )
+    hidden = [name for name in camera.privacy.classes if name not in classes]
+    if hidden:
+        problems.append(
+            f"{keys.camera}privacy.classes: {_names(hidden)} never reported by the detector "
+            f"({detector.model}), so they would be shown unmasked {reported}"
+        )
     for name in filters:
         if name not in classes:
             problems.append(

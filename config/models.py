@@ -23,6 +23,7 @@ from config.limits import (
 from config.logs import LoggingConfig
 from config.motion import MotionConfig
 from config.mqtt import ENV_NAME_PATTERN, HomeAssistantConfig, MqttTlsConfig, env_value
+from config.privacy import PrivacyConfig
 from config.sources import SourcesConfig
 from config.webhook_secret import check_webhook_secret
 from config.webrtc import WebrtcConfig
@@ -197,6 +198,11 @@ class CameraConfig(_Strict):
         (),
         description="Ignore masks: polygons in which detections (of all or some classes) are "
         "dropped before tracking; at most 100.",
+    )
+    privacy: PrivacyConfig = Field(
+        default_factory=PrivacyConfig,
+        description="Privacy masking of what the camera publishes and stores: static zones "
+        "blacked out, chosen classes pixelated or blurred (off by default).",
     )
 
     @model_validator(mode="after")

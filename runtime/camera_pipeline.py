@@ -24,6 +24,7 @@ import supervision as sv
 from analytics import Analyser
 from analytics.filters import DetectionFilter, DropReason
 from outputs import FrameResult
+from outputs.privacy import PrivacySettings, apply_privacy
 from runtime.broadcast import Broadcast
 from runtime.gate import DetectionGate
 from stream import VideoFrame
@@ -48,6 +49,7 @@ class Step(enum.Enum):
     FILTERING = "filtering detections"
     TRACKING = "tracking"
     PREDICTING = "predicting tracks"
+    MASKING = "privacy masking"
     PUBLISHING = "publishing to viewers"
     ANALYSING = "analysing"
     FINISHING = "finishing analysis"
@@ -96,6 +98,9 @@ class CameraPipeline:
     """Class filters and ignore masks, applied to the detector's boxes before tracking."""
     filtered: dict[DropReason, int] = field(default_factory=dict)
     """Detections the filter dropped, by reason."""
+    privacy: PrivacySettings | None = None
+    """Masking of the published frames (viewers, snapshots, the analysers' evidence); the
+    detector, the tracker and the gate see the original."""
     analysis_errors: int = 0
     last_analysed: float = float("-inf")
     analysed: int = 0
@@ -183,16 +188,36 @@ class CameraPipeline:
             self.tracks = tracker.update(detections, frame.image, timestamp=frame.timestamp)
         self.analysed += 1
         self.rate_out.tick(time.monotonic())
-        result = self.publish(frame, self.tracks, analysed=True)
+        result = self.publish(frame, self.tracks, analysed=True, detections=detections)
         with step(Step.ANALYSING):
             for analyser in self.analysers:
                 analyser.update(result)
 
-    def publish(self, frame: VideoFrame, tracks: sv.Detections, *, analysed: bool) -> FrameResult:
+    def publish(
+        self,
+        frame: VideoFrame,
+        tracks: sv.Detections,
+        *,
+        analysed: bool,
+        detections: sv.Detections | None = None,
+        blind: bool = False,
+    ) -> FrameResult:
+        """Hand the frame to every subscriber and return it for the analysers: masked by the
+        camera's privacy settings (``tracks`` and the raw ``detections`` of the frame, so a
+        track not confirmed yet is hidden too), so every output (live video, MJPEG, snapshots,
+        event thumbnails) inherits the masking; ``frame`` itself is never modified. ``blind``:
+        nothing looked for objects in this frame (the detector is warming up), so with classes
+        to hide nothing of it is shown: it is published black."""
+        with step(Step.MASKING):
+            image = frame.image
+            if self.privacy is not None and blind and self.privacy.classes:
+                image = np.zeros_like(image)
+            elif self.privacy is not None and self.privacy.active:
+                image = apply_privacy(image, tracks, self.privacy, detections)
         result = FrameResult(
             index=frame.index,
             pts=frame.pts,
-            image=frame.image,
+            image=image,
             tracks=tracks,
             analysed=analysed,
             camera_id=frame.source_id,

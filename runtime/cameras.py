@@ -161,6 +161,7 @@ class CameraRuntime:
                 analysers=self._analysers(camera),
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
                 detection_filter=DetectionFilter(self.config.filters_for(camera), camera.ignore),
+                privacy=camera.privacy.settings(),
             )
             with self._lock:
                 self._refuse_if_stopping()

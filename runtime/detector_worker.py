@@ -273,7 +273,7 @@ class DetectorWorker(Worker):
         with step(Step.WARMUP):
             self.warmup.offer(size, frame.image)
         pipeline.warming += 1
-        pipeline.publish(frame, no_tracks(), analysed=False)
+        pipeline.publish(frame, no_tracks(), analysed=False, blind=True)
         return False
 
     def _submit(self, batch: Batch) -> _Submission:

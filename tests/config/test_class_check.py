@@ -88,3 +88,14 @@ def test_filters_and_ignore_masks_name_classes_the_detector_reports() -> None:
         "cameras.2.filters.truck: 'truck' never reported by the detector (street), so this "
         "filter would never apply (its classes: person, bicycle, car; names are case-sensitive)",
     ]
+
+
+def test_a_misspelt_privacy_class_is_a_problem_it_would_show_people_unmasked() -> None:
+    config = parse_config(
+        "detector: {model: street}\n"
+        "cameras:\n  - id: a\n    url: x.mp4\n    privacy: {classes: [Person, car]}\n"
+    )
+    assert check_classes(config, classes_of).problems == [
+        "cameras.0.privacy.classes: 'Person' never reported by the detector (street), so they "
+        "would be shown unmasked (its classes: person, bicycle, car; names are case-sensitive)"
+    ]

@@ -281,6 +281,29 @@ def test_frames_of_a_size_the_detector_is_not_ready_for_show_without_tracks(
     assert runtime.status("a").frames_analysed >= 5
 
 
+def test_with_privacy_on_frames_the_detector_did_not_look_at_are_published_black(
+    square_clip: Path, runtimes: list[CameraRuntime]
+) -> None:
+    """While the detector calibrates nobody knows where the hidden classes are: with privacy
+    classes set, those frames go out black. After, the white square (the clip's only bright
+    thing) never shows in a published frame, tracked or only detected, while the detector got
+    the original frames and tracks it."""
+    detector = _CalibratingDetector(wanted=5)
+    privacy = {"classes": ["square"], "mode": "black"}
+    camera = _camera("a", str(square_clip), loop=True, privacy=privacy)
+    runtime = CameraRuntime(_config(cameras=(camera,)), detector_factory=lambda _: detector)
+    runtimes.append(runtime)
+    runtime.start()
+    slot = runtime.subscribe("a")
+    first = slot.take(10.0)
+    assert first is not None and not first.analysed and not first.image.any()
+    wait_until(lambda: runtime.status("a").frames_analysed >= 1, timeout_s=20)
+    published = [slot.take(10.0) for _ in range(25)]
+    assert all(r is not None and r.image.max() < 64 for r in published)
+    assert any(r is not None and r.analysed and len(r.tracks) == 1 for r in published)
+    assert detector.prepared == [((240, 320), 5)]  # calibrated on the original frames
+
+
 class _CalibratingDetector(BrightBlobDetector):
     """Wants calibration frames until ``prepare`` got them."""
 
