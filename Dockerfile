@@ -71,6 +71,7 @@ COPY evaluation/ evaluation/
 COPY config/ config/
 COPY api/ api/
 COPY cli/ cli/
+COPY annotation/ annotation/
 ENV TRACKCAST_MODELS=/opt/trackcast/models \
     TRACKCAST_CACHE_DIR=/opt/trackcast/cache \
     YOLO_CONFIG_DIR=/tmp/ultralytics
