@@ -31,6 +31,7 @@ from stream.health import CameraHealth, CameraState
 from stream.heartbeat import ThreadHealth
 from stream.latest import LatestSlot
 from stream.live import LiveCamera, LiveSettings
+from stream.packet_ring import PacketRing, RingLimits, RingStats
 from stream.policy import SourcePolicy
 from stream.push_source import PushSource, is_push_url
 from stream.redact import redact_url
@@ -70,6 +71,8 @@ class CameraStatus:
     detector_state: str = ""
     """``ready``, or what the detector is doing for this camera's frame size first
     (``calibrating 40/100 frames``, ``preparing``, ``failed: ...``)."""
+    clip_ring: RingStats | None = None
+    """The size of the camera's encoded-packet ring for clips; None when clips are off."""
 
 
 class CameraRuntime:
@@ -282,6 +285,7 @@ class CameraRuntime:
             duty_cycle=gate.recent_duty_cycle if gate and gate.seen else 1.0,
             detector=worker.detector.describe(),
             detector_state=state,
+            clip_ring=ring.stats() if (ring := pipeline.camera.ring) is not None else None,
         )
 
     def threads(self) -> list[ThreadHealth]:
@@ -461,7 +465,17 @@ def _make_camera(
     settings = _live_settings(camera)
     if is_push_url(camera.url):
         return PushSource(camera.id, camera.url, settings, on_frame=on_frame)
-    return LiveCamera(camera.id, camera.url, settings, on_frame=on_frame, policy=policy)
+    return LiveCamera(
+        camera.id, camera.url, settings, on_frame=on_frame, policy=policy, ring=_ring(camera)
+    )
+
+
+def _ring(camera: CameraConfig) -> PacketRing | None:
+    """The camera's encoded-packet ring for event clips, if clips are on."""
+    clips = camera.clips
+    if not clips.enabled:
+        return None
+    return PacketRing(RingLimits(max_seconds=clips.max_ring_s, max_bytes=clips.max_ring_bytes))
 
 
 def _live_settings(camera: CameraConfig) -> LiveSettings:

@@ -189,6 +189,12 @@ def test_active_tracks_history_snapshot_and_metrics(server: tuple[ApiServer, Ser
     wait_until(lambda: up in httpx.get(f"{api.url}/metrics", timeout=10).text, 10, step_s=0.05)
     metrics = httpx.get(f"{api.url}/metrics", timeout=10).text
     assert 'trackcast_detector_latency_seconds_count{worker="detector-0"}' in metrics
+    ring_bytes = next(
+        float(line.split()[-1])
+        for line in metrics.splitlines()
+        if line.startswith('trackcast_camera_clip_ring_bytes{camera="sq"}')
+    )
+    assert 0 < ring_bytes <= 64 * 1024 * 1024  # the clip ring's default cap
     stored = next(
         float(line.split()[-1])
         for line in metrics.splitlines()
