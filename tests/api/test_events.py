@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import pytest
 from websockets.sync.client import connect
@@ -201,3 +202,28 @@ def test_active_tracks_history_snapshot_and_metrics(server: tuple[ApiServer, Ser
         if line.startswith("trackcast_events_stored_total")
     )
     assert stored >= 2
+
+
+def test_an_events_clip_is_served_with_range_requests(
+    server: tuple[ApiServer, Service], tmp_path: Path
+) -> None:
+    api, _ = server
+    wait_until(lambda: bool(_events(api, type="track.started")), 30, step_s=0.2)
+    event = _events(api, type="track.started")[0]
+    url = f"{api.url}/api/events/{event['id']}/clip.mp4"
+    # written once post_capture_s (5 s by default) has passed
+    wait_until(lambda: httpx.get(url, timeout=10).status_code == 200, 30, step_s=0.5)
+    whole = httpx.get(url, timeout=10)
+    assert whole.headers["content-type"] == "video/mp4"
+    assert whole.headers["accept-ranges"] == "bytes"
+    part = httpx.get(url, headers={"Range": "bytes=0-99"}, timeout=10)
+    assert part.status_code == 206 and part.content == whole.content[:100]
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(whole.content)
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        frames = sum(1 for _ in container.decode(stream))
+    assert frames >= 1
+    missing = httpx.get(f"{api.url}/api/events/{'0' * 32}/clip.mp4", timeout=10)
+    assert missing.status_code == 404
