@@ -151,6 +151,37 @@ async def get_thumbnail(event_id: str, request: Request) -> FileResponse:
     return FileResponse(path, media_type="image/jpeg")
 
 
+@media.get(
+    "/{event_id}/clip.mp4",
+    response_class=FileResponse,
+    name="clip",
+    summary="An event's video clip",
+    responses={
+        200: {
+            "description": "An MP4 (H.264, the camera's own video, not re-encoded); HTTP range "
+            "requests are answered with 206.",
+            "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **errors(404),
+    },
+)
+async def get_clip(event_id: str, request: Request) -> FileResponse:
+    """The event's clip, from ``pre_capture_s`` before it to ``post_capture_s`` after, once
+    that time has passed; 404 that says ``pending``, ``failed`` or ``expired`` otherwise, or
+    that the event has no clip. Takes ``?access_token=`` (for ``<video>``)."""
+    service = service_of(request)
+    stored = await run_in_threadpool(service.store.get, event_id)
+    if stored is None:
+        raise not_found(f"event {event_id!r}")
+    clip = service.runtime.clip_status(stored.event.camera_id, event_id)
+    if clip is None:
+        raise not_found(f"clip for event {event_id!r}")
+    if clip.path is None or clip.state != "ready" or not clip.path.is_file():
+        detail = f": {clip.error}" if clip.error else ""
+        raise not_found(f"clip for event {event_id!r} ({clip.state}{detail})")
+    return FileResponse(clip.path, media_type="video/mp4")
+
+
 router.include_router(feeds)
 router.include_router(media)  # before guarded: /stream must not be taken for an event id
 router.include_router(guarded)

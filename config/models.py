@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from config.camera_url import check_camera_url
+from config.clips import ClipsConfig
 from config.filters import ClassFilterConfig, ClassFilters, IgnoreMasks
 from config.geometry import ClassNames, LineConfig, ZoneConfig, check_unique_names
 from config.limits import (
@@ -203,6 +204,11 @@ class CameraConfig(_Strict):
         default_factory=PrivacyConfig,
         description="Privacy masking of what the camera publishes and stores: static zones "
         "blacked out, chosen classes pixelated or blurred (off by default).",
+    )
+    clips: ClipsConfig = Field(
+        default_factory=ClipsConfig,
+        description="Event clips: a bounded ring of the camera's own encoded video, remuxed "
+        "into an MP4 per event without re-encoding.",
     )
 
     @model_validator(mode="after")

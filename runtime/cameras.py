@@ -15,16 +15,18 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from analytics import ActiveTrack, Analyser, Heatmap, LineCrossing, TrackLifecycle, ZoneMonitor
 from analytics.filters import DetectionFilter, DropReason
 from config import AppConfig, CameraConfig, DetectorConfig
 from config.class_check import Keys, camera_problems
 from detectors import Detector, ModelPolicy, UnknownClassError, load_detector
-from events import EventSink
+from events import EventSink, StoredEvent
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
 from runtime.camera_pipeline import CameraPipeline
+from runtime.clip_recorder import ClipRecorder, ClipStatus, ClipWindow
 from runtime.detector_worker import DetectorWorker
 from runtime.gate import gate_for
 from runtime.threads import ThreadBudget
@@ -33,6 +35,7 @@ from stream.health import CameraHealth, CameraState
 from stream.heartbeat import ThreadHealth
 from stream.latest import LatestSlot
 from stream.live import LiveCamera, LiveSettings
+from stream.packet_ring import PacketRing, RingLimits, RingStats
 from stream.policy import SourcePolicy
 from stream.push_source import PushSource, is_push_url
 from stream.redact import redact_url
@@ -74,6 +77,8 @@ class CameraStatus:
     (``calibrating 40/100 frames``, ``preparing``, ``failed: ...``)."""
     detections_filtered: dict[DropReason, int] = field(default_factory=dict)
     """Detections its class filters and ignore masks dropped before tracking, by reason."""
+    clip_ring: RingStats | None = None
+    """The size of the camera's encoded-packet ring for clips; None when clips are off."""
 
 
 class CameraRuntime:
@@ -86,13 +91,17 @@ class CameraRuntime:
         detector_factory: DetectorFactory | None = None,
         events: EventSink | None = None,
         on_batch: Callable[[str, float, int], None] | None = None,
+        clips_dir: Path | None = None,
     ) -> None:
         """``events`` receives each camera's track events; ``on_batch(worker, seconds, frames)``
-        is told every detector call's latency."""
+        is told every detector call's latency; event clips go under ``clips_dir`` (None: no
+        clips are written)."""
         self.config = config
         self._detector_factory = detector_factory or _load
         self._events = events
         self._on_batch = on_batch
+        self._clips_dir = clips_dir
+        self._recorders: dict[str, ClipRecorder] = {}
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
@@ -170,6 +179,7 @@ class CameraRuntime:
                 worker.attach(camera.id, pipeline)
                 self._cameras[camera.id] = (live, worker)
                 live.start()
+                self._start_recorder(camera, live)
             log.info(
                 "camera %s added (%s)", camera.id, live.display_url, extra={"camera": camera.id}
             )
@@ -204,6 +214,10 @@ class CameraRuntime:
             raise KeyError(camera_id)
         live, worker = entry
         stopped = live.stop(timeout_s)
+        with self._lock:
+            recorder = self._recorders.pop(camera_id, None)
+        if recorder is not None:
+            stopped = recorder.stop(timeout_s) and stopped
         pipeline = worker.detach(camera_id)
         if pipeline is not None:
             pipeline.results.close()
@@ -212,6 +226,31 @@ class CameraRuntime:
             pipeline.finish(time.time())
         log.info("camera %s removed", camera_id, extra={"camera": camera_id})
         return self._release_if_idle(worker, timeout_s) and stopped
+
+    def _start_recorder(self, camera: CameraConfig, live: LiveCamera) -> None:
+        """Caller holds the lock. The camera's clip writer, if it keeps a ring."""
+        if self._clips_dir is None or live.ring is None:
+            return
+        window = ClipWindow(camera.clips.pre_capture_s, camera.clips.post_capture_s)
+        recorder = ClipRecorder(camera.id, live.ring, window, self._clips_dir / camera.id)
+        self._recorders[camera.id] = recorder
+        recorder.start()
+
+    def request_clips(self, stored: list[StoredEvent]) -> None:
+        """A storage listener: schedule a clip for each committed event of a camera with clips
+        on (the clip is keyed by the event's id)."""
+        with self._lock:
+            recorders = dict(self._recorders)
+        for item in stored:
+            recorder = recorders.get(item.event.camera_id)
+            if recorder is not None:
+                recorder.request(item.event.id, item.event.time)
+
+    def clip_status(self, camera_id: str, event_id: str) -> ClipStatus | None:
+        """The state of an event's clip; None if none was requested (or it is long forgotten)."""
+        with self._lock:
+            recorder = self._recorders.get(camera_id)
+        return None if recorder is None else recorder.status(event_id)
 
     def _release_if_idle(self, worker: DetectorWorker, timeout_s: float) -> bool:
         """Stop ``worker`` and close its model once no camera uses it; True unless it did not
@@ -311,16 +350,19 @@ class CameraRuntime:
             detector=worker.detector.describe(),
             detector_state=state,
             detections_filtered=dict(pipeline.filtered),
+            clip_ring=ring.stats() if (ring := pipeline.camera.ring) is not None else None,
         )
 
     def threads(self) -> list[ThreadHealth]:
-        """Liveness of the detector workers and of each camera's decoding thread (push cameras
-        have none)."""
+        """Liveness of the detector workers, of each camera's decoding thread (push cameras
+        have none) and of each camera's clip writer."""
         with self._lock:
             workers = list(self._workers.values())
             cameras = [live for live, _ in self._cameras.values()]
+            recorders = list(self._recorders.values())
         beats = [w.heartbeat for w in workers]
         beats += [c.heartbeat for c in cameras if not isinstance(c, PushSource)]
+        beats += [r.heartbeat for r in recorders]
         return [beat.health() for beat in beats]
 
     def subscriber_count(self) -> int:
@@ -490,7 +532,17 @@ def _make_camera(
     settings = _live_settings(camera)
     if is_push_url(camera.url):
         return PushSource(camera.id, camera.url, settings, on_frame=on_frame)
-    return LiveCamera(camera.id, camera.url, settings, on_frame=on_frame, policy=policy)
+    return LiveCamera(
+        camera.id, camera.url, settings, on_frame=on_frame, policy=policy, ring=_ring(camera)
+    )
+
+
+def _ring(camera: CameraConfig) -> PacketRing | None:
+    """The camera's encoded-packet ring for event clips, if clips are on."""
+    clips = camera.clips
+    if not clips.enabled:
+        return None
+    return PacketRing(RingLimits(max_seconds=clips.max_ring_s, max_bytes=clips.max_ring_bytes))
 
 
 def _live_settings(camera: CameraConfig) -> LiveSettings:

@@ -132,6 +132,21 @@ class _ServiceCollector(Collector):
             "min_area, max_area) and ignore masks (reason ignore).",
             ["camera", "reason"],
         )
+        ring_bytes = _gauge(
+            "trackcast_camera_clip_ring_bytes", "Encoded video kept for clips, in bytes.", cam
+        )
+        ring_seconds = _gauge(
+            "trackcast_camera_clip_ring_seconds", "Encoded video kept for clips, in seconds.", cam
+        )
+        ring_packets = _gauge(
+            "trackcast_camera_clip_ring_packets", "Encoded packets kept for clips.", cam
+        )
+        ring_evicted = _counter(
+            "trackcast_camera_clip_ring_evicted_packets",
+            "Packets dropped from the clip ring: the oldest, to stay within its caps, and any "
+            "before a connection's first keyframe.",
+            cam,
+        )
         runtime = self._service.runtime
         for camera_id in runtime.camera_ids():
             try:
@@ -154,8 +169,15 @@ class _ServiceCollector(Collector):
             errors.add_metric([camera_id], status.analysis_errors)
             for reason, count in status.detections_filtered.items():
                 filtered.add_metric([camera_id, reason.value], count)
+            if status.clip_ring is not None:
+                ring = status.clip_ring
+                ring_bytes.add_metric([camera_id], ring.bytes)
+                ring_seconds.add_metric([camera_id], ring.seconds)
+                ring_packets.add_metric([camera_id], ring.packets)
+                ring_evicted.add_metric([camera_id], ring.evicted_packets + ring.orphan_packets)
         yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
         yield from (gated, duty, failed, errors, probes, filtered)
+        yield from (ring_bytes, ring_seconds, ring_packets, ring_evicted)
 
     def _threads(self) -> Iterator[Metric]:
         labels = ["thread"]

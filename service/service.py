@@ -171,8 +171,13 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
     admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
     secrets = config_secrets(config, admin_token)
     runtime = CameraRuntime(
-        config, detector_factory=detector_factory, events=writer, on_batch=metrics.observe_batch
+        config,
+        detector_factory=detector_factory,
+        events=writer,
+        on_batch=metrics.observe_batch,
+        clips_dir=data_dir / "clips",
     )
+    writer.add_listener(runtime.request_clips)
     cameras = CameraSet(runtime, CameraStore(engine), secrets=secrets)
     for delivery in deliveries:
         if isinstance(delivery, MqttPublisher):

@@ -31,6 +31,7 @@ from stream.errors import (
 from stream.frames import VideoFrame
 from stream.health import CameraHealth, CameraState, RateMeter
 from stream.latest import LatestSlot
+from stream.packet_ring import PacketRing
 from stream.policy import SourcePolicy
 from stream.probe import PROBE_TIMEOUT_S, ReachabilityProbe, probe_target
 from stream.recovery import RecoveryWait
@@ -91,16 +92,19 @@ class LiveCamera(Worker):
         rng: random.Random | None = None,
         on_frame: Callable[[], None] | None = None,
         policy: SourcePolicy | None = None,
+        ring: PacketRing | None = None,
     ) -> None:
         """``on_frame`` is called (from the decoding thread) after each new frame is in
         :attr:`frames`, so one consumer can wait on many cameras. ``policy``, checked before each
-        connection, decides what the URL may reach (a camera it refuses goes to ``failed``)."""
+        connection, decides what the URL may reach (a camera it refuses goes to ``failed``).
+        ``ring`` keeps the stream's encoded packets for clips; each connection restarts it."""
         super().__init__(f"camera-{camera_id}")
         self.camera_id = camera_id
         self.url = url
         self.display_url = redact_url(url)
         self.settings = settings or LiveSettings()
         self._policy = policy
+        self.ring = ring
         self.frames: LatestSlot[VideoFrame] = LatestSlot(on_put=on_frame)
         self.history: deque[Transition] = deque(maxlen=256)
         self._backoff = Backoff.bounded(
@@ -199,6 +203,8 @@ class LiveCamera(Worker):
             self._wait_backoff(str(error), delivered=False)
             return True
         self.source_fps = source.info.fps
+        if self.ring is not None:
+            self.ring.restart(source.template())
         first_sequence = self._sequence
         with source:
             outcome = self._stream(source)
@@ -253,7 +259,9 @@ class LiveCamera(Worker):
         started = time.monotonic()
         pacer = _Pacer() if source.kind.file and self.settings.realtime else None
         try:
-            for frame in source.frames(stall_timeout_s=self.settings.stall_timeout_s):
+            for frame in source.frames(
+                stall_timeout_s=self.settings.stall_timeout_s, ring=self.ring
+            ):
                 if self.stopping:
                     return "stopped"
                 delay = pacer.delay(frame) if pacer is not None else 0.0

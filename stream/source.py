@@ -30,6 +30,7 @@ from stream.errors import (
     UnsupportedSourceError,
 )
 from stream.frames import BgrImage, VideoFrame
+from stream.packet_ring import EncodedPacket, PacketRing, StreamTemplate
 from stream.redact import redact_text, redact_url
 from stream.resolve import cannot_resolve, unresolved_host
 from stream.urls import classify, ffmpeg_format, ffmpeg_options
@@ -131,14 +132,24 @@ class VideoSource:
     def close(self) -> None:
         self._container.close()
 
-    def frames(self, stall_timeout_s: float | None = None) -> Iterator[VideoFrame]:
+    def template(self) -> StreamTemplate:
+        """The video stream's muxing parameters (for clips remuxed from its packets)."""
+        return StreamTemplate.of(self._stream)
+
+    def frames(
+        self, stall_timeout_s: float | None = None, ring: PacketRing | None = None
+    ) -> Iterator[VideoFrame]:
         """Decode every frame that can be decoded, in order; count what cannot.
 
         With ``stall_timeout_s``, packets that bring no decodable frame for that long raise
         :class:`SourceStalledError` (a live stream that only sends garbage or keep-alives).
+        With ``ring``, every demuxed video packet is also kept there, still encoded, before it
+        is decoded.
         """
         last_frame = time.monotonic()
         for packet in self._packets():
+            if ring is not None and packet.size:
+                ring.push(encoded(packet))
             if stall_timeout_s is not None and time.monotonic() - last_frame > stall_timeout_s:
                 raise SourceStalledError(
                     f"{self._display}: no decodable frame for {stall_timeout_s:g} s"
@@ -249,6 +260,17 @@ def _describe(stream: av.video.stream.VideoStream, display: str) -> SourceInfo:
         fps=fps if fps > 0 else DEFAULT_FPS,
         frame_count=stream.frames or None,
         codec=stream.codec_context.name,
+    )
+
+
+def encoded(packet: av.Packet[av.video.stream.VideoStream]) -> EncodedPacket:
+    """A copy of a demuxed packet for the clip ring, stamped with the time it was read."""
+    return EncodedPacket(
+        data=bytes(packet),
+        pts=packet.pts,
+        dts=packet.dts,
+        keyframe=packet.is_keyframe,
+        at=time.time(),
     )
 
 

@@ -83,6 +83,7 @@ QUERY_TOKEN_ROUTES = [  # what browsers load without headers: <img>, MJPEG, Even
     "/api/cameras/x/heatmap.png",
     "/api/cameras/x/tracks/stream",
     "/api/events/x/thumbnail.jpg",
+    "/api/events/x/clip.mp4",
 ]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import pytest
 from websockets.sync.client import connect
@@ -189,9 +190,48 @@ def test_active_tracks_history_snapshot_and_metrics(server: tuple[ApiServer, Ser
     wait_until(lambda: up in httpx.get(f"{api.url}/metrics", timeout=10).text, 10, step_s=0.05)
     metrics = httpx.get(f"{api.url}/metrics", timeout=10).text
     assert 'trackcast_detector_latency_seconds_count{worker="detector-0"}' in metrics
+    ring_bytes = next(
+        float(line.split()[-1])
+        for line in metrics.splitlines()
+        if line.startswith('trackcast_camera_clip_ring_bytes{camera="sq"}')
+    )
+    assert 0 < ring_bytes <= 64 * 1024 * 1024  # the clip ring's default cap
     stored = next(
         float(line.split()[-1])
         for line in metrics.splitlines()
         if line.startswith("trackcast_events_stored_total")
     )
     assert stored >= 2
+
+
+def test_an_events_clip_is_served_with_range_requests(
+    server: tuple[ApiServer, Service], tmp_path: Path
+) -> None:
+    api, _ = server
+    # written once post_capture_s (5 s by default) has passed; the looping file empties its
+    # ring at each wrap, so a clip due in that instant may fail: any ready one will do
+    urls: list[str] = []
+
+    def some_clip_ready() -> bool:
+        urls[:] = [
+            f"{api.url}/api/events/{event['id']}/clip.mp4"
+            for event in _events(api, type="track.started")
+        ]
+        return any(httpx.get(url, timeout=10).status_code == 200 for url in urls)
+
+    wait_until(some_clip_ready, 30, step_s=0.5)
+    url = next(url for url in urls if httpx.get(url, timeout=10).status_code == 200)
+    whole = httpx.get(url, timeout=10)
+    assert whole.headers["content-type"] == "video/mp4"
+    assert whole.headers["accept-ranges"] == "bytes"
+    part = httpx.get(url, headers={"Range": "bytes=0-99"}, timeout=10)
+    assert part.status_code == 206 and part.content == whole.content[:100]
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(whole.content)
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        frames = sum(1 for _ in container.decode(stream))
+    assert frames >= 1
+    missing = httpx.get(f"{api.url}/api/events/{'0' * 32}/clip.mp4", timeout=10)
+    assert missing.status_code == 404

@@ -26,6 +26,7 @@ OPERATION_IDS = {
     ("get", "/api/events/stream"): "events_stream",
     ("get", "/api/events/{event_id}"): "events_get",
     ("get", "/api/events/{event_id}/thumbnail.jpg"): "events_thumbnail",
+    ("get", "/api/events/{event_id}/clip.mp4"): "events_clip",
     ("get", "/api/counts"): "analytics_counts",
     ("get", "/api/cameras/{camera_id}/analytics"): "analytics_live",
     ("get", "/api/cameras/{camera_id}/heatmap.png"): "analytics_heatmap",
@@ -92,7 +93,7 @@ def test_every_operation_is_described_with_examples(spec: dict[str, Any]) -> Non
         for code, response in operation["responses"].items():
             assert response.get("description"), (where, code)
             for kind, media in response.get("content", {}).items():
-                if kind.startswith(("image/", "multipart/")) or "stream" in kind:
+                if kind.startswith(("image/", "video/", "multipart/")) or "stream" in kind:
                     continue
                 if code == "422":
                     continue  # FastAPI's own validation error schema
