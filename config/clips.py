@@ -5,6 +5,7 @@ Standalone on purpose: ``config.models`` can embed :class:`ClipsConfig` without 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,6 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from config.limits import MAX_SECONDS
 
 MIB = 1024 * 1024
+
+
+class ClipSource(StrEnum):
+    """Where a camera's clips come from."""
+
+    AUTO = "auto"
+    """The camera's own H.264 packets, remuxed; its published frames, encoded, when the stream
+    cannot be remuxed (MJPEG, WHIP, other codecs) or privacy masking is on."""
+    ENCODE = "encode"
+    """Always its published frames, encoded."""
 
 
 class ClipsConfig(BaseModel):
@@ -50,6 +61,21 @@ class ClipsConfig(BaseModel):
         le=4096 * MIB,
         description="Most bytes of encoded video kept in memory (1 MiB to 4 GiB); oldest "
         "keyframe intervals go first. A 4 Mbit/s camera fills 15 MiB in 30 s.",
+    )
+
+    source: ClipSource = Field(
+        ClipSource.AUTO,
+        description="auto: remux the camera's own H.264 packets (no re-encoding), or encode the "
+        "frames it publishes when its stream cannot be remuxed (MJPEG, WHIP, codecs other than "
+        "H.264) or its privacy masking is on (the original packets would show what the mask "
+        "hides); encode: always encode the published frames.",
+    )
+    encode_max_size: int = Field(
+        640,
+        ge=160,
+        le=3840,
+        description="Encoded clips only: the longer side of the picture at most, in pixels "
+        "(160 to 3840; frames are shrunk, never enlarged). Encoding costs CPU in proportion.",
     )
 
     @model_validator(mode="after")

@@ -28,6 +28,7 @@ from outputs.privacy import PrivacySettings, apply_privacy
 from runtime.broadcast import Broadcast
 from runtime.gate import DetectionGate
 from stream import VideoFrame
+from stream.clip_encoder import ClipEncoder
 from stream.health import RateMeter
 from stream.live import LiveCamera
 from stream.redact import redact_error
@@ -101,6 +102,9 @@ class CameraPipeline:
     privacy: PrivacySettings | None = None
     """Masking of the published frames (viewers, snapshots, the analysers' evidence); the
     detector, the tracker and the gate see the original."""
+    clip_encoder: ClipEncoder | None = None
+    """Encodes the published (masked) frames into the clip ring while the camera's own packets
+    do not go there (see ``LiveCamera.remuxing``)."""
     analysis_errors: int = 0
     last_analysed: float = float("-inf")
     analysed: int = 0
@@ -225,6 +229,9 @@ class CameraPipeline:
         )
         with step(Step.PUBLISHING):
             self.results.publish(result)
+            if self.clip_encoder is not None and not self.camera.remuxing:
+                at = frame.received_at if frame.received_at is not None else time.time()
+                self.clip_encoder.offer(image, at)
         return result
 
     def finish(self, now: float) -> None:

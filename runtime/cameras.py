@@ -21,6 +21,7 @@ from analytics import ActiveTrack, Analyser, Heatmap, LineCrossing, TrackLifecyc
 from analytics.filters import DetectionFilter, DropReason
 from config import AppConfig, CameraConfig, DetectorConfig
 from config.class_check import Keys, camera_problems
+from config.clips import ClipSource
 from detectors import Detector, ModelPolicy, UnknownClassError, load_detector
 from events import EventSink, StoredEvent
 from outputs import FrameResult
@@ -30,6 +31,7 @@ from runtime.clip_recorder import ClipRecorder, ClipStatus, ClipWindow
 from runtime.detector_worker import DetectorWorker
 from runtime.gate import gate_for
 from runtime.threads import ThreadBudget
+from stream.clip_encoder import ClipEncoder, EncoderSettings, EncoderStats
 from stream.errors import SourceOpenError
 from stream.health import CameraHealth, CameraState
 from stream.heartbeat import ThreadHealth
@@ -79,6 +81,8 @@ class CameraStatus:
     """Detections its class filters and ignore masks dropped before tracking, by reason."""
     clip_ring: RingStats | None = None
     """The size of the camera's encoded-packet ring for clips; None when clips are off."""
+    clip_encoder: EncoderStats | None = None
+    """What the encoder of its published frames for clips did; None when it has none."""
 
 
 class CameraRuntime:
@@ -102,6 +106,7 @@ class CameraRuntime:
         self._on_batch = on_batch
         self._clips_dir = clips_dir
         self._recorders: dict[str, ClipRecorder] = {}
+        self._encoders: dict[str, ClipEncoder] = {}
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
@@ -161,7 +166,10 @@ class CameraRuntime:
         while True:
             worker = self._worker_for(detector)  # slow when the model loads: no lock held
             self._check_classes(camera, worker)
-            live = _make_camera(camera, worker.notify, self._source_policy)
+            ring = _ring(camera)
+            encoder = self._encoder(camera, ring)
+            remux_ring = ring if _may_remux(camera) else None
+            live = _make_camera(camera, worker.notify, self._source_policy, remux_ring)
             pipeline = CameraPipeline(
                 camera=live,
                 make_tracker=lambda fps: create_tracker(tracker_config.options(frame_rate=fps)),
@@ -171,6 +179,7 @@ class CameraRuntime:
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
                 detection_filter=DetectionFilter(self.config.filters_for(camera), camera.ignore),
                 privacy=camera.privacy.settings(),
+                clip_encoder=encoder,
             )
             with self._lock:
                 self._refuse_if_stopping()
@@ -179,7 +188,10 @@ class CameraRuntime:
                 worker.attach(camera.id, pipeline)
                 self._cameras[camera.id] = (live, worker)
                 live.start()
-                self._start_recorder(camera, live)
+                if encoder is not None:
+                    self._encoders[camera.id] = encoder
+                    encoder.start()
+                self._start_recorder(camera, ring)
             log.info(
                 "camera %s added (%s)", camera.id, live.display_url, extra={"camera": camera.id}
             )
@@ -216,9 +228,12 @@ class CameraRuntime:
         stopped = live.stop(timeout_s)
         with self._lock:
             recorder = self._recorders.pop(camera_id, None)
+            encoder = self._encoders.pop(camera_id, None)
         if recorder is not None:
             stopped = recorder.stop(timeout_s) and stopped
         pipeline = worker.detach(camera_id)
+        if encoder is not None:  # after detach: nothing offers it frames any more
+            stopped = encoder.stop(timeout_s) and stopped
         if pipeline is not None:
             pipeline.results.close()
             with self._lock:
@@ -227,12 +242,19 @@ class CameraRuntime:
         log.info("camera %s removed", camera_id, extra={"camera": camera_id})
         return self._release_if_idle(worker, timeout_s) and stopped
 
-    def _start_recorder(self, camera: CameraConfig, live: LiveCamera) -> None:
+    def _encoder(self, camera: CameraConfig, ring: PacketRing | None) -> ClipEncoder | None:
+        """An encoder of the camera's published frames into its clip ring, unless it writes
+        no clips; it stays idle while the camera's own packets can be remuxed."""
+        if self._clips_dir is None or ring is None:
+            return None
+        return ClipEncoder(camera.id, ring, EncoderSettings(max_size=camera.clips.encode_max_size))
+
+    def _start_recorder(self, camera: CameraConfig, ring: PacketRing | None) -> None:
         """Caller holds the lock. The camera's clip writer, if it keeps a ring."""
-        if self._clips_dir is None or live.ring is None:
+        if self._clips_dir is None or ring is None:
             return
         window = ClipWindow(camera.clips.pre_capture_s, camera.clips.post_capture_s)
-        recorder = ClipRecorder(camera.id, live.ring, window, self._clips_dir / camera.id)
+        recorder = ClipRecorder(camera.id, ring, window, self._clips_dir / camera.id)
         self._recorders[camera.id] = recorder
         recorder.start()
 
@@ -350,7 +372,8 @@ class CameraRuntime:
             detector=worker.detector.describe(),
             detector_state=state,
             detections_filtered=dict(pipeline.filtered),
-            clip_ring=ring.stats() if (ring := pipeline.camera.ring) is not None else None,
+            clip_ring=ring.stats() if (ring := _clip_ring(pipeline)) is not None else None,
+            clip_encoder=encoder.stats() if (encoder := pipeline.clip_encoder) else None,
         )
 
     def threads(self) -> list[ThreadHealth]:
@@ -360,9 +383,11 @@ class CameraRuntime:
             workers = list(self._workers.values())
             cameras = [live for live, _ in self._cameras.values()]
             recorders = list(self._recorders.values())
+            encoders = list(self._encoders.values())
         beats = [w.heartbeat for w in workers]
         beats += [c.heartbeat for c in cameras if not isinstance(c, PushSource)]
         beats += [r.heartbeat for r in recorders]
+        beats += [e.heartbeat for e in encoders]
         return [beat.health() for beat in beats]
 
     def subscriber_count(self) -> int:
@@ -525,16 +550,34 @@ class _Adding:
 
 
 def _make_camera(
-    camera: CameraConfig, on_frame: Callable[[], None], policy: SourcePolicy
+    camera: CameraConfig,
+    on_frame: Callable[[], None],
+    policy: SourcePolicy,
+    ring: PacketRing | None,
 ) -> LiveCamera:
     """A decoding thread for the camera's URL (checked against ``policy`` before each
-    connection), or a push source for ``whip:``."""
+    connection; its packets go into ``ring`` while they can be remuxed), or a push source for
+    ``whip:``."""
     settings = _live_settings(camera)
     if is_push_url(camera.url):
         return PushSource(camera.id, camera.url, settings, on_frame=on_frame)
-    return LiveCamera(
-        camera.id, camera.url, settings, on_frame=on_frame, policy=policy, ring=_ring(camera)
+    return LiveCamera(camera.id, camera.url, settings, on_frame=on_frame, policy=policy, ring=ring)
+
+
+def _may_remux(camera: CameraConfig) -> bool:
+    """The camera's own packets may make its clips: not with privacy masking on (they would
+    show what the mask hides), not for push cameras (no packets), not when told to encode."""
+    return (
+        camera.clips.source is ClipSource.AUTO
+        and not camera.privacy.settings().active
+        and not is_push_url(camera.url)
     )
+
+
+def _clip_ring(pipeline: CameraPipeline) -> PacketRing | None:
+    if pipeline.camera.ring is not None:
+        return pipeline.camera.ring
+    return pipeline.clip_encoder.ring if pipeline.clip_encoder is not None else None
 
 
 def _ring(camera: CameraConfig) -> PacketRing | None:

@@ -147,6 +147,16 @@ class _ServiceCollector(Collector):
             "before a connection's first keyframe.",
             cam,
         )
+        encoded = _counter(
+            "trackcast_camera_clip_encoded_frames",
+            "Published frames encoded into the clip ring (cameras whose clips are encoded).",
+            cam,
+        )
+        encode_dropped = _counter(
+            "trackcast_camera_clip_encoder_dropped_frames",
+            "Published frames the clip encoder dropped because it was behind.",
+            cam,
+        )
         runtime = self._service.runtime
         for camera_id in runtime.camera_ids():
             try:
@@ -175,9 +185,12 @@ class _ServiceCollector(Collector):
                 ring_seconds.add_metric([camera_id], ring.seconds)
                 ring_packets.add_metric([camera_id], ring.packets)
                 ring_evicted.add_metric([camera_id], ring.evicted_packets + ring.orphan_packets)
+            if status.clip_encoder is not None:
+                encoded.add_metric([camera_id], status.clip_encoder.encoded)
+                encode_dropped.add_metric([camera_id], status.clip_encoder.dropped)
         yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
         yield from (gated, duty, failed, errors, probes, filtered)
-        yield from (ring_bytes, ring_seconds, ring_packets, ring_evicted)
+        yield from (ring_bytes, ring_seconds, ring_packets, ring_evicted, encoded, encode_dropped)
 
     def _threads(self) -> Iterator[Metric]:
         labels = ["thread"]

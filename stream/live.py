@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from stream.backoff import MAX_DELAY_S, MIN_DELAY_S, Backoff
+from stream.clip_writer import REMUXABLE_CODECS
 from stream.errors import (
     NotAVideoError,
     SourceError,
@@ -97,7 +98,8 @@ class LiveCamera(Worker):
         """``on_frame`` is called (from the decoding thread) after each new frame is in
         :attr:`frames`, so one consumer can wait on many cameras. ``policy``, checked before each
         connection, decides what the URL may reach (a camera it refuses goes to ``failed``).
-        ``ring`` keeps the stream's encoded packets for clips; each connection restarts it."""
+        ``ring`` keeps the stream's encoded packets for clips; each connection restarts it, and
+        one whose codec cannot be remuxed leaves it empty (see :attr:`remuxing`)."""
         super().__init__(f"camera-{camera_id}")
         self.camera_id = camera_id
         self.url = url
@@ -105,6 +107,9 @@ class LiveCamera(Worker):
         self.settings = settings or LiveSettings()
         self._policy = policy
         self.ring = ring
+        self.remuxing = False
+        """The current connection's packets go into :attr:`ring` (its codec can be remuxed);
+        otherwise clips, if any, are encoded from the published frames."""
         self.frames: LatestSlot[VideoFrame] = LatestSlot(on_put=on_frame)
         self.history: deque[Transition] = deque(maxlen=256)
         self._backoff = Backoff.bounded(
@@ -204,7 +209,9 @@ class LiveCamera(Worker):
             return True
         self.source_fps = source.info.fps
         if self.ring is not None:
-            self.ring.restart(source.template())
+            template = source.template()
+            self.remuxing = template.codec in REMUXABLE_CODECS
+            self.ring.restart(template if self.remuxing else None)
         first_sequence = self._sequence
         with source:
             outcome = self._stream(source)
@@ -260,7 +267,8 @@ class LiveCamera(Worker):
         pacer = _Pacer() if source.kind.file and self.settings.realtime else None
         try:
             for frame in source.frames(
-                stall_timeout_s=self.settings.stall_timeout_s, ring=self.ring
+                stall_timeout_s=self.settings.stall_timeout_s,
+                ring=self.ring if self.remuxing else None,
             ):
                 if self.stopping:
                     return "stopped"

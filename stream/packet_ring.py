@@ -6,6 +6,11 @@ when it grows past its seconds or bytes cap it drops its oldest GOP, so whatever
 remuxed into a clip without re-encoding. Packets that arrive before the first keyframe of a
 connection cannot be decoded alone and are dropped (and counted). A new connection may bring new
 codec parameters and restarts the timestamps, so :meth:`PacketRing.restart` empties the ring.
+
+A ring has one writer at a time: the camera's decoding thread while its stream can be remuxed,
+otherwise the clip encoder (``stream.clip_encoder``), which takes the ring with
+:meth:`PacketRing.claim` and pushes with its template, so that a writer the other one displaced
+can no longer add packets.
 """
 
 from __future__ import annotations
@@ -119,25 +124,43 @@ class PacketRing:
         """A new connection (or none, ``None``): forget what was kept, since timestamps and codec
         parameters may not continue."""
         with self._lock:
-            self._template = template
-            self._evicted += self._packets
-            self._gops.clear()
-            self._bytes = self._packets = 0
+            self._restart(template)
 
-    def push(self, packet: EncodedPacket) -> None:
-        """Keep ``packet``; O(1) apart from evictions, never blocks for long."""
+    def claim(self, template: StreamTemplate, previous: StreamTemplate | None) -> bool:
+        """Restart the ring for ``template`` unless another writer holds it: True if the ring
+        had no stream or still had ``previous`` (the claimer's own last template)."""
         with self._lock:
+            if self._template is not None and self._template is not previous:
+                return False
+            self._restart(template)
+            return True
+
+    def _restart(self, template: StreamTemplate | None) -> None:
+        """Caller holds the lock."""
+        self._template = template
+        self._evicted += self._packets
+        self._gops.clear()
+        self._bytes = self._packets = 0
+
+    def push(self, packet: EncodedPacket, template: StreamTemplate | None = None) -> bool:
+        """Keep ``packet``; O(1) apart from evictions, never blocks for long. With
+        ``template``, only while it is the ring's stream: False once another writer restarted
+        the ring (the packet is not kept)."""
+        with self._lock:
+            if template is not None and self._template is not template:
+                return False
             if packet.keyframe:
                 self._gops.append(_Gop())
             elif not self._gops:
                 self._orphans += 1
-                return
+                return True
             gop = self._gops[-1]
             gop.packets.append(packet)
             gop.bytes += packet.size
             self._bytes += packet.size
             self._packets += 1
             self._evict(packet.at)
+            return True
 
     def _evict(self, now: float) -> None:
         """Caller holds the lock. Drop the oldest GOPs while over a cap; the newest GOP alone
