@@ -1,6 +1,11 @@
 """Decode a video once, frame by frame, next to its tracks file, and write the frames the
 selection keeps as a YOLO dataset, COCO JSON, review list and optional per-track crops.
 
+With :attr:`ExportOptions.privacy` the written images (and crops) are masked as a camera's
+published frames are (``outputs.privacy``): static zones filled black and the tracked boxes of
+the chosen classes hidden; the labels still describe the boxes. Off by default: whether masked
+images are fit for training is the user's choice.
+
 Nothing but the current frame is held: the video streams through :class:`stream.VideoSource`
 (the decoder ``trackcast track`` used, so frame indices match), the tracks file is read a line at
 a time, and each kept image is written before the next frame is decoded.
@@ -17,13 +22,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+import supervision as sv
 
 from annotation import yolo
 from annotation.coco import CocoBuilder
 from annotation.selection import FrameSelector, ReviewReason, SampleReason, SelectionOptions
 from annotation.selection import signature as frame_signature
 from annotation.tracks import TrackRecord, clip_box, read_records
+from detectors.base import CLASS_NAME
 from outputs.errors import write_error
+from outputs.privacy import PrivacySettings, apply_privacy
 from stream.frames import VideoFrame
 from stream.source import VideoSource
 
@@ -42,6 +50,8 @@ class ExportOptions:
     crops: bool = False
     include_predicted: bool = False
     """Also keep frames a stride skipped (their boxes are the tracker's predictions)."""
+    privacy: PrivacySettings | None = None
+    """Mask the written images (zones, the boxes of chosen classes); None: the originals."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.jpeg_quality <= 100:
@@ -85,11 +95,14 @@ def export_dataset(video: Path, tracks: Path, options: ExportOptions) -> ExportR
             small = frame_signature(frame.image)
             reason = selector.sample(time, small)
             review = selector.review(record, small) if options.selection.reviews else ()
+            if reason is None and not review:
+                continue
+            image = _visible(frame.image, record, options.privacy)
             with _writing(out):
                 if reason is not None:
-                    writer.keep(frame.image, record, reason)
+                    writer.keep(image, record, reason)
                 if review:
-                    writer.review(frame.image, record, review)
+                    writer.review(image, record, review)
     writer.report.duplicates = selector.duplicates
     with _writing(out):
         writer.finish()
@@ -103,6 +116,21 @@ def _writing(out: Path) -> Iterator[None]:
         yield
     except OSError as error:
         raise write_error(Path(error.filename) if error.filename else out, error) from None
+
+
+def _visible(
+    image: npt.NDArray[np.uint8], record: TrackRecord, privacy: PrivacySettings | None
+) -> npt.NDArray[np.uint8]:
+    """The frame as it may be written: masked by ``privacy`` with the record's boxes."""
+    if privacy is None or not privacy.active:
+        return image
+    boxes = np.array([t.box for t in record.tracks], dtype=np.float64).reshape(-1, 4)
+    tracks = sv.Detections(
+        xyxy=boxes,
+        class_id=np.array([t.class_id for t in record.tracks], dtype=int),
+        data={CLASS_NAME: np.array([t.class_name for t in record.tracks], dtype=str)},
+    )
+    return apply_privacy(image, tracks, privacy)
 
 
 def _paired(

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from outputs.privacy import PrivacySettings
 
 EXAMPLES = """examples:
   trackcast track data/vtest.avi --model person-yolov8s --jsonl out/vtest.jsonl
@@ -68,6 +71,20 @@ def register(commands: Any) -> None:
         "--include-predicted", action="store_true",
         help="also sample frames a stride skipped (their boxes are predictions)",
     )  # fmt: skip
+    parser.add_argument(
+        "--privacy-classes", metavar="NAMES",
+        help="hide the tracked boxes of these classes in the written images and crops, e.g. "
+        "person (comma-separated; the labels keep the boxes). Off by default",
+    )  # fmt: skip
+    parser.add_argument(
+        "--privacy-mode", choices=("pixelate", "blur", "black"), default="pixelate",
+        help="how those boxes are hidden (default pixelate)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--privacy-zone", action="append", default=[], metavar="X,Y X,Y X,Y...",
+        help="a polygon filled black in every written image, corners as fractions (0-1) of the "
+        "width and height, e.g. '0.8,0 1,0 1,0.3 0.8,0.3'; may be repeated",
+    )  # fmt: skip
     parser.set_defaults(handler=run)
 
 
@@ -95,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         val_every=args.val_every,
         crops=args.crops,
         include_predicted=args.include_predicted,
+        privacy=_privacy(args),
     )
     report = export_dataset(args.video, args.tracks, options)
     kept = sum(report.kept.values())
@@ -111,3 +129,31 @@ def run(args: argparse.Namespace) -> int:
     if report.outside:
         print(f"{report.outside} boxes outside the frame left out")
     return 0
+
+
+def _privacy(args: argparse.Namespace) -> PrivacySettings | None:
+    """The masking of ``--privacy-*``, validated as a camera's ``privacy`` is; None when off."""
+    from pydantic import ValidationError
+
+    from config.privacy import PrivacyConfig
+
+    classes = [c.strip() for c in (args.privacy_classes or "").split(",") if c.strip()]
+    if not classes and not args.privacy_zone:
+        return None
+    try:
+        zones = [_zone(text) for text in args.privacy_zone]
+        config = PrivacyConfig.model_validate(
+            {"classes": classes, "mode": args.privacy_mode, "zones": zones}
+        )
+    except ValidationError as error:
+        reasons = "; ".join(str(e["msg"]) for e in error.errors())
+        raise ValueError(f"--privacy-*: {reasons}") from None
+    return config.settings()
+
+
+def _zone(text: str) -> dict[str, object]:
+    try:
+        points = [[float(v) for v in corner.split(",")] for corner in text.split()]
+    except ValueError:
+        raise ValueError(f"--privacy-zone {text!r}: corners are X,Y numbers") from None
+    return {"coordinates": "normalized", "polygon": points}

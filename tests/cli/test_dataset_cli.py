@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
+import pytest
+
 from tests.conftest import run_cli
 from tests.media import SQUARE, square_position
 
@@ -93,3 +96,58 @@ def test_wall_clock_event_times_are_refused(square_clip: Path, tmp_path: Path) -
     events.write_text(json.dumps({"type": "line.crossed", "time": 1_790_000_000.0}) + "\n")
     args = [str(square_clip), str(tracks), "--out", str(tmp_path / "ds"), "--events", str(events)]
     assert "wall-clock times" in one_line_error(args)
+
+
+def _square_brightness(out: Path) -> dict[str, int]:
+    """The brightest pixel of the square's box in each written image, by file name."""
+    found = {}
+    for path in sorted((out / "images").glob("*/*.jpg")):
+        index = int(path.stem.removeprefix("frame_"))
+        x, y = square_position(index)
+        image = cv2.imread(str(path))
+        assert image is not None
+        found[path.name] = int(image[y + 4 : y + SQUARE - 4, x + 4 : x + SQUARE - 4].max())
+    return found
+
+
+@pytest.mark.parametrize(
+    "privacy",
+    [
+        ["--privacy-classes", "square", "--privacy-mode", "black"],
+        ["--privacy-zone", "0,0 0.6,0 0.6,0.5 0,0.5"],  # the square's path in frames 0-15
+        [],
+    ],
+    ids=["class", "zone", "off"],
+)
+def test_privacy_masks_the_exported_images_and_crops(
+    square_clip: Path, tmp_path: Path, privacy: list[str]
+) -> None:
+    tracks = tracks_file(tmp_path / "t.jsonl", frames=16)
+    out = tmp_path / "ds"
+    args = ["dataset", str(square_clip), str(tracks), "--out", str(out), "--every", "0.5"]
+    result = run_cli([*args, "--crops", *privacy], timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "3 train and 1 val images, 4 labels" in result.stdout  # the labels keep the boxes
+    brightest = _square_brightness(out)
+    assert len(brightest) == 4
+    crops = []
+    for path in sorted((out / "crops" / "square").glob("*.jpg")):
+        crop = cv2.imread(str(path))
+        assert crop is not None
+        crops.append(int(crop.max()))
+    assert len(crops) == 4
+    if privacy:
+        assert max(brightest.values()) < 40, brightest  # hidden in every image
+        assert max(crops) < 40, crops
+    else:
+        assert min(brightest.values()) > 200, brightest
+        assert min(crops) > 200, crops
+
+
+def test_a_bad_privacy_zone_is_one_line(square_clip: Path, tmp_path: Path) -> None:
+    tracks = tracks_file(tmp_path / "t.jsonl")
+    base = [str(square_clip), str(tracks), "--out", str(tmp_path / "ds")]
+    line = one_line_error([*base, "--privacy-zone", "0,0 2,0 1,1"])
+    assert "--privacy-*" in line and "normalized coordinates must lie in [0, 1]" in line
+    line = one_line_error([*base, "--privacy-zone", "0,0 x,0 1,1"])
+    assert "corners are X,Y numbers" in line
