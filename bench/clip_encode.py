@@ -47,7 +47,7 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(frames: list[Image], max_size: int) -> dict[str, float | int]:
+def _run(frames: list[Image], max_size: int) -> dict[str, float | int | str]:
     ring = PacketRing(RingLimits(max_seconds=3600, max_bytes=1 << 30))
     encoder = ClipEncoder("bench", ring, EncoderSettings(max_size=max_size, queue_frames=FRAMES))
     start, cpu = time.time(), _cpu_s()
@@ -78,7 +78,9 @@ def main() -> None:
     results = {}
     for width, height in SIZES:
         frames = [
-            o if o.shape[:2] == (height, width) else cv2.resize(o, (width, height))
+            o
+            if o.shape[:2] == (height, width)
+            else np.asarray(cv2.resize(o, (width, height)), dtype=np.uint8)
             for o in original
         ]
         for max_size in MAX_SIZES:

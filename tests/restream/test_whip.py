@@ -153,6 +153,10 @@ def test_published_video_is_tracked_and_the_camera_waits_again_after_delete(
                 newest = max(tracks, key=lambda t: t["last_seen"])
                 x1, y1, x2, y2 = newest["last_box"]
                 assert (round(y1), round(y2 - y1), round(x2 - x1)) == (60, SQUARE, SQUARE)
+                # a pushed camera has no packets to remux: its clips are encoded from its frames
+                clips = app.state.service.runtime.status(PUBLISHED)
+                assert clips.clip_encoder is not None and clips.clip_encoder.encoded > 0
+                assert clips.clip_ring is not None and clips.clip_ring.gops >= 1
 
                 busy = await client.post(
                     f"/api/cameras/{PUBLISHED}/whip",

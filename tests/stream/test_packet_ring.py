@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from stream.packet_ring import PacketRing, RingLimits
@@ -115,3 +116,22 @@ def test_pushes_from_one_thread_and_reads_from_another(tmp_path: Path) -> None:
         done.set()
         reader.join()
     assert ring.stats().seconds <= 1.0
+
+
+def test_one_writer_at_a_time_claim_and_push_with_a_template(tmp_path: Path) -> None:
+    """The clip encoder claims an empty ring (or its own); the camera's restart displaces it,
+    after which its pushes are refused and its claims fail until the camera gives it up."""
+    template, packets = mp4_packets(tmp_path, 10)
+    encoder = replace(template, codec="h264", width=640)
+    ring = PacketRing(RingLimits(max_seconds=60, max_bytes=10**8))
+    assert ring.claim(encoder, None)
+    assert all(ring.push(p, encoder) for p in packets[:5])
+    assert ring.claim(encoder, encoder)  # its own ring: restarted (a new frame size)
+    assert ring.stats().packets == 0
+    ring.restart(template)  # the camera's connection can be remuxed
+    assert not ring.push(packets[0], encoder)
+    assert not ring.claim(encoder, encoder)
+    assert ring.push(packets[0], template) and ring.push(packets[1])
+    assert ring.stats().packets == 2
+    ring.restart(None)  # its next connection cannot be remuxed
+    assert ring.claim(encoder, encoder)
