@@ -26,7 +26,9 @@ class ClipSource(StrEnum):
 
 
 class ClipsConfig(BaseModel):
-    """A ring of the camera's own encoded video, remuxed (not re-encoded) into event clips.
+    """A ring of the camera's own encoded video, remuxed (not re-encoded) into event clips; or,
+    for a stream that cannot be remuxed or a privacy-masked camera, of its published frames
+    encoded (see ``source``).
 
     The ring holds whole groups of pictures, so a clip starts at the last keyframe at or before
     ``pre_capture_s`` before its event; it is bounded by ``max_ring_s`` and ``max_ring_bytes``,

@@ -208,7 +208,8 @@ class CameraConfig(_Strict):
     clips: ClipsConfig = Field(
         default_factory=ClipsConfig,
         description="Event clips: a bounded ring of the camera's own encoded video, remuxed "
-        "into an MP4 per event without re-encoding.",
+        "into an MP4 per event without re-encoding (or of its published frames, encoded: see "
+        "clips.source).",
     )
 
     @model_validator(mode="after")
