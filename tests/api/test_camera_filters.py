@@ -51,6 +51,8 @@ def test_filters_and_masks_show_change_and_count_in_metrics(
     (mask,) = created.json()["ignore"]
     assert mask["polygon"] == IGNORE_POLYGON and mask["anchor"] == "bottom_center"
     wait_until(lambda: set(filtered(client, "yard")) == {"min_area", "ignore"}, timeout_s=30)
+    health = client.get("/api/cameras/yard").json()["health"]["detections_filtered"]
+    assert set(health) == {"min_area", "ignore"} and min(health.values()) >= 1  # as in /metrics
 
     changes = {"filters": {"square": {"max_area": 0.01}}, "ignore": None}
     patched = client.patch("/api/cameras/yard", json=changes)
