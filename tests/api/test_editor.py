@@ -249,6 +249,14 @@ def test_draw_an_ignore_mask_a_privacy_zone_and_a_filter(server: ApiServer, tmp_
         assert camera(server)["state"] == "streaming"
 
         page.get_by_role("button", name="Delete filter sqare").click()
+        page.check('input[name="tool"][value="ignore"]')
+        click_at(page, 0.7, 0.7)
+        click_at(page, 0.9, 0.9)
+        page.keyboard.press("Enter")
+        page.click("#save-regions")
+        expect(message).to_contain_text("(422)", timeout=10_000)
+        expect(message).to_contain_text(re.compile(r"ignore mask 2, polygon: .*at least 3"))
+        page.get_by_role("button", name="Delete ignore mask 2").click()
         page.get_by_role("button", name="Delete ignore mask 1").click()
         page.get_by_role("button", name="Delete privacy zone 1").click()
         expect(page.locator("#region-list li")).to_have_count(1)
