@@ -50,6 +50,22 @@ def mask_polygon(mask: npt.NDArray[Any], max_points: int = MAX_POINTS) -> npt.ND
     return np.asarray(simplified, dtype=np.float32).reshape(-1, 2)
 
 
+def to_frame(
+    points: npt.NDArray[np.float32], mask_size: tuple[int, int], frame_size: tuple[int, int]
+) -> Polygon:
+    """Mask coordinates to frame pixels, undoing ultralytics' centred letterbox (the same
+    arithmetic as ``ultralytics.utils.ops.scale_coords``, in plain numpy), clipped to the frame.
+    Sizes are (height, width)."""
+    (mask_h, mask_w), (frame_h, frame_w) = mask_size, frame_size
+    gain = min(mask_h / frame_h, mask_w / frame_w)
+    new_h, new_w = max(round(frame_h * gain), 1), max(round(frame_w * gain), 1)
+    pad_x, pad_y = round((mask_w - new_w) / 2 - 0.1), round((mask_h - new_h) / 2 - 0.1)
+    x = (points[:, 0] - pad_x) * frame_w / new_w
+    y = (points[:, 1] - pad_y) * frame_h / new_h
+    corners = np.column_stack([np.clip(x, 0, frame_w), np.clip(y, 0, frame_h)])
+    return np.rint(corners).astype(np.int32).reshape(-1, 2)
+
+
 def polygons(detections: sv.Detections) -> list[Polygon] | None:
     """The detections' polygons, or None when they have none (not a segmentation model)."""
     column = detections.data.get(POLYGON)

@@ -14,7 +14,7 @@ from detectors.base import Detector, Image
 from detectors.errors import ModelError
 from detectors.export import ultralytics_yolo
 from detectors.labels import ClassMerge, Labeller
-from detectors.segments import POLYGON, Polygon, mask_polygon, no_polygon
+from detectors.segments import POLYGON, Polygon, mask_polygon, no_polygon, to_frame
 
 DEFAULT_IMGSZ = 640
 
@@ -101,14 +101,7 @@ def _polygons(result: Any, count: int) -> list[Polygon]:
     """One polygon per box in the frame's pixels, from ``result.masks`` (None without boxes)."""
     if result.masks is None:
         return [no_polygon() for _ in range(count)]
-    from ultralytics.utils.ops import scale_coords
-
     masks = result.masks.data.cpu().numpy()
-    height, width = result.orig_shape
-    found = []
-    for mask in masks:
-        outline = mask_polygon(mask)
-        if len(outline):
-            outline = scale_coords(masks.shape[1:], outline, (height, width), normalize=False)
-        found.append(np.rint(outline).astype(np.int32).reshape(-1, 2))
-    return found
+    mask_size = (masks.shape[1], masks.shape[2])
+    frame_size = (int(result.orig_shape[0]), int(result.orig_shape[1]))
+    return [to_frame(mask_polygon(mask), mask_size, frame_size) for mask in masks]

@@ -10,6 +10,7 @@ import supervision as sv
 from detectors.segments import POLYGON, polygons
 from tests.tracking import ids
 from tracking import TRACKER_NAMES, TrackerName, TrackerOptions, create_tracker
+from tracking.base import OUTLINE
 
 
 def _outline(x: float, person: int) -> np.ndarray:
@@ -49,7 +50,9 @@ def _apexes(tracks: sv.Detections) -> dict[int, int]:
 def test_each_track_carries_its_own_detections_polygon(name: TrackerName) -> None:
     tracker = create_tracker(TrackerOptions(name=name, frame_rate=10, gmc_method="none"))
     for step in range(5):
-        tracked = tracker.update(_walkers(step)[np.array([2, 0, 1])])  # shuffled rows
+        shuffled = _walkers(step)[np.array([2, 0, 1])]
+        assert isinstance(shuffled, sv.Detections)
+        tracked = tracker.update(shuffled, timestamp=step / 10)
     assert len(tracked) == 3
     by_x = {i: x for i, x in zip(ids(tracked), tracked.xyxy[:, 0], strict=True)}
     apex = _apexes(tracked)
@@ -59,7 +62,29 @@ def test_each_track_carries_its_own_detections_polygon(name: TrackerName) -> Non
     assert outlines is not None
     for outline, box in zip(outlines, tracked.xyxy, strict=True):
         assert abs(int(outline[0, 0]) - box[0]) < 8  # this step's polygon, not an old one
-    assert _apexes(tracker.predict(0.7)) == apex
+    predicted = tracker.predict(0.8)  # four frames on: boxes and outlines move together
+    assert _apexes(predicted) == {i: a + _shift(tracked, predicted)[i][1] for i, a in apex.items()}
+    after = polygons(predicted)
+    assert after is not None and outlines is not None
+    for k, track_id in enumerate(ids(predicted)):
+        dx, dy = _shift(tracked, predicted)[track_id]
+        assert dx > 5  # they walk right
+        before = outlines[ids(tracked).index(track_id)]
+        np.testing.assert_array_equal(after[k], before + np.array([dx, dy]))
+
+
+def _shift(before: sv.Detections, after: sv.Detections) -> dict[int, tuple[int, int]]:
+    """Track id to the move of its box centre, rounded to pixels."""
+    centres = {i: (box[:2] + box[2:]) / 2 for i, box in zip(ids(before), before.xyxy, strict=True)}
+    moves = {}
+    for i, box in zip(ids(after), after.xyxy, strict=True):
+        dx, dy = np.rint((box[:2] + box[2:]) / 2 - centres[i])
+        moves[i] = (int(dx), int(dy))
+    return moves
+
+
+def test_trackers_move_the_column_detectors_fill() -> None:
+    assert OUTLINE == POLYGON
 
 
 def test_a_coasting_track_keeps_its_last_polygon() -> None:
