@@ -101,7 +101,7 @@ def test_newest_first_pages_walk_back_from_a_snapshot_without_gaps(
     walked: list[int] = []
     before: int | None = top
     while before is not None:
-        params = {"limit": 2, "order": "desc", "before": before}
+        params: dict[str, int | str] = {"limit": 2, "order": "desc", "before": before}
         page = httpx.get(f"{api.url}/api/events", params=params, timeout=10).json()
         assert page["next_after"] is None
         walked += [e["seq"] for e in page["events"]]
