@@ -10,6 +10,7 @@ const EVENT_TYPES = ["track.started", "track.ended", "line.crossed", "zone.enter
 const PAGE_SIZE = 25;
 const INTERVAL_S = { "1m": 60, "15m": 900, "1h": 3600, "1d": 86400 };
 const FILTER_PARAMS = ["camera", "type", "class_name", "region", "since", "until"];
+const MIN_BUCKETS_SHOWN = 12;  // a chart's time axis is at least this many buckets wide
 const COLOURS = ["#f5c400", "#4aa3ff", "#ff7a59", "#5fd38d", "#c77dff", "#ff5fa2"];
 
 const query = new URLSearchParams(location.search);
@@ -342,11 +343,14 @@ function drawCharts(counts, intervalS) {
     box.replaceChildren(empty);
     return;
   }
-  box.replaceChildren(...charts.map((chart) => drawChart(chart, intervalS)));
+  // one colour per direction name on every chart
+  const names = [...new Set(charts.flatMap((chart) => [...chart.directions.keys()]))].sort();
+  const colours = new Map(names.map((name, i) => [name, COLOURS[i % COLOURS.length]]));
+  box.replaceChildren(...charts.map((chart) => drawChart(chart, intervalS, colours)));
 }
 
 // Stacked bars, one stack per bucket, one colour per direction (or entered/exited).
-function drawChart(chart, intervalS) {
+function drawChart(chart, intervalS, colours) {
   const W = 600, H = 190, left = 40, right = 10, top = 10, bottom = 24;
   const figure = document.createElement("figure");
   figure.className = "chart";
@@ -356,7 +360,8 @@ function drawChart(chart, intervalS) {
   title.textContent = `${chart.kind} ${chart.region} (${chart.camera})`;
   const directions = [...chart.directions.keys()].sort();
   const starts = [...new Set(directions.flatMap((d) => [...chart.directions.get(d).keys()]))].sort((a, b) => a - b);
-  const t0 = starts[0], t1 = starts[starts.length - 1] + intervalS;
+  const t1 = starts[starts.length - 1] + intervalS;
+  const t0 = Math.min(starts[0], t1 - MIN_BUCKETS_SHOWN * intervalS);
   const totals = starts.map((start) => directions.reduce((sum, d) => sum + (chart.directions.get(d).get(start) || 0), 0));
   const yMax = Math.max(1, ...totals);
   const plotW = W - left - right, plotH = H - top - bottom;
@@ -377,12 +382,12 @@ function drawChart(chart, intervalS) {
   last.textContent = timeLabel(t1, intervalS);
   for (const start of starts) {
     let stacked = 0;
-    directions.forEach((direction, i) => {
+    directions.forEach((direction) => {
       const count = chart.directions.get(direction).get(start);
       if (!count) return;
       const rect = svg("rect", {
         class: "bar", x: x(start) + 0.1 * barW / 0.8, y: y(stacked + count), width: barW,
-        height: y(stacked) - y(stacked + count), fill: COLOURS[i % COLOURS.length],
+        height: y(stacked) - y(stacked + count), fill: colours.get(direction),
         "data-direction": direction, "data-bucket": start, "data-count": count,
       }, root);
       const tip = svg("title", {}, rect);
@@ -392,10 +397,10 @@ function drawChart(chart, intervalS) {
   }
   const legend = document.createElement("div");
   legend.className = "legend";
-  directions.forEach((direction, i) => {
+  directions.forEach((direction) => {
     const item = document.createElement("span");
     const swatch = document.createElement("i");
-    swatch.style.background = COLOURS[i % COLOURS.length];
+    swatch.style.background = colours.get(direction);
     item.append(swatch, direction);
     legend.append(item);
   });
