@@ -355,6 +355,7 @@ viewer.close = closeCamera;
 viewer.api = api;
 viewer.withToken = withToken;
 viewer.regionPoints = regionPoints;
+if (viewer.token) $("events-link").search = "?token=" + encodeURIComponent(viewer.token);
 loadCameras();
 followEvents();
 setInterval(() => { if (!viewer.camera) loadCameras(); }, 5000);
