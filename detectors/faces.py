@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.bundled import MTCNN_FACES
+from detectors.errors import ModelUnavailableError
 
 Image = npt.NDArray[np.uint8]
 Boxes = npt.NDArray[np.float64]
@@ -36,7 +37,7 @@ def face_model_problem(root: Path | None = None) -> str | None:
     fetch them), or None."""
     try:
         MTCNN_FACES.locate(root)
-    except ValueError as error:
+    except ModelUnavailableError as error:
         return str(error)
     return None
 
@@ -60,11 +61,45 @@ def _mtcnn_module(root: Path | None) -> Any:
         return importlib.import_module(f"{_PACKAGE}.models.mtcnn")
 
 
+def _torchvision_nms_works() -> bool:
+    """torchvision's compiled NMS loads: not where torchvision's build does not match torch's
+    (constraints/cpu.txt pairs PyTorch's CPU torch with PyPI's torchvision)."""
+    try:
+        import torch
+
+        ops: Any = importlib.import_module("torchvision.ops")  # untyped
+        ops.nms(torch.zeros((1, 4)), torch.ones(1), 0.5)
+    except Exception:
+        return False
+    return True
+
+
+def _numpy_batched_nms(module: Any) -> Any:
+    """facenet-pytorch's own NumPy NMS in place of torchvision's ``batched_nms``."""
+
+    def batched_nms(boxes: Any, scores: Any, idxs: Any, threshold: float) -> Any:
+        return module.batched_nms_numpy(boxes, scores, idxs, threshold, "Union")
+
+    return batched_nms
+
+
 class FaceDetector:
     """MTCNN on the CPU: :meth:`detect` finds faces in a BGR image."""
 
-    def __init__(self, root: Path | None = None, *, threshold: float = 0.7) -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        threshold: float = 0.7,
+        numpy_nms: bool | None = None,
+    ) -> None:
+        """``numpy_nms``: use facenet-pytorch's NumPy NMS instead of torchvision's compiled one;
+        None: only where torchvision's does not load."""
         module = _mtcnn_module(root)
+        if numpy_nms if numpy_nms is not None else not _torchvision_nms_works():
+            # module-wide, for every FaceDetector: harmless, the NumPy NMS gives the same boxes
+            steps: Any = sys.modules[f"{_PACKAGE}.models.utils.detect_face"]
+            steps.batched_nms = _numpy_batched_nms(steps)
         self._threshold = threshold
         self._mtcnn = module.MTCNN(
             keep_all=True, device="cpu", min_face_size=MIN_FACE_PX, select_largest=False

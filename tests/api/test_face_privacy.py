@@ -87,7 +87,7 @@ def test_faces_are_hidden_in_snapshots_and_mjpeg_only_where_faces_are_on(
     for camera, hidden in (("faces", True), ("open", False)):
         frames: list[Image] = []
 
-        def shown(camera: str = camera) -> bool:
+        def shown(camera: str = camera, frames: list[Image] = frames) -> bool:
             """A frame of the photograph (not the black one of a detector warming up)."""
             image = snapshot(server.url, camera)
             if image is None or float(image.mean()) < 10:
@@ -108,9 +108,7 @@ def test_faces_are_hidden_in_snapshots_and_mjpeg_only_where_faces_are_on(
             assert max(block_differences(published, original, (0, 200, 200, 360))) < MATCH
 
 
-def test_faces_turn_on_and_off_through_the_camera_api(
-    client: TestClient, photo_clip: Path
-) -> None:
+def test_faces_turn_on_and_off_through_the_camera_api(client: TestClient, photo_clip: Path) -> None:
     created = client.post("/api/cameras", json={"id": "c", "url": str(photo_clip), "loop": True})
     assert created.status_code == 201, created.text
     assert created.json()["privacy"]["faces"] is False
