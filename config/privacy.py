@@ -85,18 +85,18 @@ class PrivacyConfig(_Strict):
         "in the whole frame; hidden like the classes (mode, padding).",
     )
     face_check_s: float = Field(
-        0.5,
+        1.0,
         gt=0,
         le=60,
         description="faces: each tracked person's head is searched again after this many seconds "
-        "(in between its faces move with its box).",
+        "(in between its faces move with its box; one head per frame).",
     )
     face_scan_s: float = Field(
         2.0,
         ge=0,
         le=3600,
-        description="faces: the whole frame (scaled to 640 px) is searched every this many "
-        "seconds, for faces without a person box; 0: never.",
+        description="faces: the whole frame (scaled to 320 px: close faces) is searched every "
+        "this many seconds, for faces without a person box; 0: never.",
     )
 
     @model_validator(mode="after")

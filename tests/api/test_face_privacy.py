@@ -129,7 +129,7 @@ def test_faces_turn_on_and_off_through_the_camera_api(client: TestClient, photo_
     patched = client.patch("/api/cameras/c", json={"privacy": {"faces": True}})
     assert patched.status_code == 200, patched.text
     privacy = patched.json()["privacy"]
-    assert (privacy["faces"], privacy["face_check_s"], privacy["face_scan_s"]) == (True, 0.5, 2.0)
+    assert (privacy["faces"], privacy["face_check_s"], privacy["face_scan_s"]) == (True, 1.0, 2.0)
     wait_until(lambda: faces_hidden() is True, 60, step_s=0.2)
     reset = client.patch("/api/cameras/c", json={"privacy": None})
     assert reset.json()["privacy"]["faces"] is False
