@@ -22,8 +22,10 @@ from analytics.filters import DetectionFilter, DropReason
 from config import AppConfig, CameraConfig, DetectorConfig
 from config.class_check import Keys, camera_problems
 from detectors import Detector, ModelPolicy, UnknownClassError, load_detector
+from detectors.faces import FaceDetector
 from events import EventSink, StoredEvent
 from outputs import FrameResult
+from outputs.face_privacy import FaceMasker
 from runtime.broadcast import Broadcast
 from runtime.camera_pipeline import CameraPipeline
 from runtime.clip_recorder import ClipRecorder, ClipStatus, ClipWindow
@@ -162,6 +164,7 @@ class CameraRuntime:
             worker = self._worker_for(detector)  # slow when the model loads: no lock held
             self._check_classes(camera, worker)
             live = _make_camera(camera, worker.notify, self._source_policy)
+            privacy = camera.privacy.settings()
             pipeline = CameraPipeline(
                 camera=live,
                 make_tracker=lambda fps: create_tracker(tracker_config.options(frame_rate=fps)),
@@ -170,7 +173,8 @@ class CameraRuntime:
                 analysers=self._analysers(camera),
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
                 detection_filter=DetectionFilter(self.config.filters_for(camera), camera.ignore),
-                privacy=camera.privacy.settings(),
+                privacy=privacy,
+                faces=FaceMasker(FaceDetector().detect, privacy.faces) if privacy.faces else None,
             )
             with self._lock:
                 self._refuse_if_stopping()
