@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import authorize, authorize_media
@@ -35,6 +35,26 @@ class SegmentOut(BaseModel):
 
 
 class RecordingsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "camera_id": "door",
+                    "segments": [
+                        {
+                            "start": 1700000000.04,
+                            "start_iso": "2023-11-14T22:13:20.040Z",
+                            "end": 1700000059.94,
+                            "end_iso": "2023-11-14T22:14:19.940Z",
+                            "bytes": 30015872,
+                        }
+                    ],
+                    "bytes": 30015872,
+                }
+            ]
+        }
+    )
+
     camera_id: str
     segments: list[SegmentOut] = Field(description="Oldest first.")
     bytes: int = Field(description="All segments together.")

@@ -187,9 +187,9 @@ class Recorder(Worker):
             self._retain()
 
     def _take(self) -> _Item | None:
+        self.heartbeat.beat(RETENTION_INTERVAL_S + 5.0)
         with self._ready:
             if not self._items:
-                self.heartbeat.beat(RETENTION_INTERVAL_S + 5.0)
                 if not self.stopping:
                     self._ready.wait(1.0)
                 if not self._items:
