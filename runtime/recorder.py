@@ -233,6 +233,9 @@ class Recorder(Worker):
             segment.write(packet)
         except (OSError, av.error.FFmpegError, ValueError) as error:
             self._fail(error)
+            return
+        if self._state is RecordingState.WAITING:  # (a stopped recorder resumes once a
+            self._set_state(RecordingState.RECORDING)  # segment is wholly written)
 
     def _close_segment(self) -> None:
         segment, self._segment = self._segment, None

@@ -42,7 +42,7 @@ def square_camera(tmp_path: Path) -> Iterator[RtspCamera]:
         camera.stop()
 
 
-def _config(tmp_path: Path, url: str) -> AppConfig:
+def _config(tmp_path: Path, url: str, *, event_clips: bool = True) -> AppConfig:
     return AppConfig.model_validate(
         {
             "data_dir": str(tmp_path / "data"),
@@ -62,7 +62,12 @@ def _config(tmp_path: Path, url: str) -> AppConfig:
                             "anchor": "center",
                         }
                     ],
-                    "clips": {"max_ring_s": 3.0, "pre_capture_s": 1.0, "post_capture_s": 1.0},
+                    "clips": {
+                        "enabled": event_clips,
+                        "max_ring_s": 3.0,
+                        "pre_capture_s": 1.0,
+                        "post_capture_s": 1.0,
+                    },
                     "recording": {"enabled": True, "segment_s": SEGMENT_S},
                 }
             ],
@@ -200,3 +205,17 @@ def test_a_full_disk_stops_recording_and_nothing_else(
         wait_until(lambda: len(_segments(api)) >= before + 2, timeout_s=60, step_s=0.2)
         metrics = _get(api, "/metrics").text
         assert 'trackcast_camera_recording_up{camera="door"} 1.0' in metrics
+
+
+def test_recording_without_event_clips(square_camera: RtspCamera, tmp_path: Path) -> None:
+    """Event clips off, recording on: segments are written (from the ring kept for them), and
+    events get no clip."""
+    config = _config(tmp_path, square_camera.url, event_clips=False)
+    with _serve(config) as (api, running):
+        wait_until(lambda: len(_segments(api)) >= 1 and _crossings(api) >= 1, timeout_s=60)
+        event = _get(api, "/api/events", type="line.crossed").json()["events"][0]
+        time.sleep(1.5)  # past its post-capture time
+        assert running.runtime.clip_status("door", event["id"]) is None
+        assert _get(api, f"/api/events/{event['id']}/clip.mp4").status_code == 404
+        assert not (tmp_path / "data" / "clips" / "door").exists()
+        assert _health(api)["recording"] == "recording"
