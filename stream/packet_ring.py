@@ -128,10 +128,9 @@ class PacketRing:
 
     def tap(self, sink: PacketSink) -> None:
         """Hand every packet pushed (and every restart) to ``sink`` too, after the ring took it."""
-        with self._lock:
+        with self._lock:  # under the lock: a restart that comes meanwhile reaches it after
             self._sinks = (*self._sinks, sink)
-            template = self._template
-        sink.restart(template)
+            sink.restart(self._template)
 
     def untap(self, sink: PacketSink) -> None:
         with self._lock:
