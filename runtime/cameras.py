@@ -198,22 +198,38 @@ class CameraRuntime:
         """UnknownClassError, naming the classes the detector reports, for a class in the
         camera's lines, zones, ignore masks or filters that its detector never reports (it would
         count or filter nothing, silently); the worker is released if no camera uses it."""
+        problems = self._class_problems(camera, worker)
+        if problems:
+            self._release_if_idle(worker, STOP_LATE_WORKER_S)
+            raise UnknownClassError("; ".join(problems))
+
+    def check_classes(self, camera: CameraConfig) -> None:
+        """What :meth:`add_camera` would refuse ``camera`` for (UnknownClassError), checked now
+        when its detector's model is loaded already (another camera, or this one before a
+        change, uses it), so that a change can be refused before the camera stops; nothing when
+        the model is not loaded (``add_camera`` checks it once loaded)."""
+        with self._lock:
+            worker = self._workers.get(self.config.detector_for(camera))
+        if worker is None:
+            return
+        problems = self._class_problems(camera, worker)
+        if problems:
+            raise UnknownClassError("; ".join(problems))
+
+    def _class_problems(self, camera: CameraConfig, worker: DetectorWorker) -> list[str]:
         reported = worker.detector.class_names
         classes = tuple(reported[i] for i in sorted(reported))
         own = f"camera {camera.id}: "
         filters_key = (
             f"{own}filters." if camera.filters is not None else f"{own}filters (the service's)."
         )
-        problems = camera_problems(
+        return camera_problems(
             camera,
             self.config.filters_for(camera),
             self.config.detector_for(camera),
             classes,
             Keys(own, filters_key),
         )
-        if problems:
-            self._release_if_idle(worker, STOP_LATE_WORKER_S)
-            raise UnknownClassError("; ".join(problems))
 
     def remove_camera(self, camera_id: str, timeout_s: float = 15.0) -> bool:
         """Stop and forget a camera; True if its thread ended within ``timeout_s``."""
