@@ -53,6 +53,11 @@ class CameraHealthOut(BaseModel):
         "it started, by reason (min_score, min_area, max_area, ignore); as "
         "trackcast_camera_detections_filtered in /metrics.",
     )
+    recording: str | None = Field(
+        None,
+        description="Continuous recording: 'recording', 'waiting for video', or 'recording "
+        "stopped: <why>' (e.g. a full disk; retried every few seconds); null when it is off.",
+    )
 
 
 CAMERA_EXAMPLE: dict[str, Any] = {
@@ -185,7 +190,15 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
         detections_filtered={
             reason.value: count for reason, count in status.detections_filtered.items()
         },
+        recording=_recording(status),
     )
+
+
+def _recording(status: CameraStatus) -> str | None:
+    recording = status.recording
+    if recording is None:
+        return None
+    return recording.message or recording.state.value
 
 
 class CameraPatch(BaseModel):

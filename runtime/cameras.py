@@ -27,11 +27,14 @@ from events import EventSink, StoredEvent
 from outputs import FrameResult
 from outputs.face_privacy import FaceMasker
 from runtime.broadcast import Broadcast
+from runtime.camera_clips import CameraClips
 from runtime.camera_pipeline import CameraPipeline
 from runtime.clip_recorder import ClipRecorder, ClipStatus, ClipWindow
 from runtime.detector_worker import DetectorWorker
 from runtime.gate import gate_for
+from runtime.recorder import Recorder, RecorderStats, RecordingSettings
 from runtime.threads import ThreadBudget
+from stream.clip_writer import ClipInfo
 from stream.errors import SourceOpenError
 from stream.health import CameraHealth, CameraState
 from stream.heartbeat import ThreadHealth
@@ -81,6 +84,8 @@ class CameraStatus:
     """Detections its class filters and ignore masks dropped before tracking, by reason."""
     clip_ring: RingStats | None = None
     """The size of the camera's encoded-packet ring for clips; None when clips are off."""
+    recording: RecorderStats | None = None
+    """The camera's continuous recording; None when it is off."""
 
 
 class CameraRuntime:
@@ -94,16 +99,20 @@ class CameraRuntime:
         events: EventSink | None = None,
         on_batch: Callable[[str, float, int], None] | None = None,
         clips_dir: Path | None = None,
+        camera_clips: CameraClips | None = None,
     ) -> None:
         """``events`` receives each camera's track events; ``on_batch(worker, seconds, frames)``
         is told every detector call's latency; event clips go under ``clips_dir`` (None: no
-        clips are written)."""
+        clips are written); continuous recordings go under ``camera_clips.recordings_dir``
+        (None: nothing is recorded)."""
         self.config = config
         self._detector_factory = detector_factory or _load
         self._events = events
         self._on_batch = on_batch
         self._clips_dir = clips_dir
         self._recorders: dict[str, ClipRecorder] = {}
+        self.camera_clips = camera_clips
+        self._recordings: dict[str, Recorder] = {}
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
         self._cameras: dict[str, tuple[LiveCamera, DetectorWorker]] = {}
@@ -238,6 +247,7 @@ class CameraRuntime:
             recorder = self._recorders.pop(camera_id, None)
         if recorder is not None:
             stopped = recorder.stop(timeout_s) and stopped
+        stopped = self._stop_recording(camera_id, live, timeout_s) and stopped
         pipeline = worker.detach(camera_id)
         if pipeline is not None:
             pipeline.results.close()
@@ -248,13 +258,49 @@ class CameraRuntime:
         return self._release_if_idle(worker, timeout_s) and stopped
 
     def _start_recorder(self, camera: CameraConfig, live: LiveCamera) -> None:
-        """Caller holds the lock. The camera's clip writer, if it keeps a ring."""
-        if self._clips_dir is None or live.ring is None:
+        """Caller holds the lock. The camera's clip writer, if it keeps a ring, and its
+        continuous recording, if it is on."""
+        self._start_recording(camera, live)
+        if self._clips_dir is None or live.ring is None or not camera.clips.enabled:
             return
         window = ClipWindow(camera.clips.pre_capture_s, camera.clips.post_capture_s)
         recorder = ClipRecorder(camera.id, live.ring, window, self._clips_dir / camera.id)
         self._recorders[camera.id] = recorder
         recorder.start()
+
+    def _start_recording(self, camera: CameraConfig, live: LiveCamera) -> None:
+        """Caller holds the lock. A recorder that takes the same packets as the camera's ring."""
+        if self.camera_clips is None or live.ring is None or not camera.recording.enabled:
+            return
+        config = camera.recording
+        settings = RecordingSettings(
+            segment_s=config.segment_s,
+            retain_s=config.retain_days * 86400,
+            max_bytes=config.max_bytes,
+        )
+        recorder = Recorder(camera.id, self.camera_clips.recordings_dir / camera.id, settings)
+        self._recordings[camera.id] = recorder
+        recorder.start()
+        live.ring.tap(recorder)
+
+    def _stop_recording(self, camera_id: str, live: LiveCamera, timeout_s: float) -> bool:
+        with self._lock:
+            recorder = self._recordings.pop(camera_id, None)
+        if recorder is None:
+            return True
+        if live.ring is not None:
+            live.ring.untap(recorder)
+        return recorder.stop(timeout_s)
+
+    def camera_clip(self, camera_id: str, since: float, until: float) -> ClipInfo:
+        """An MP4 of any stretch of the camera's recordings and ring (see
+        :class:`CameraClips`); blocking. The camera need not be running (recordings stay)."""
+        if self.camera_clips is None:
+            raise RuntimeError("camera clips are not set up")
+        with self._lock:
+            entry = self._cameras.get(camera_id)
+        ring = entry[0].ring if entry is not None else None
+        return self.camera_clips.build(camera_id, ring, since, until)
 
     def request_clips(self, stored: list[StoredEvent]) -> None:
         """A storage listener: schedule a clip for each committed event of a camera with clips
@@ -371,7 +417,13 @@ class CameraRuntime:
             detector_state=state,
             detections_filtered=dict(pipeline.filtered),
             clip_ring=ring.stats() if (ring := pipeline.camera.ring) is not None else None,
+            recording=self._recording_stats(camera_id),
         )
+
+    def _recording_stats(self, camera_id: str) -> RecorderStats | None:
+        with self._lock:
+            recorder = self._recordings.get(camera_id)
+        return None if recorder is None else recorder.stats()
 
     def threads(self) -> list[ThreadHealth]:
         """Liveness of the detector workers, of each camera's decoding thread (push cameras
@@ -379,7 +431,7 @@ class CameraRuntime:
         with self._lock:
             workers = list(self._workers.values())
             cameras = [live for live, _ in self._cameras.values()]
-            recorders = list(self._recorders.values())
+            recorders = [*self._recorders.values(), *self._recordings.values()]
         beats = [w.heartbeat for w in workers]
         beats += [c.heartbeat for c in cameras if not isinstance(c, PushSource)]
         beats += [r.heartbeat for r in recorders]
@@ -558,9 +610,9 @@ def _make_camera(
 
 
 def _ring(camera: CameraConfig) -> PacketRing | None:
-    """The camera's encoded-packet ring for event clips, if clips are on."""
+    """The camera's encoded-packet ring for event clips and recording, if either is on."""
     clips = camera.clips
-    if not clips.enabled:
+    if not clips.enabled and not camera.recording.enabled:
         return None
     return PacketRing(RingLimits(max_seconds=clips.max_ring_s, max_bytes=clips.max_ring_bytes))
 

@@ -14,6 +14,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Protocol
 
 import av.video
 
@@ -102,6 +103,15 @@ class _Gop:
         return self.packets[0].at
 
 
+class PacketSink(Protocol):
+    """Something else that takes the ring's packet stream as it comes (continuous recording):
+    told of each restart and given each packet, on the decoding thread, so it must not block."""
+
+    def restart(self, template: StreamTemplate | None) -> None: ...
+
+    def push(self, packet: EncodedPacket) -> None: ...
+
+
 class PacketRing:
     """Thread-safe, bounded by seconds and bytes; one per camera."""
 
@@ -114,6 +124,17 @@ class PacketRing:
         self._packets = 0
         self._evicted = 0
         self._orphans = 0
+        self._sinks: tuple[PacketSink, ...] = ()
+
+    def tap(self, sink: PacketSink) -> None:
+        """Hand every packet pushed (and every restart) to ``sink`` too, after the ring took it."""
+        with self._lock:  # under the lock: a restart that comes meanwhile reaches it after
+            self._sinks = (*self._sinks, sink)
+            sink.restart(self._template)
+
+    def untap(self, sink: PacketSink) -> None:
+        with self._lock:
+            self._sinks = tuple(s for s in self._sinks if s is not sink)
 
     def restart(self, template: StreamTemplate | None) -> None:
         """A new connection (or none, ``None``): forget what was kept, since timestamps and codec
@@ -123,9 +144,17 @@ class PacketRing:
             self._evicted += self._packets
             self._gops.clear()
             self._bytes = self._packets = 0
+            sinks = self._sinks
+        for sink in sinks:
+            sink.restart(template)
 
     def push(self, packet: EncodedPacket) -> None:
         """Keep ``packet``; O(1) apart from evictions, never blocks for long."""
+        self._keep(packet)
+        for sink in self._sinks:
+            sink.push(packet)
+
+    def _keep(self, packet: EncodedPacket) -> None:
         with self._lock:
             if packet.keyframe:
                 self._gops.append(_Gop())
