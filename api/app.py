@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api import (
     analytics,
     asyncapi,
+    camera_clips,
     cameras,
     dead_letters,
     docs,
@@ -97,7 +98,7 @@ def create_app(service: Service) -> FastAPI:
     app.state.ready = False
     register_restream_metrics(app)
     routers = (health, service_health, metrics, cameras, snapshots, tracks, events, analytics)
-    for module in (*routers, dead_letters, mjpeg, whep, whip, viewer, asyncapi):
+    for module in (*routers, camera_clips, dead_letters, mjpeg, whep, whip, viewer, asyncapi):
         app.include_router(module.router)
     if service.config.auth.open:
         app.add_middleware(LocalOnly, config=service.config.auth)

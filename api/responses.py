@@ -35,6 +35,11 @@ _MEANINGS: dict[int, tuple[str, str]] = {
         "The body is not of the media type the operation takes.",
         "send the offer as application/sdp",
     ),
+    416: (
+        "The stretch of video asked for is not (wholly) kept; the message says what is.",
+        "the stretch from 2024-03-01T08:00:00.000Z to 2024-03-01T08:01:00.000Z is not kept: "
+        "camera 'door' has video from ...",
+    ),
     429: (
         "This caller holds every session it may; try again after ``Retry-After`` seconds.",
         "this client already holds 4 sessions",

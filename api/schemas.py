@@ -47,6 +47,17 @@ class CameraHealthOut(BaseModel):
         description="'ready', or what the detector does first for this camera's frame size: "
         "'calibrating: 40/100 frames', 'preparing', 'failed: <why>'."
     )
+    detections_filtered: dict[str, int] = Field(
+        default_factory=dict,
+        description="Detections its class filters and ignore masks dropped before tracking since "
+        "it started, by reason (min_score, min_area, max_area, ignore); as "
+        "trackcast_camera_detections_filtered in /metrics.",
+    )
+    recording: str | None = Field(
+        None,
+        description="Continuous recording: 'recording', 'waiting for video', or 'recording "
+        "stopped: <why>' (e.g. a full disk; retried every few seconds); null when it is off.",
+    )
 
 
 CAMERA_EXAMPLE: dict[str, Any] = {
@@ -176,7 +187,18 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
         duty_cycle=round(status.duty_cycle, 3),
         detector=status.detector,
         detector_state=status.detector_state,
+        detections_filtered={
+            reason.value: count for reason, count in status.detections_filtered.items()
+        },
+        recording=_recording(status),
     )
+
+
+def _recording(status: CameraStatus) -> str | None:
+    recording = status.recording
+    if recording is None:
+        return None
+    return recording.message or recording.state.value
 
 
 class CameraPatch(BaseModel):

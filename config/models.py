@@ -25,6 +25,7 @@ from config.logs import LoggingConfig
 from config.motion import MotionConfig
 from config.mqtt import ENV_NAME_PATTERN, HomeAssistantConfig, MqttTlsConfig, env_value
 from config.privacy import PrivacyConfig
+from config.recording import RecordingConfig
 from config.sources import SourcesConfig
 from config.webhook_secret import check_webhook_secret
 from config.webrtc import WebrtcConfig
@@ -210,6 +211,11 @@ class CameraConfig(_Strict):
         description="Event clips: a bounded ring of the camera's own encoded video, remuxed "
         "into an MP4 per event without re-encoding (or of its published frames, encoded: see "
         "clips.source).",
+    )
+    recording: RecordingConfig = Field(
+        default_factory=RecordingConfig,
+        description="Continuous recording: the camera's own encoded video in MP4 segments, "
+        "with retention by age and by disk use (off by default).",
     )
 
     @model_validator(mode="after")

@@ -23,15 +23,20 @@ from config import AppConfig, CameraConfig, DetectorConfig
 from config.class_check import Keys, camera_problems
 from config.clips import ClipSource
 from detectors import Detector, ModelPolicy, UnknownClassError, load_detector
+from detectors.faces import FaceDetector
 from events import EventSink, StoredEvent
 from outputs import FrameResult
+from outputs.face_privacy import FaceMasker
 from runtime.broadcast import Broadcast
+from runtime.camera_clips import CameraClips
 from runtime.camera_pipeline import CameraPipeline
 from runtime.clip_recorder import ClipRecorder, ClipStatus, ClipWindow
 from runtime.detector_worker import DetectorWorker
 from runtime.gate import gate_for
+from runtime.recorder import Recorder, RecorderStats, RecordingSettings
 from runtime.threads import ThreadBudget
 from stream.clip_encoder import ClipEncoder, EncoderSettings, EncoderStats
+from stream.clip_writer import ClipInfo
 from stream.errors import SourceOpenError
 from stream.health import CameraHealth, CameraState
 from stream.heartbeat import ThreadHealth
@@ -81,6 +86,8 @@ class CameraStatus:
     """Detections its class filters and ignore masks dropped before tracking, by reason."""
     clip_ring: RingStats | None = None
     """The size of the camera's encoded-packet ring for clips; None when clips are off."""
+    recording: RecorderStats | None = None
+    """The camera's continuous recording; None when it is off."""
     clip_encoder: EncoderStats | None = None
     """What the encoder of its published frames for clips did; None when it has none."""
 
@@ -96,16 +103,20 @@ class CameraRuntime:
         events: EventSink | None = None,
         on_batch: Callable[[str, float, int], None] | None = None,
         clips_dir: Path | None = None,
+        camera_clips: CameraClips | None = None,
     ) -> None:
         """``events`` receives each camera's track events; ``on_batch(worker, seconds, frames)``
         is told every detector call's latency; event clips go under ``clips_dir`` (None: no
-        clips are written)."""
+        clips are written); continuous recordings go under ``camera_clips.recordings_dir``
+        (None: nothing is recorded)."""
         self.config = config
         self._detector_factory = detector_factory or _load
         self._events = events
         self._on_batch = on_batch
         self._clips_dir = clips_dir
         self._recorders: dict[str, ClipRecorder] = {}
+        self.camera_clips = camera_clips
+        self._recordings: dict[str, Recorder] = {}
         self._encoders: dict[str, ClipEncoder] = {}
         self._lock = threading.RLock()
         self._workers: dict[DetectorConfig, DetectorWorker] = {}
@@ -167,9 +178,9 @@ class CameraRuntime:
             worker = self._worker_for(detector)  # slow when the model loads: no lock held
             self._check_classes(camera, worker)
             ring = _ring(camera)
+            live = _make_camera(camera, worker.notify, self._source_policy, ring)
             encoder = self._encoder(camera, ring)
-            remux_ring = ring if _may_remux(camera) else None
-            live = _make_camera(camera, worker.notify, self._source_policy, remux_ring)
+            privacy = camera.privacy.settings()
             pipeline = CameraPipeline(
                 camera=live,
                 make_tracker=lambda fps: create_tracker(tracker_config.options(frame_rate=fps)),
@@ -178,7 +189,8 @@ class CameraRuntime:
                 analysers=self._analysers(camera),
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
                 detection_filter=DetectionFilter(self.config.filters_for(camera), camera.ignore),
-                privacy=camera.privacy.settings(),
+                privacy=privacy,
+                faces=FaceMasker(FaceDetector().detect, privacy.faces) if privacy.faces else None,
                 clip_encoder=encoder,
             )
             with self._lock:
@@ -191,7 +203,7 @@ class CameraRuntime:
                 if encoder is not None:
                     self._encoders[camera.id] = encoder
                     encoder.start()
-                self._start_recorder(camera, ring)
+                self._start_recorder(camera, live)
             log.info(
                 "camera %s added (%s)", camera.id, live.display_url, extra={"camera": camera.id}
             )
@@ -201,22 +213,38 @@ class CameraRuntime:
         """UnknownClassError, naming the classes the detector reports, for a class in the
         camera's lines, zones, ignore masks or filters that its detector never reports (it would
         count or filter nothing, silently); the worker is released if no camera uses it."""
+        problems = self._class_problems(camera, worker)
+        if problems:
+            self._release_if_idle(worker, STOP_LATE_WORKER_S)
+            raise UnknownClassError("; ".join(problems))
+
+    def check_classes(self, camera: CameraConfig) -> None:
+        """What :meth:`add_camera` would refuse ``camera`` for (UnknownClassError), checked now
+        when its detector's model is loaded already (another camera, or this one before a
+        change, uses it), so that a change can be refused before the camera stops; nothing when
+        the model is not loaded (``add_camera`` checks it once loaded)."""
+        with self._lock:
+            worker = self._workers.get(self.config.detector_for(camera))
+        if worker is None:
+            return
+        problems = self._class_problems(camera, worker)
+        if problems:
+            raise UnknownClassError("; ".join(problems))
+
+    def _class_problems(self, camera: CameraConfig, worker: DetectorWorker) -> list[str]:
         reported = worker.detector.class_names
         classes = tuple(reported[i] for i in sorted(reported))
         own = f"camera {camera.id}: "
         filters_key = (
             f"{own}filters." if camera.filters is not None else f"{own}filters (the service's)."
         )
-        problems = camera_problems(
+        return camera_problems(
             camera,
             self.config.filters_for(camera),
             self.config.detector_for(camera),
             classes,
             Keys(own, filters_key),
         )
-        if problems:
-            self._release_if_idle(worker, STOP_LATE_WORKER_S)
-            raise UnknownClassError("; ".join(problems))
 
     def remove_camera(self, camera_id: str, timeout_s: float = 15.0) -> bool:
         """Stop and forget a camera; True if its thread ended within ``timeout_s``."""
@@ -231,6 +259,7 @@ class CameraRuntime:
             encoder = self._encoders.pop(camera_id, None)
         if recorder is not None:
             stopped = recorder.stop(timeout_s) and stopped
+        stopped = self._stop_recording(camera_id, live, timeout_s) and stopped
         pipeline = worker.detach(camera_id)
         if encoder is not None:  # after detach: nothing offers it frames any more
             stopped = encoder.stop(timeout_s) and stopped
@@ -243,20 +272,58 @@ class CameraRuntime:
         return self._release_if_idle(worker, timeout_s) and stopped
 
     def _encoder(self, camera: CameraConfig, ring: PacketRing | None) -> ClipEncoder | None:
-        """An encoder of the camera's published frames into its clip ring, unless it writes
-        no clips; it stays idle while the camera's own packets can be remuxed."""
-        if self._clips_dir is None or ring is None:
+        """An encoder of the camera's published frames into its ring, if clips or a recording
+        read the ring; it stays idle while the camera's own packets can be remuxed."""
+        clips = self._clips_dir is not None and camera.clips.enabled
+        recording = self.camera_clips is not None and camera.recording.enabled
+        if ring is None or not (clips or recording):
             return None
         return ClipEncoder(camera.id, ring, EncoderSettings(max_size=camera.clips.encode_max_size))
 
-    def _start_recorder(self, camera: CameraConfig, ring: PacketRing | None) -> None:
-        """Caller holds the lock. The camera's clip writer, if it keeps a ring."""
-        if self._clips_dir is None or ring is None:
+    def _start_recorder(self, camera: CameraConfig, live: LiveCamera) -> None:
+        """Caller holds the lock. The camera's clip writer, if it keeps a ring, and its
+        continuous recording, if it is on."""
+        self._start_recording(camera, live)
+        if self._clips_dir is None or live.ring is None or not camera.clips.enabled:
             return
         window = ClipWindow(camera.clips.pre_capture_s, camera.clips.post_capture_s)
-        recorder = ClipRecorder(camera.id, ring, window, self._clips_dir / camera.id)
+        recorder = ClipRecorder(camera.id, live.ring, window, self._clips_dir / camera.id)
         self._recorders[camera.id] = recorder
         recorder.start()
+
+    def _start_recording(self, camera: CameraConfig, live: LiveCamera) -> None:
+        """Caller holds the lock. A recorder that takes the same packets as the camera's ring."""
+        if self.camera_clips is None or live.ring is None or not camera.recording.enabled:
+            return
+        config = camera.recording
+        settings = RecordingSettings(
+            segment_s=config.segment_s,
+            retain_s=config.retain_days * 86400,
+            max_bytes=config.max_bytes,
+        )
+        recorder = Recorder(camera.id, self.camera_clips.recordings_dir / camera.id, settings)
+        self._recordings[camera.id] = recorder
+        recorder.start()
+        live.ring.tap(recorder)
+
+    def _stop_recording(self, camera_id: str, live: LiveCamera, timeout_s: float) -> bool:
+        with self._lock:
+            recorder = self._recordings.pop(camera_id, None)
+        if recorder is None:
+            return True
+        if live.ring is not None:
+            live.ring.untap(recorder)
+        return recorder.stop(timeout_s)
+
+    def camera_clip(self, camera_id: str, since: float, until: float) -> ClipInfo:
+        """An MP4 of any stretch of the camera's recordings and ring (see
+        :class:`CameraClips`); blocking. The camera need not be running (recordings stay)."""
+        if self.camera_clips is None:
+            raise RuntimeError("camera clips are not set up")
+        with self._lock:
+            entry = self._cameras.get(camera_id)
+        ring = entry[0].ring if entry is not None else None
+        return self.camera_clips.build(camera_id, ring, since, until)
 
     def request_clips(self, stored: list[StoredEvent]) -> None:
         """A storage listener: schedule a clip for each committed event of a camera with clips
@@ -372,9 +439,15 @@ class CameraRuntime:
             detector=worker.detector.describe(),
             detector_state=state,
             detections_filtered=dict(pipeline.filtered),
-            clip_ring=ring.stats() if (ring := _clip_ring(pipeline)) is not None else None,
+            clip_ring=ring.stats() if (ring := pipeline.camera.ring) is not None else None,
+            recording=self._recording_stats(camera_id),
             clip_encoder=encoder.stats() if (encoder := pipeline.clip_encoder) else None,
         )
+
+    def _recording_stats(self, camera_id: str) -> RecorderStats | None:
+        with self._lock:
+            recorder = self._recordings.get(camera_id)
+        return None if recorder is None else recorder.stats()
 
     def threads(self) -> list[ThreadHealth]:
         """Liveness of the detector workers, of each camera's decoding thread (push cameras
@@ -382,7 +455,7 @@ class CameraRuntime:
         with self._lock:
             workers = list(self._workers.values())
             cameras = [live for live, _ in self._cameras.values()]
-            recorders = list(self._recorders.values())
+            recorders = [*self._recorders.values(), *self._recordings.values()]
             encoders = list(self._encoders.values())
         beats = [w.heartbeat for w in workers]
         beats += [c.heartbeat for c in cameras if not isinstance(c, PushSource)]
@@ -556,34 +629,32 @@ def _make_camera(
     ring: PacketRing | None,
 ) -> LiveCamera:
     """A decoding thread for the camera's URL (checked against ``policy`` before each
-    connection; its packets go into ``ring`` while they can be remuxed), or a push source for
-    ``whip:``."""
+    connection), or a push source for ``whip:``; either holds ``ring``, and the decoding thread
+    fills it with the stream's own packets when it may (see :func:`_may_remux`)."""
     settings = _live_settings(camera)
     if is_push_url(camera.url):
-        return PushSource(camera.id, camera.url, settings, on_frame=on_frame)
-    return LiveCamera(camera.id, camera.url, settings, on_frame=on_frame, policy=policy, ring=ring)
+        return PushSource(camera.id, camera.url, settings, on_frame=on_frame, ring=ring)
+    return LiveCamera(
+        camera.id,
+        camera.url,
+        settings,
+        on_frame=on_frame,
+        policy=policy,
+        ring=ring,
+        remux=_may_remux(camera),
+    )
 
 
 def _may_remux(camera: CameraConfig) -> bool:
     """The camera's own packets may make its clips: not with privacy masking on (they would
-    show what the mask hides), not for push cameras (no packets), not when told to encode."""
-    return (
-        camera.clips.source is ClipSource.AUTO
-        and not camera.privacy.settings().active
-        and not is_push_url(camera.url)
-    )
-
-
-def _clip_ring(pipeline: CameraPipeline) -> PacketRing | None:
-    if pipeline.camera.ring is not None:
-        return pipeline.camera.ring
-    return pipeline.clip_encoder.ring if pipeline.clip_encoder is not None else None
+    show what the mask hides), not when told to encode. (A push camera has no packets.)"""
+    return camera.clips.source is ClipSource.AUTO and not camera.privacy.settings().active
 
 
 def _ring(camera: CameraConfig) -> PacketRing | None:
-    """The camera's encoded-packet ring for event clips, if clips are on."""
+    """The camera's encoded-packet ring for event clips and recording, if either is on."""
     clips = camera.clips
-    if not clips.enabled:
+    if not clips.enabled and not camera.recording.enabled:
         return None
     return PacketRing(RingLimits(max_seconds=clips.max_ring_s, max_bytes=clips.max_ring_bytes))
 

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from runtime.recorder import RecorderStats, RecordingState
 from service.process_stats import process_stats
 from service.readiness import readiness
 from storage.health import StoragePart
@@ -157,6 +158,7 @@ class _ServiceCollector(Collector):
             "Published frames the clip encoder dropped because it was behind.",
             cam,
         )
+        recording = _RecordingMetrics(cam)
         runtime = self._service.runtime
         for camera_id in runtime.camera_ids():
             try:
@@ -188,9 +190,12 @@ class _ServiceCollector(Collector):
             if status.clip_encoder is not None:
                 encoded.add_metric([camera_id], status.clip_encoder.encoded)
                 encode_dropped.add_metric([camera_id], status.clip_encoder.dropped)
+            if status.recording is not None:
+                recording.add(camera_id, status.recording)
         yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
         yield from (gated, duty, failed, errors, probes, filtered)
         yield from (ring_bytes, ring_seconds, ring_packets, ring_evicted, encoded, encode_dropped)
+        yield from recording.metrics()
 
     def _threads(self) -> Iterator[Metric]:
         labels = ["thread"]
@@ -357,3 +362,47 @@ class _ServiceCollector(Collector):
             dead.add_metric([stats.target], stats.dead_lettered)
             depth.add_metric([stats.target], stats.queue_depth)
         yield from (delivered, failed, dead, depth)
+
+
+class _RecordingMetrics:
+    """Per camera that records: its segments on disk and what went wrong."""
+
+    def __init__(self, labels: list[str]) -> None:
+        self.up = _gauge(
+            "trackcast_camera_recording_up",
+            "1 while the camera records (or waits for video); 0 while recording is stopped "
+            "(a full disk, a folder it cannot write).",
+            labels,
+        )
+        self.bytes = _gauge(
+            "trackcast_camera_recording_bytes", "Bytes of recorded segments on disk.", labels
+        )
+        self.segments = _gauge(
+            "trackcast_camera_recording_segments", "Recorded segments on disk.", labels
+        )
+        self.errors = _counter(
+            "trackcast_camera_recording_write_errors",
+            "Segments that could not be written (each stops recording for a few seconds).",
+            labels,
+        )
+        self.dropped = _counter(
+            "trackcast_camera_recording_dropped_packets",
+            "Packets not recorded because the disk did not keep up (the queue was full).",
+            labels,
+        )
+        self.deleted = _counter(
+            "trackcast_camera_recording_deleted_segments",
+            "Segments deleted by retention (age or disk use).",
+            labels,
+        )
+
+    def add(self, camera_id: str, stats: RecorderStats) -> None:
+        self.up.add_metric([camera_id], 0.0 if stats.state is RecordingState.STOPPED else 1.0)
+        self.bytes.add_metric([camera_id], stats.bytes)
+        self.segments.add_metric([camera_id], stats.segments)
+        self.errors.add_metric([camera_id], stats.write_errors)
+        self.dropped.add_metric([camera_id], stats.dropped_packets)
+        self.deleted.add_metric([camera_id], stats.deleted_segments)
+
+    def metrics(self) -> Iterator[Metric]:
+        yield from (self.up, self.bytes, self.segments, self.errors, self.dropped, self.deleted)

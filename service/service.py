@@ -19,6 +19,7 @@ from pathlib import Path
 from config import AppConfig
 from delivery import Delivery, MqttPublisher, build_deliveries
 from events.feed import EventFeed
+from runtime.camera_clips import CameraClips
 from runtime.camera_set import CameraSet
 from runtime.cameras import CameraRuntime, DetectorFactory
 from service.camera_states import CameraSetSource
@@ -176,6 +177,7 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         events=writer,
         on_batch=metrics.observe_batch,
         clips_dir=data_dir / "clips",
+        camera_clips=CameraClips(data_dir / "recordings", data_dir / "camera-clips"),
     )
     writer.add_listener(runtime.request_clips)
     cameras = CameraSet(runtime, CameraStore(engine), secrets=secrets)

@@ -94,12 +94,15 @@ class LiveCamera(Worker):
         on_frame: Callable[[], None] | None = None,
         policy: SourcePolicy | None = None,
         ring: PacketRing | None = None,
+        remux: bool = True,
     ) -> None:
         """``on_frame`` is called (from the decoding thread) after each new frame is in
         :attr:`frames`, so one consumer can wait on many cameras. ``policy``, checked before each
         connection, decides what the URL may reach (a camera it refuses goes to ``failed``).
         ``ring`` keeps the stream's encoded packets for clips; each connection restarts it, and
-        one whose codec cannot be remuxed leaves it empty (see :attr:`remuxing`)."""
+        one whose codec cannot be remuxed leaves it empty (see :attr:`remuxing`). With
+        ``remux`` False the camera never writes the ring: it only holds it for its readers (its
+        clips are encoded from its published frames, e.g. privacy-masked ones)."""
         super().__init__(f"camera-{camera_id}")
         self.camera_id = camera_id
         self.url = url
@@ -107,6 +110,7 @@ class LiveCamera(Worker):
         self.settings = settings or LiveSettings()
         self._policy = policy
         self.ring = ring
+        self._remux = remux
         self.remuxing = False
         """The current connection's packets go into :attr:`ring` (its codec can be remuxed);
         otherwise clips, if any, are encoded from the published frames."""
@@ -208,7 +212,7 @@ class LiveCamera(Worker):
             self._wait_backoff(str(error), delivered=False)
             return True
         self.source_fps = source.info.fps
-        if self.ring is not None:
+        if self.ring is not None and self._remux:
             template = source.template()
             self.remuxing = template.codec in REMUXABLE_CODECS
             self.ring.restart(template if self.remuxing else None)

@@ -19,6 +19,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Protocol
 
 import av.video
 
@@ -107,6 +108,16 @@ class _Gop:
         return self.packets[0].at
 
 
+class PacketSink(Protocol):
+    """Something else that takes the ring's packet stream as it comes (continuous recording):
+    told of each restart and given each packet, on the thread that writes the ring (the decoding
+    thread, or the clip encoder for encoded clips), so it must not block."""
+
+    def restart(self, template: StreamTemplate | None) -> None: ...
+
+    def push(self, packet: EncodedPacket) -> None: ...
+
+
 class PacketRing:
     """Thread-safe, bounded by seconds and bytes; one per camera."""
 
@@ -119,12 +130,26 @@ class PacketRing:
         self._packets = 0
         self._evicted = 0
         self._orphans = 0
+        self._sinks: tuple[PacketSink, ...] = ()
+
+    def tap(self, sink: PacketSink) -> None:
+        """Hand every packet pushed (and every restart) to ``sink`` too, after the ring took it."""
+        with self._lock:  # under the lock: a restart that comes meanwhile reaches it after
+            self._sinks = (*self._sinks, sink)
+            sink.restart(self._template)
+
+    def untap(self, sink: PacketSink) -> None:
+        with self._lock:
+            self._sinks = tuple(s for s in self._sinks if s is not sink)
 
     def restart(self, template: StreamTemplate | None) -> None:
         """A new connection (or none, ``None``): forget what was kept, since timestamps and codec
         parameters may not continue."""
         with self._lock:
             self._restart(template)
+            sinks = self._sinks
+        for sink in sinks:
+            sink.restart(template)
 
     def claim(self, template: StreamTemplate, previous: StreamTemplate | None) -> bool:
         """Restart the ring for ``template`` unless another writer holds it: True if the ring
@@ -133,7 +158,10 @@ class PacketRing:
             if self._template is not None and self._template is not previous:
                 return False
             self._restart(template)
-            return True
+            sinks = self._sinks
+        for sink in sinks:
+            sink.restart(template)
+        return True
 
     def _restart(self, template: StreamTemplate | None) -> None:
         """Caller holds the lock."""
@@ -145,7 +173,14 @@ class PacketRing:
     def push(self, packet: EncodedPacket, template: StreamTemplate | None = None) -> bool:
         """Keep ``packet``; O(1) apart from evictions, never blocks for long. With
         ``template``, only while it is the ring's stream: False once another writer restarted
-        the ring (the packet is not kept)."""
+        the ring (the packet is neither kept nor handed on)."""
+        if not self._keep(packet, template):
+            return False
+        for sink in self._sinks:
+            sink.push(packet)
+        return True
+
+    def _keep(self, packet: EncodedPacket, template: StreamTemplate | None) -> bool:
         with self._lock:
             if template is not None and self._template is not template:
                 return False

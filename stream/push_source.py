@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from stream.frames import BgrImage, VideoFrame
 from stream.health import CameraState
 from stream.live import LiveCamera, LiveSettings
+from stream.packet_ring import PacketRing
 
 PUSH_SCHEME = "whip"
 """A camera whose ``url`` is ``whip:`` receives its video from a WHIP publisher."""
@@ -40,8 +41,11 @@ class PushSource(LiveCamera):
         settings: LiveSettings | None = None,
         *,
         on_frame: Callable[[], None] | None = None,
+        ring: PacketRing | None = None,
     ) -> None:
-        super().__init__(camera_id, url, settings, on_frame=on_frame)
+        """``ring``: held for its readers (clips, recording) and filled by the clip encoder from
+        the published frames; a pushed camera has no encoded packets of its own."""
+        super().__init__(camera_id, url, settings, on_frame=on_frame, ring=ring, remux=False)
         self._publisher: str | None = None
         self._publishers_seen = 0
         self._started = False

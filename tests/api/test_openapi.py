@@ -39,6 +39,8 @@ OPERATION_IDS = {
     ("delete", "/api/cameras/{camera_id}/whep/{session_id}"): "live_view_whep_stop",
     ("post", "/api/cameras/{camera_id}/whip"): "live_ingest_whip_start",
     ("delete", "/api/cameras/{camera_id}/whip/{session_id}"): "live_ingest_whip_stop",
+    ("get", "/api/cameras/{camera_id}/recordings"): "cameras_recordings",
+    ("get", "/api/cameras/{camera_id}/clip.mp4"): "cameras_clip",
 }
 """Generated clients name their methods after these: changing one breaks them."""
 OPEN = {"/healthz", "/readyz", "/metrics"}
