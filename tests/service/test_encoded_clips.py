@@ -163,6 +163,7 @@ def test_privacy_hides_the_tracked_box_in_every_frame_of_an_event_clip(
                 "url": camera.url,
                 "privacy": {"classes": ["square"], "mode": "pixelate"},
                 "clips": clips,  # source auto: privacy makes it encode the masked frames
+                "recording": {"enabled": True, "segment_s": 2},  # the same encoded stream
             },
             {"id": "open", "url": camera.url, "clips": {**clips, "source": "encode"}},
         ],
@@ -185,6 +186,13 @@ def test_privacy_hides_the_tracked_box_in_every_frame_of_an_event_clip(
                     assert max(diffs) < MATCH, (name, index, max(diffs))
             metrics = httpx.get(f"{api.url}/metrics", timeout=10).text
             assert f'trackcast_camera_clip_encoded_frames_total{{camera="{name}"}}' in metrics
+        # the private camera's recording segments are the masked frames too
+        segments = tmp_path / "data" / "recordings" / "private"
+        wait_until(lambda: any(segments.glob("*-*.mp4")), timeout_s=60, step_s=0.2)
+        frames = decoded(next(segments.glob("*-*.mp4")))
+        assert len(frames) >= 10
+        for image in frames:
+            assert min(block_differences(image, original, BOX)) > MATCH
 
 
 def test_an_mjpeg_camera_gets_a_playable_clip(mjpeg_url: str, tmp_path: Path) -> None:
