@@ -25,6 +25,18 @@ from stream import redact_url
 from stream.redact import redact_text
 
 
+class ClipsHealthOut(BaseModel):
+    """How writing a camera's event clips goes."""
+
+    written: int = Field(description="Clips written since the camera started.")
+    failed: int = Field(description="Clips that could not be written since it started.")
+    error: str | None = Field(
+        description="Why clips fail (e.g. the disk is full), while no clip was written since; "
+        "events, thumbnails and the live view carry on. Null while clips are written."
+    )
+    failing_since: float | None = Field(description="Epoch seconds of the first such failure.")
+
+
 class CameraHealthOut(BaseModel):
     state: str
     since: float | None
@@ -46,6 +58,9 @@ class CameraHealthOut(BaseModel):
     detector_state: str = Field(
         description="'ready', or what the detector does first for this camera's frame size: "
         "'calibrating: 40/100 frames', 'preparing', 'failed: <why>'."
+    )
+    clips: ClipsHealthOut | None = Field(
+        None, description="Its event clips; null when it keeps none (clips.enabled: false)."
     )
 
 
@@ -176,6 +191,19 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
         duty_cycle=round(status.duty_cycle, 3),
         detector=status.detector,
         detector_state=status.detector_state,
+        clips=_clips_health(status),
+    )
+
+
+def _clips_health(status: CameraStatus) -> ClipsHealthOut | None:
+    clips = status.clips
+    if clips is None:
+        return None
+    return ClipsHealthOut(
+        written=clips.written,
+        failed=clips.failed,
+        error=redact_text(clips.last_error) if clips.last_error else None,
+        failing_since=clips.failing_since,
     )
 
 
