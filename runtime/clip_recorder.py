@@ -175,7 +175,10 @@ class ClipRecorder(Worker):
         for _, event_id in due:
             status = self.status(event_id)
             if status is not None and status.state is ClipState.PENDING:
-                self._finish(replace(status, state=ClipState.FAILED, error=STOPPED_BEFORE_WRITTEN))
+                failed = replace(status, state=ClipState.FAILED, error=STOPPED_BEFORE_WRITTEN)
+                with self._lock:
+                    self._keep(failed)  # not a write failure: health and logs stay as they are
+                self._settled(failed)
 
     def _next_due(self) -> str | None:
         """The next clip whose time has come, or None after waiting a while (or on stop)."""
@@ -203,20 +206,17 @@ class ClipRecorder(Worker):
             self.folder.mkdir(parents=True, exist_ok=True)
             clip = write_clip(path, packets)
         except (ClipError, OSError) as error:
-            log.warning(
-                "camera %s: clip of event %s failed: %s",
-                self.camera_id,
-                event_id,
-                error,
-                extra={"camera": self.camera_id},
-            )
             self._finish(replace(status, state=ClipState.FAILED, error=str(error)))
             return
         self._finish(replace(status, state=ClipState.READY, path=path, clip=clip))
 
     def _finish(self, status: ClipStatus) -> None:
+        """Keep the clip's outcome, count it, and log the start and the end of a run of
+        failures (a full disk fails every clip: one line, not one per event)."""
         with self._lock:
             self._keep(status)
+            recovered = self._failing_since is not None and status.state is ClipState.READY
+            started = self._failing_since is None and status.state is ClipState.FAILED
             if status.state is ClipState.READY:
                 self.written += 1
                 self._last_error = self._failing_since = None
@@ -225,6 +225,16 @@ class ClipRecorder(Worker):
                 self._last_error = status.error
                 if self._failing_since is None:
                     self._failing_since = self._clock()
+        camera = {"camera": self.camera_id}
+        if started:
+            log.warning("camera %s: the clip of event %s failed: %s (events carry on; the next "
+                        "failures are not logged until a clip is written)", self.camera_id,
+                        status.event_id, status.error, extra=camera)  # fmt: skip
+        elif status.state is ClipState.FAILED:
+            log.debug("camera %s: the clip of event %s failed: %s", self.camera_id,
+                      status.event_id, status.error, extra=camera)  # fmt: skip
+        elif recovered:
+            log.info("camera %s: clips are written again", self.camera_id, extra=camera)
         self._settled(status)
 
     def _settled(self, status: ClipStatus, *, retry: bool = False) -> None:
