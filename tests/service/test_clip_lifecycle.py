@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 
 from api.app import create_app
 from config import AppConfig
@@ -23,6 +24,7 @@ from storage.clips import NOT_WRITTEN_BEFORE_STOP, ClipFiles
 from tests.api.live import read_sse
 from tests.blob_detector import BrightBlobDetector
 from tests.media import write_moving_square_clip
+from tests.restream.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 from tests.servers.api_server import ApiServer
 from tests.servers.rtsp import RtspCamera
 from tests.small_tmpfs import resize_tmpfs, small_tmpfs
@@ -30,6 +32,7 @@ from tests.sources import local_sources
 from tests.waiting import wait_until
 
 FPS = 10
+PRE_S, POST_S = 1.0, 0.5
 STARTED = {"box": [0.0, 0.0, 10.0, 10.0], "confidence": 0.9}
 
 
@@ -65,7 +68,7 @@ def _config(tmp_path: Path, camera: RtspCamera, **clips: Any) -> AppConfig:
                             "anchor": "center",
                         }
                     ],
-                    "clips": {"pre_capture_s": 1.0, "post_capture_s": 0.5} | clips,
+                    "clips": {"pre_capture_s": PRE_S, "post_capture_s": POST_S} | clips,
                 }
             ],
         }
@@ -153,6 +156,8 @@ def test_a_full_disk_fails_clips_with_the_reason_while_events_flow(
             assert camera["state"] == "streaming"
             assert "No space left on device" in camera["health"]["clips"]["error"]
             assert camera["health"]["clips"]["failing_since"] is not None
+            metrics = httpx.get(f"{api.url}/metrics", timeout=30).text
+            assert 'trackcast_camera_clips_total{camera="door",outcome="failed"}' in metrics
             # nothing else is lost: events and their thumbnails keep coming, no partial file
             seen = len(_events(api))
             wait_until(lambda: len(_events(api)) >= seen + 3, timeout_s=60, step_s=0.2)
@@ -161,7 +166,10 @@ def test_a_full_disk_fails_clips_with_the_reason_while_events_flow(
             assert not list(clips_dir.rglob("*.part"))
 
             resize_tmpfs(clips_dir, "64m")  # room again: the next clips are written
-            wait_until(lambda: bool(_with_clip(api, ClipState.READY)), 60, step_s=0.2)
+            last = _events(api)[-1]["seq"]
+            wait_until(
+                lambda: any(e["seq"] > last for e in _with_clip(api, ClipState.READY)), 60, 0.2
+            )
             health = httpx.get(f"{api.url}/api/cameras/door", timeout=30).json()["health"]
             assert health["clips"]["error"] is None and health["clips"]["failed"] >= 1
 
@@ -205,3 +213,71 @@ def test_a_restart_leaves_no_clip_pending(square_camera: RtspCamera, tmp_path: P
             answer = httpx.get(f"{api.url}/api/events/{pending[0]['id']}/clip.mp4", timeout=30)
             assert answer.status_code == 404 and "pending" in answer.json()["detail"]
             assert 1 <= int(answer.headers["retry-after"]) <= 62
+
+
+PLAY = """async () => {
+  const video = document.querySelector("video");
+  const until = (check) => new Promise((resolve, reject) => {
+    const started = performance.now();
+    const poll = () => {
+      if (video.error) reject(new Error("video error " + video.error.code));
+      else if (check()) resolve();
+      else if (performance.now() - started > 30000) reject(new Error("timed out"));
+      else setTimeout(poll, 50);
+    };
+    poll();
+  });
+  await until(() => video.readyState >= 2 && Number.isFinite(video.duration));
+  await video.play();
+  const first = video.currentTime;
+  await until(() => video.currentTime > first + 0.3);
+  return {
+    readyState: video.readyState, duration: video.duration, first, later: video.currentTime,
+    width: video.videoWidth, height: video.videoHeight,
+  };
+}"""
+
+
+def test_an_event_clip_plays_in_chromium_with_range_requests(
+    square_camera: RtspCamera, tmp_path: Path
+) -> None:
+    require_chromium()
+    service = build_service(
+        _config(tmp_path, square_camera), detector_factory=lambda _: BrightBlobDetector()
+    )
+    with ApiServer(create_app(service)) as api:
+        complete: list[dict[str, Any]] = []
+
+        def a_complete_clip() -> bool:  # one that starts pre_capture_s before its event
+            complete[:] = [
+                e for e in _with_clip(api, ClipState.READY)
+                if (status := service.runtime.clip_status("door", e["id"])) and status.complete
+            ]  # fmt: skip
+            return bool(complete)
+
+        wait_until(a_complete_clip, timeout_s=60, step_s=0.2)
+        event = complete[0]
+        written = service.runtime.clip_status("door", event["id"])
+        assert written is not None and written.clip is not None
+        # what it spans: from the first packet's arrival to the last one's, plus one frame
+        expected_s = written.clip.end - written.clip.start + 1 / FPS
+        statuses: list[int] = []
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+            try:
+                page = browser.new_page()
+                page.on(
+                    "response",
+                    lambda r: statuses.append(r.status) if "clip.mp4" in r.url else None,
+                )
+                page.goto(f"{api.url}/viewer/viewer.css")  # the service's origin
+                page.set_content(f'<video muted preload="auto" src="{event["clip"]["url"]}">')
+                played = page.evaluate(PLAY)
+            finally:
+                browser.close()
+    assert played["readyState"] >= 2
+    assert (played["width"], played["height"]) == (320, 240)
+    assert played["duration"] >= PRE_S + POST_S - 0.2, played
+    assert abs(played["duration"] - expected_s) <= 0.3, (played, expected_s)
+    assert played["later"] > played["first"]
+    assert 206 in statuses, statuses  # the browser asked for byte ranges and got them
