@@ -1,6 +1,7 @@
 """COCO JSON of the kept frames: ``images``, ``annotations`` (``bbox`` = x, y, width, height in
-pixels) and ``categories``; each annotation keeps its track in ``attributes`` (``track_id``,
-``confidence``) and each image its frame index, time and split."""
+pixels; for tracks of a segmentation model also ``segmentation``, one polygon ``[x1, y1, x2, y2,
+...]``, with ``area`` its area) and ``categories``; each annotation keeps its track in
+``attributes`` (``track_id``, ``confidence``) and each image its frame index, time and split."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotation.tracks import TrackRecord, clip_box
+from annotation.tracks import TrackRecord, clip_box, clip_polygon
 
 
 @dataclass
@@ -40,20 +41,23 @@ class CocoBuilder:
             self.names.setdefault(track.class_id, track.class_name)
             x1, y1, x2, y2 = box
             w, h = x2 - x1, y2 - y1
-            self.annotations.append(
-                {
-                    "id": len(self.annotations) + 1,
-                    "image_id": image_id,
-                    "category_id": track.class_id,
-                    "bbox": [round(x1, 2), round(y1, 2), round(w, 2), round(h, 2)],
-                    "area": round(w * h, 2),
-                    "iscrowd": 0,
-                    "attributes": {
-                        "track_id": track.track_id,
-                        "confidence": round(track.confidence, 4),
-                    },
-                }
-            )
+            annotation: dict[str, Any] = {
+                "id": len(self.annotations) + 1,
+                "image_id": image_id,
+                "category_id": track.class_id,
+                "bbox": [round(x1, 2), round(y1, 2), round(w, 2), round(h, 2)],
+                "area": round(w * h, 2),
+                "iscrowd": 0,
+                "attributes": {
+                    "track_id": track.track_id,
+                    "confidence": round(track.confidence, 4),
+                },
+            }
+            outline = clip_polygon(track, record.width, record.height)
+            if outline is not None:
+                annotation["segmentation"] = [[round(v, 2) for point in outline for v in point]]
+                annotation["area"] = round(_area(outline), 2)
+            self.annotations.append(annotation)
 
     def write(self, path: Path) -> Path:
         document = {
@@ -67,3 +71,10 @@ class CocoBuilder:
         }
         path.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
         return path
+
+
+def _area(outline: list[tuple[float, float]]) -> float:
+    """A polygon's area (shoelace formula)."""
+    xs, ys = [p[0] for p in outline], [p[1] for p in outline]
+    total = sum(xs[i] * ys[i - 1] - xs[i - 1] * ys[i] for i in range(len(outline)))
+    return abs(total) / 2

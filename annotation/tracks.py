@@ -1,7 +1,8 @@
 """The records of a tracks file (``trackcast track --jsonl``), read one at a time.
 
 Only what a dataset needs is kept: the frame's index, time and size, and per track its id, class,
-confidence and box in pixels. See :mod:`outputs.jsonl` for the format.
+confidence, box in pixels and (from a segmentation model) polygon. See :mod:`outputs.jsonl` for
+the format.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ class TrackBox:
     confidence: float
     box: tuple[float, float, float, float]
     """x1, y1, x2, y2 in pixels."""
+    polygon: tuple[tuple[float, float], ...] | None = None
+    """A segmentation model's outline, (x, y) corners in pixels; None for a detection model
+    (empty where its mask was empty)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,29 @@ def _box(raw: dict[str, Any]) -> TrackBox:
         class_name=str(raw["class_name"]),
         confidence=float(raw["confidence"]),
         box=(box[0], box[1], box[2], box[3]),
+        polygon=_polygon(raw.get("polygon")),
     )
+
+
+def _polygon(raw: Any) -> tuple[tuple[float, float], ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or any(len(point) != 2 for point in raw):
+        raise ValueError("a polygon must be a list of [x, y] points")
+    return tuple((float(x), float(y)) for x, y in raw)
+
+
+def clip_polygon(track: TrackBox, width: int, height: int) -> list[tuple[float, float]] | None:
+    """The track's outline with its corners moved into the frame; a polygon of fewer than three
+    corners (an empty mask) becomes its box's corners. None for a track without a polygon or
+    whose box is outside the frame."""
+    box = clip_box(track.box, width, height)
+    if track.polygon is None or box is None:
+        return None
+    if len(track.polygon) < 3:
+        x1, y1, x2, y2 = box
+        return [(x1, y1), (x2, y1), (x2, y2), (x1, y2)]
+    return [(min(max(x, 0.0), width), min(max(y, 0.0), height)) for x, y in track.polygon]
 
 
 WALL_CLOCK_S = 1e8

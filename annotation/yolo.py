@@ -1,5 +1,7 @@
 """A YOLO dataset: ``images/<split>/*.jpg``, ``labels/<split>/*.txt`` with one
 ``class x_center y_center width height`` line per box (normalized to 0..1), and ``data.yaml``.
+Tracks of a segmentation model give ultralytics' segment lines instead, ``class x1 y1 x2 y2 ...``
+(the polygon's corners, normalized), which its detection models validate on too (as boxes).
 
 The class ids are the model's own (as the tracks file gives them), so the model that made the
 tracks can be validated on the dataset; ids the tracks never used get a placeholder name.
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from annotation.tracks import TrackBox, clip_box
+from annotation.tracks import TrackBox, clip_box, clip_polygon
 
 TRAIN, VAL, REVIEW = "train", "val", "review"
 
@@ -23,6 +25,11 @@ def label_lines(tracks: tuple[TrackBox, ...], width: int, height: int) -> list[s
     for track in tracks:
         box = clip_box(track.box, width, height)
         if box is None:
+            continue
+        outline = clip_polygon(track, width, height)
+        if outline is not None:
+            corners = " ".join(f"{x / width:.6f} {y / height:.6f}" for x, y in outline)
+            lines.append(f"{track.class_id} {corners}\n")
             continue
         x1, y1, x2, y2 = box
         cx, cy = (x1 + x2) / 2 / width, (y1 + y2) / 2 / height

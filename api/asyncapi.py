@@ -32,6 +32,10 @@ class FrameTrack(BaseModel):
     attributes: dict[str, Any] = Field(
         description="Extra per-detection values of the model, e.g. ``posture``."
     )
+    polygon: list[list[int]] | None = Field(
+        default=None,
+        description="A segmentation model's outline, ``[[x, y], ...]`` px; absent for others.",
+    )
 
 
 class FrameMessage(BaseModel):

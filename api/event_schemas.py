@@ -7,6 +7,7 @@ union. The same JSON goes out on the REST list, the WebSocket and the SSE feed.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
@@ -189,12 +190,26 @@ def event_json(stored: StoredEvent) -> dict[str, Any]:
     return out
 
 
+class SeqOrder(StrEnum):
+    """Which end of the ``seq`` order a page of events starts from."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
 class EventPage(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"events": [EXAMPLE], "next_after": None}]}
+        json_schema_extra={
+            "examples": [{"events": [EXAMPLE], "next_after": None, "next_before": None}]
+        }
     )
 
     events: list[EventOut]
     next_after: int | None = Field(
-        description="Pass as ``after`` to get the next page; null when this page was the last."
+        description="Pass as ``after`` to get the next page; null when this page was the last "
+        "or the order is ``desc``."
+    )
+    next_before: int | None = Field(
+        description="With ``order=desc``: pass as ``before`` to get the next (older) page; null "
+        "when this page was the last or the order is ``asc``."
     )

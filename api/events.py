@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import authorize, authorize_media, authorize_websocket
 from api.deps import MAX_ID, not_found, service_of
 from api.event_filters import event_filters
-from api.event_schemas import EXAMPLE, EventOut, EventPage, event_json, event_out
+from api.event_schemas import EXAMPLE, EventOut, EventPage, SeqOrder, event_json, event_out
 from api.event_stream import follow_events
 from api.feed_socket import send_until_closed
 from api.responses import READ, errors
@@ -51,14 +51,30 @@ async def list_events(
     after: Annotated[
         int | None, Query(ge=0, le=MAX_ID, description="Only events with seq above this.")
     ] = None,
+    before: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="Only events with seq below this.")
+    ] = None,
+    order: Annotated[
+        SeqOrder,
+        Query(
+            description="asc: oldest first (follow next_after); desc: newest first "
+            "(follow next_before)."
+        ),
+    ] = SeqOrder.ASC,
     limit: Annotated[int, Query(ge=1, le=1000, description="Most events per page.")] = 100,
 ) -> EventPage:
     """Stored events in commit order, filtered; follow ``next_after`` to page through all of
-    them. Each event's ``data`` depends on its ``type`` (see the event schemas)."""
+    them, or with ``order=desc`` ``next_before`` from the newest back. Each event's ``data``
+    depends on its ``type`` (see the event schemas)."""
     store = service_of(request).store
-    page = await run_in_threadpool(store.query, replace(filters, after_seq=after, limit=limit))
+    descending = order is SeqOrder.DESC
+    query = replace(filters, after_seq=after, before_seq=before, limit=limit, descending=descending)
+    page = await run_in_threadpool(store.query, query)
     events = [event_out(stored) for stored in page]
-    return EventPage(events=events, next_after=events[-1].seq if len(events) == limit else None)
+    last = events[-1].seq if len(events) == limit else None
+    if descending:
+        return EventPage(events=events, next_after=None, next_before=last)
+    return EventPage(events=events, next_after=last, next_before=None)
 
 
 @media.get(

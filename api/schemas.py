@@ -59,6 +59,12 @@ class CameraHealthOut(BaseModel):
         description="'ready', or what the detector does first for this camera's frame size: "
         "'calibrating: 40/100 frames', 'preparing', 'failed: <why>'."
     )
+    detections_filtered: dict[str, int] = Field(
+        default_factory=dict,
+        description="Detections its class filters and ignore masks dropped before tracking since "
+        "it started, by reason (min_score, min_area, max_area, ignore); as "
+        "trackcast_camera_detections_filtered in /metrics.",
+    )
     clips: ClipsHealthOut | None = Field(
         None, description="Its event clips; null when it keeps none (clips.enabled: false)."
     )
@@ -191,6 +197,9 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
         duty_cycle=round(status.duty_cycle, 3),
         detector=status.detector,
         detector_state=status.detector_state,
+        detections_filtered={
+            reason.value: count for reason, count in status.detections_filtered.items()
+        },
         clips=_clips_health(status),
     )
 

@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from config import DetectorConfig
+from typing import Any
 
 EXAMPLES = """examples:
   trackcast config check cameras.yaml
@@ -60,25 +55,11 @@ def register(commands: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from config import ConfigError, load_config
-    from config.class_check import check_classes
-    from detectors import ModelError, ModelPolicy
+    from cli.class_names import check_config_classes
+    from config import load_config
 
     config = load_config(args.file)
-    policy = ModelPolicy(config.sources.model_roots)
-
-    def class_names_of(detector: DetectorConfig) -> Mapping[int, str]:
-        from detectors.loader import model_class_names
-
-        try:
-            policy.check(detector.model)  # what serve would refuse to load
-            return model_class_names(detector.options())
-        except ModelError as error:  # check_classes reports ValueErrors at their key
-            raise ValueError(str(error)) from None
-
-    result = check_classes(config, class_names_of)
-    if result.problems:
-        raise ConfigError(f"{args.file}: " + "; ".join(result.problems))
+    result = check_config_classes(config, str(args.file), enabled_only=False)
     models = ", ".join(f"{model} ({_summary(names)})" for model, names in result.models.items())
     checked = f"; models: {models}" if models else ""
     print(f"{args.file}: valid, {len(config.cameras)} camera(s){checked}")

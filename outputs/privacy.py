@@ -8,6 +8,7 @@ the detector, the tracker and the motion gate keep reading unmasked.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -16,6 +17,7 @@ import numpy.typing as npt
 import supervision as sv
 
 from detectors.base import CLASS_NAME
+from outputs.face_privacy import FaceSettings
 
 Image = npt.NDArray[np.uint8]
 
@@ -56,10 +58,17 @@ class PrivacySettings:
     """Smallest pixelation cell; a box is at most ``MAX_CELLS`` cells across, so a close-up
     person's face is a few cells, never a recognisable mosaic. Blur kernels scale with the box."""
     zones: tuple[PrivacyZone, ...] = ()
+    faces: FaceSettings | None = None
+    """Faces hidden too (found by :class:`outputs.face_privacy.FaceMasker`); None: not."""
 
     @property
     def active(self) -> bool:
-        return bool(self.classes or self.zones)
+        return bool(self.classes or self.zones or self.faces)
+
+    @property
+    def hides_objects(self) -> bool:
+        """Something in the frame is hidden where a detector finds it (classes or faces)."""
+        return bool(self.classes or self.faces)
 
 
 MIN_PADDING_PX = 4
@@ -71,16 +80,19 @@ def apply_privacy(
     tracks: sv.Detections,
     settings: PrivacySettings,
     detections: sv.Detections | None = None,
+    faces: Sequence[tuple[float, float, float, float]] = (),
 ) -> Image:
     """A copy of ``frame`` with ``settings``' zones filled black and the boxes of its classes
     hidden; ``frame`` itself unchanged (returned as is when nothing applies).
 
     ``detections``, the detector's raw boxes for the frame, are hidden as well: a person the
-    tracker has not confirmed yet has no track, but must not show either."""
+    tracker has not confirmed yet has no track, but must not show either. ``faces`` (pixel
+    boxes) are hidden the same way, padded like the boxes."""
     height, width = frame.shape[:2]
     boxes = _boxes(tracks, settings, width, height)
     if detections is not None:
         boxes += _boxes(detections, settings, width, height)
+    boxes += [b for face in faces if (b := _padded(face, settings, width, height)) is not None]
     if not settings.zones and not boxes:
         return frame
     masked = frame.copy()
@@ -105,14 +117,23 @@ def _boxes(
         if str(name) not in settings.classes or not np.all(np.isfinite(box)):
             continue
         x1, y1, x2, y2 = (float(v) for v in box)
-        pad_x = (x2 - x1) * settings.padding + MIN_PADDING_PX
-        pad_y = (y2 - y1) * settings.padding + MIN_PADDING_PX
-        left, top = max(0, int(np.floor(x1 - pad_x))), max(0, int(np.floor(y1 - pad_y)))
-        right = min(width, int(np.ceil(x2 + pad_x)))
-        bottom = min(height, int(np.ceil(y2 + pad_y)))
-        if right > left and bottom > top:
-            boxes.append((left, top, right, bottom))
+        padded = _padded((x1, y1, x2, y2), settings, width, height)
+        if padded is not None:
+            boxes.append(padded)
     return boxes
+
+
+def _padded(
+    box: tuple[float, float, float, float], settings: PrivacySettings, width: int, height: int
+) -> tuple[int, int, int, int] | None:
+    """``box`` grown by the padding and clamped to the frame; None if nothing is left."""
+    x1, y1, x2, y2 = box
+    pad_x = (x2 - x1) * settings.padding + MIN_PADDING_PX
+    pad_y = (y2 - y1) * settings.padding + MIN_PADDING_PX
+    left, top = max(0, int(np.floor(x1 - pad_x))), max(0, int(np.floor(y1 - pad_y)))
+    right = min(width, int(np.ceil(x2 + pad_x)))
+    bottom = min(height, int(np.ceil(y2 + pad_y)))
+    return (left, top, right, bottom) if right > left and bottom > top else None
 
 
 def _hide(region: Image, settings: PrivacySettings) -> None:

@@ -12,6 +12,7 @@ import numpy.typing as npt
 import supervision as sv
 
 from detectors.base import CLASS_NAME
+from detectors.segments import POLYGON, polygons
 
 BOX_DECIMALS = 2
 """Boxes are written rounded to 1/100 pixel in every text format, so formats agree exactly."""
@@ -42,16 +43,19 @@ class FrameResult:
 
     def objects(self) -> Iterator[dict[str, Any]]:
         """Each track as a plain dict: ``track_id``, ``class_id``, ``class_name``, ``confidence``,
-        ``box`` (x1, y1, x2, y2) and ``attributes`` (extra ``data`` columns such as ``posture``)."""
+        ``box`` (x1, y1, x2, y2) and ``attributes`` (extra ``data`` columns such as ``posture``);
+        with a segmentation model also ``polygon``, ``[[x, y], ...]`` in frame pixels (empty
+        where the mask was)."""
         tracks = self.tracks
         n = len(tracks)
         ids = tracks.tracker_id if tracks.tracker_id is not None else np.full(n, -1)
         class_ids = tracks.class_id if tracks.class_id is not None else np.full(n, -1)
         confidence = tracks.confidence if tracks.confidence is not None else np.ones(n)
-        extra = {k: v for k, v in tracks.data.items() if k != CLASS_NAME}
+        extra = {k: v for k, v in tracks.data.items() if k not in (CLASS_NAME, POLYGON)}
         names = tracks.data.get(CLASS_NAME, np.full(n, ""))
+        outlines = polygons(tracks)
         for i in range(n):
-            yield {
+            obj: dict[str, Any] = {
                 "track_id": int(ids[i]),
                 "class_id": int(class_ids[i]),
                 "class_name": str(names[i]),
@@ -59,6 +63,9 @@ class FrameResult:
                 "box": [round(float(v), BOX_DECIMALS) for v in tracks.xyxy[i]],
                 "attributes": {k: _plain(v[i]) for k, v in extra.items()},
             }
+            if outlines is not None:
+                obj["polygon"] = outlines[i].tolist()
+            yield obj
 
 
 def _plain(value: Any) -> Any:

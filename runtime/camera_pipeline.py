@@ -24,6 +24,7 @@ import supervision as sv
 from analytics import Analyser
 from analytics.filters import DetectionFilter, DropReason
 from outputs import FrameResult
+from outputs.face_privacy import FaceMasker
 from outputs.privacy import PrivacySettings, apply_privacy
 from runtime.broadcast import Broadcast
 from runtime.gate import DetectionGate
@@ -101,6 +102,8 @@ class CameraPipeline:
     privacy: PrivacySettings | None = None
     """Masking of the published frames (viewers, snapshots, the analysers' evidence); the
     detector, the tracker and the gate see the original."""
+    faces: FaceMasker | None = None
+    """Finds the faces to hide when ``privacy.faces`` is set."""
     analysis_errors: int = 0
     last_analysed: float = float("-inf")
     analysed: int = 0
@@ -210,10 +213,11 @@ class CameraPipeline:
         to hide nothing of it is shown: it is published black."""
         with step(Step.MASKING):
             image = frame.image
-            if self.privacy is not None and blind and self.privacy.classes:
+            if self.privacy is not None and blind and self.privacy.hides_objects:
                 image = np.zeros_like(image)
             elif self.privacy is not None and self.privacy.active:
-                image = apply_privacy(image, tracks, self.privacy, detections)
+                faces = self.faces.faces(image, tracks, detections) if self.faces else ()
+                image = apply_privacy(image, tracks, self.privacy, detections, faces)
         result = FrameResult(
             index=frame.index,
             pts=frame.pts,

@@ -168,6 +168,8 @@ class CameraSet:
         updated = CameraConfig.model_validate({**settings, **changes, "id": camera_id})
         self._secrets.add_url(updated.url)
         self.runtime.check_camera(updated)
+        if updated.enabled:  # a misspelt class: refused while the camera runs on unchanged
+            self.runtime.check_classes(updated)
         if camera_id in self.runtime.camera_ids():
             self.runtime.remove_camera(camera_id)
         with self._lock:

@@ -22,8 +22,10 @@ from analytics.filters import DetectionFilter, DropReason
 from config import AppConfig, CameraConfig, DetectorConfig
 from config.class_check import Keys, camera_problems
 from detectors import Detector, ModelPolicy, UnknownClassError, load_detector
+from detectors.faces import FaceDetector
 from events import EventSink, StoredEvent
 from outputs import FrameResult
+from outputs.face_privacy import FaceMasker
 from runtime.broadcast import Broadcast
 from runtime.camera_pipeline import CameraPipeline
 from runtime.clip_recorder import (
@@ -175,6 +177,7 @@ class CameraRuntime:
             worker = self._worker_for(detector)  # slow when the model loads: no lock held
             self._check_classes(camera, worker)
             live = _make_camera(camera, worker.notify, self._source_policy)
+            privacy = camera.privacy.settings()
             pipeline = CameraPipeline(
                 camera=live,
                 make_tracker=lambda fps: create_tracker(tracker_config.options(frame_rate=fps)),
@@ -183,7 +186,8 @@ class CameraRuntime:
                 analysers=self._analysers(camera),
                 gate=gate_for(camera.motion, tracker_config.lost_timeout_s),
                 detection_filter=DetectionFilter(self.config.filters_for(camera), camera.ignore),
-                privacy=camera.privacy.settings(),
+                privacy=privacy,
+                faces=FaceMasker(FaceDetector().detect, privacy.faces) if privacy.faces else None,
             )
             with self._lock:
                 self._refuse_if_stopping()
@@ -202,22 +206,38 @@ class CameraRuntime:
         """UnknownClassError, naming the classes the detector reports, for a class in the
         camera's lines, zones, ignore masks or filters that its detector never reports (it would
         count or filter nothing, silently); the worker is released if no camera uses it."""
+        problems = self._class_problems(camera, worker)
+        if problems:
+            self._release_if_idle(worker, STOP_LATE_WORKER_S)
+            raise UnknownClassError("; ".join(problems))
+
+    def check_classes(self, camera: CameraConfig) -> None:
+        """What :meth:`add_camera` would refuse ``camera`` for (UnknownClassError), checked now
+        when its detector's model is loaded already (another camera, or this one before a
+        change, uses it), so that a change can be refused before the camera stops; nothing when
+        the model is not loaded (``add_camera`` checks it once loaded)."""
+        with self._lock:
+            worker = self._workers.get(self.config.detector_for(camera))
+        if worker is None:
+            return
+        problems = self._class_problems(camera, worker)
+        if problems:
+            raise UnknownClassError("; ".join(problems))
+
+    def _class_problems(self, camera: CameraConfig, worker: DetectorWorker) -> list[str]:
         reported = worker.detector.class_names
         classes = tuple(reported[i] for i in sorted(reported))
         own = f"camera {camera.id}: "
         filters_key = (
             f"{own}filters." if camera.filters is not None else f"{own}filters (the service's)."
         )
-        problems = camera_problems(
+        return camera_problems(
             camera,
             self.config.filters_for(camera),
             self.config.detector_for(camera),
             classes,
             Keys(own, filters_key),
         )
-        if problems:
-            self._release_if_idle(worker, STOP_LATE_WORKER_S)
-            raise UnknownClassError("; ".join(problems))
 
     def remove_camera(self, camera_id: str, timeout_s: float = 15.0) -> bool:
         """Stop and forget a camera; True if its thread ended within ``timeout_s``."""

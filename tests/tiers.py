@@ -6,7 +6,8 @@ test, of every fixture it requests and, transitively, of every helper function o
 
 - ``browser``: it drives Chromium through Playwright.
 - ``model``: it names a real model (person-yolov8s, coco-yolov3-tiny, their OpenVINO or ONNX
-  exports) or requests a fixture that loads one.
+  exports, the random segmentation model of tests/segmentation.py) or requests a fixture that
+  loads one.
 - ``integration``: it starts a server or a subprocess, opens a socket, or serves the app
   (``TestClient``, uvicorn), or runs on the session's PostgreSQL server.
 - ``unit``: none of these; in-process code on in-memory data and local files.
@@ -38,7 +39,9 @@ ORDER = (Tier.UNIT, Tier.INTEGRATION, Tier.BROWSER, Tier.MODEL)
 
 
 BROWSER_NAMES = frozenset({"sync_playwright", "async_playwright", "chromium_serving"})
-MODEL_NAMES = frozenset({"PERSON_YOLOV8S", "COCO_YOLOV3_TINY", "DEFAULT_MODEL", "person_model"})
+MODEL_NAMES = frozenset(
+    {"PERSON_YOLOV8S", "COCO_YOLOV3_TINY", "DEFAULT_MODEL", "person_model", "seg_weights"}
+)
 MODEL_STRINGS = ("person-yolov8s", "coco-yolov3-tiny", "yolov8s.pt", "yolov3-tiny")
 INTEGRATION_NAMES = frozenset(
     {

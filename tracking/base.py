@@ -5,18 +5,23 @@ within it; instances share no state, so many cameras can be tracked in one proce
 
 Between two updates (frames a stride or a motion gate skips) a tracker is asked where its tracks
 are now: :meth:`Tracker.predict`. A tracker without a motion model answers with its last output,
-unmoved (:func:`unmoved`).
+unmoved (:func:`unmoved`); one that moves the boxes moves their outlines along (:func:`moved`).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import supervision as sv
 
 Image = npt.NDArray[np.uint8]
+
+OUTLINE = "polygon"
+"""The ``data`` column of a segmentation model's outlines (``detectors.segments.POLYGON``): one
+``(k, 2)`` array of pixel corners per row. Predictions move them with their boxes."""
 
 
 class Tracker(ABC):
@@ -66,4 +71,20 @@ def unmoved(shown: sv.Detections | None) -> sv.Detections:
 def _no_tracks() -> sv.Detections:
     tracks = sv.Detections.empty()
     tracks.tracker_id = np.array([], dtype=int)
+    return tracks
+
+
+def moved(tracks: sv.Detections, xyxy: npt.NDArray[np.floating[Any]]) -> sv.Detections:
+    """``tracks`` (a copy the caller owns) at the predicted boxes ``xyxy``, each row's outline
+    (if the detector gave outlines) shifted by the move of its box's centre."""
+    xyxy = xyxy.astype(tracks.xyxy.dtype).reshape(-1, 4)
+    outlines = tracks.data.get(OUTLINE)
+    if outlines is not None:
+        shift = np.rint(
+            ((xyxy[:, :2] + xyxy[:, 2:]) - (tracks.xyxy[:, :2] + tracks.xyxy[:, 2:])) / 2
+        )
+        tracks.data[OUTLINE] = [
+            np.asarray(o) + shift[i].astype(np.asarray(o).dtype) for i, o in enumerate(outlines)
+        ]
+    tracks.xyxy = xyxy
     return tracks

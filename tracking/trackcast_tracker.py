@@ -76,7 +76,7 @@ import numpy as np
 import numpy.typing as npt
 import supervision as sv
 
-from tracking.base import Image, Tracker, unmoved
+from tracking.base import Image, Tracker, moved, unmoved
 from tracking.kalman import BoxFilter, BoxState, FloatArray
 from tracking.matching import IntArray, assign, iou
 from tracking.options import TrackerOptions
@@ -221,7 +221,7 @@ class TrackcastTracker(Tracker):
         if step > 0:
             self._filter.predict_all(states, step)
         if shown:
-            tracks.xyxy = _state_boxes(states).astype(tracks.xyxy.dtype)
+            tracks = moved(tracks, _state_boxes(states))
         return tracks
 
     def _elapsed_steps(self, timestamp: float | None) -> float:

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import supervision as sv
 
-from tracking.base import Image, Tracker, unmoved
+from tracking.base import Image, Tracker, moved, unmoved
 from tracking.options import TrackerOptions
 
 FloatArray = npt.NDArray[np.float32]
@@ -112,8 +112,7 @@ class UltralyticsTracker(Tracker):
         by_id = {t.track_id: t for t in self._tracker.tracked_stracks}
         assert tracks.tracker_id is not None
         boxes = np.array([_moved(by_id[int(i)], steps) for i in tracks.tracker_id])
-        tracks.xyxy = self._clipped(boxes.reshape(-1, 4)).astype(tracks.xyxy.dtype)
-        return tracks
+        return moved(tracks, self._clipped(boxes.reshape(-1, 4)))
 
     def _clipped(self, xyxy: FloatArray) -> FloatArray:
         """Corners inside the last frame, as ultralytics' ``Results.update`` clips them."""

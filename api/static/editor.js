@@ -1,9 +1,11 @@
-// trackcast line and zone editor: draw counting lines and polygon zones over the camera view and
-// save them with PATCH /api/cameras/{id}. Plain JavaScript, no build step; loads after viewer.js.
+// trackcast camera editor: draw counting lines, polygon zones, ignore masks (detections inside
+// are dropped before tracking) and privacy zones (always black in what the camera publishes) over
+// the camera view, set per-class filters, and save them all with PATCH /api/cameras/{id}. Plain
+// JavaScript, no build step; loads after viewer.js.
 //
 // New shapes are kept in normalized coordinates (fractions of the picture's width and height), so
-// they do not depend on the size the picture is shown at. Lines and zones that were already saved
-// are sent back unchanged, in whatever coordinates they were given.
+// they do not depend on the size the picture is shown at. Shapes that were already saved are sent
+// back unchanged, in whatever coordinates they were given.
 "use strict";
 
 (() => {
@@ -15,7 +17,10 @@
   const editor = viewer.editor = {
     active: false,
     camera: null,
-    draft: { lines: [], zones: [] },   // what Save sends
+    // What Save sends: filters null means the service's; privacy keeps the camera's other
+    // privacy settings (classes, mode, ...) as they were, with the zones drawn here.
+    draft: { lines: [], zones: [], ignore: [], filters: null, privacyZones: [] },
+    privacy: {},                       // the camera's privacy settings, as the server sent them
     points: [],                        // the shape being drawn, normalized
     pointer: null,                     // the mouse, normalized, for the rubber band
     stillSize: null,                   // [width, height] of the camera's snapshot
@@ -51,7 +56,13 @@
   }
 
   function setDraft(camera) {
-    editor.draft = { lines: [...camera.lines], zones: [...camera.zones] };
+    const privacy = camera.privacy || {};
+    editor.privacy = privacy;
+    editor.draft = {
+      lines: [...camera.lines], zones: [...camera.zones], ignore: [...(camera.ignore || [])],
+      filters: camera.filters ? { ...camera.filters } : null,
+      privacyZones: [...(privacy.zones || [])],
+    };
     showList();
     suggestName();
   }
@@ -106,6 +117,10 @@
   function drawEditor(g, width, height) {
     g.lineWidth = 2;
     g.font = "12px sans-serif";
+    editor.draft.privacyZones.forEach((zone, i) =>
+      drawPrivacy(g, `privacy ${i + 1}`, toCanvas(zone, width, height)));
+    editor.draft.ignore.forEach((mask, i) =>
+      drawIgnore(g, `ignore ${i + 1}`, toCanvas(mask, width, height)));
     for (const zone of editor.draft.zones) drawZone(g, zone.name, toCanvas(zone, width, height));
     for (const line of editor.draft.lines) drawLine(g, line, toCanvas(line, width, height));
     drawShapeInProgress(g, width, height);
@@ -116,6 +131,34 @@
     g.beginPath();
     points.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
     g.closePath();
+    g.stroke();
+    g.fillText(name, points[0][0] + 3, points[0][1] + 14);
+  }
+
+  // An ignore mask: hatched red, so that what lies under it still shows.
+  function drawIgnore(g, name, points) {
+    g.strokeStyle = g.fillStyle = "rgba(255, 70, 70, 0.9)";
+    g.beginPath();
+    points.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+    g.closePath();
+    g.save();
+    g.fillStyle = "rgba(255, 70, 70, 0.25)";
+    g.fill();
+    g.restore();
+    g.setLineDash([8, 4]);
+    g.stroke();
+    g.setLineDash([]);
+    g.fillText(name, points[0][0] + 3, points[0][1] + 14);
+  }
+
+  // A privacy zone: black, as the published picture will show it once saved.
+  function drawPrivacy(g, name, points) {
+    g.beginPath();
+    points.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+    g.closePath();
+    g.fillStyle = "rgba(0, 0, 0, 0.85)";
+    g.fill();
+    g.strokeStyle = g.fillStyle = "rgba(200, 120, 255, 0.9)";
     g.stroke();
     g.fillText(name, points[0][0] + 3, points[0][1] + 14);
   }
@@ -168,9 +211,11 @@
     if (tool() === "line" && editor.points.length === 2) finishLine();
   }
 
+  const isPolygonTool = () => tool() !== "line";
+
   function onKey(event) {
-    if (!editor.active) return;
-    if (event.key === "Enter" && tool() === "zone" && editor.points.length) {
+    if (!editor.active || event.target.closest("#filter-form")) return;
+    if (event.key === "Enter" && isPolygonTool() && editor.points.length) {
       event.preventDefault();
       finishZone();
     } else if (event.key === "Escape") {
@@ -188,13 +233,40 @@
     afterShape();
   }
 
-  // A zone needs three corners; fewer are sent anyway, so that the server's own check explains.
+  // A polygon needs three corners; fewer are sent anyway, so that the server's own check explains.
   function finishZone() {
     const polygon = editor.points.map(round);
     editor.points = [];
     if (polygon.length < 2) return;
-    editor.draft.zones.push({ name: $("region-name").value.trim(), coordinates: "normalized",
-      polygon });
+    const kind = tool();
+    if (kind === "ignore") {
+      const classes = $("ignore-classes").value.split(",").map((c) => c.trim()).filter(Boolean);
+      editor.draft.ignore.push({ coordinates: "normalized", polygon, classes,
+        anchor: $("ignore-anchor").value });
+    } else if (kind === "privacy") {
+      editor.draft.privacyZones.push({ coordinates: "normalized", polygon });
+    } else {
+      editor.draft.zones.push({ name: $("region-name").value.trim(), coordinates: "normalized",
+        polygon });
+    }
+    afterShape();
+  }
+
+  // A class filter from the form: empty limits are left to the server's defaults.
+  function addFilter(event) {
+    event.preventDefault();
+    const name = $("filter-class").value.trim();
+    if (!name) return;
+    const limits = {};
+    for (const [key, id] of [["min_score", "filter-min-score"], ["min_area", "filter-min-area"],
+      ["max_area", "filter-max-area"]]) {
+      const value = $(id).value.trim();
+      if (value !== "") limits[key] = Number(value);
+    }
+    editor.draft.filters = { ...(editor.draft.filters || {}), [name]: limits };
+    for (const id of ["filter-class", "filter-min-score", "filter-min-area", "filter-max-area"]) {
+      $(id).value = "";
+    }
     afterShape();
   }
 
@@ -206,6 +278,7 @@
 
   // The next free name of the form line1, line2, ... (or zone1, ...).
   function suggestName() {
+    if (tool() !== "line" && tool() !== "zone") return;
     const taken = new Set([...editor.draft.lines, ...editor.draft.zones].map((r) => r.name));
     let n = 1;
     while (taken.has(tool() + n)) n += 1;
@@ -214,7 +287,7 @@
 
   function onToolChange() {
     editor.points = [];
-    $("editor").classList.toggle("zone-tool", tool() === "zone");
+    $("editor").dataset.tool = tool();
     suggestName();
   }
 
@@ -222,32 +295,52 @@
 
   function showList() {
     const items = [
-      ...editor.draft.lines.map((line) => listItem("line", line,
-        `${line.in_name || "in"} / ${line.out_name || "out"}`)),
-      ...editor.draft.zones.map((zone) => listItem("zone", zone,
-        `${zone.polygon.length} corners`)),
+      ...editor.draft.lines.map((line) => listItem("line", line.name,
+        `${line.in_name || "in"} / ${line.out_name || "out"}`, () => removeFrom("lines", line))),
+      ...editor.draft.zones.map((zone) => listItem("zone", zone.name,
+        `${zone.polygon.length} corners`, () => removeFrom("zones", zone))),
+      ...editor.draft.ignore.map((mask, i) => listItem("ignore mask", String(i + 1),
+        `${mask.polygon.length} corners; ${mask.classes && mask.classes.length ?
+          "classes " + mask.classes.join(", ") : "every class"}; anchor ${mask.anchor ||
+          "bottom_center"}`, () => removeFrom("ignore", mask))),
+      ...editor.draft.privacyZones.map((zone, i) => listItem("privacy zone", String(i + 1),
+        `${zone.polygon.length} corners`, () => removeFrom("privacyZones", zone))),
+      ...Object.entries(editor.draft.filters || {}).map(([name, limits]) => listItem("filter",
+        name, describeLimits(limits), () => removeFilter(name))),
     ];
     $("region-list").replaceChildren(...items);
+    $("filters-source").textContent = editor.draft.filters === null ?
+      "(none of its own: the service's filters apply)" : "";
   }
 
-  function listItem(kind, region, detail) {
+  function describeLimits(limits) {
+    const parts = Object.entries(limits).map(([key, value]) => `${key.replace("_", " ")} ${value}`);
+    return parts.length ? parts.join(", ") : "no limits";
+  }
+
+  function listItem(kind, name, detail, remover) {
     const item = document.createElement("li");
     item.dataset.kind = kind;
-    item.dataset.name = region.name;
+    item.dataset.name = name;
     const label = document.createElement("span");
-    label.textContent = `${kind} ${region.name} (${detail})`;
+    label.textContent = `${kind} ${name} (${detail})`;
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = "Delete";
-    remove.setAttribute("aria-label", `Delete ${kind} ${region.name}`);
-    remove.addEventListener("click", () => removeRegion(kind, region));
+    remove.setAttribute("aria-label", `Delete ${kind} ${name}`);
+    remove.addEventListener("click", remover);
     item.append(label, remove);
     return item;
   }
 
-  function removeRegion(kind, region) {
-    const key = kind === "line" ? "lines" : "zones";
+  function removeFrom(key, region) {
     editor.draft[key] = editor.draft[key].filter((r) => r !== region);
+    afterShape();
+  }
+
+  function removeFilter(name) {
+    const { [name]: _, ...rest } = editor.draft.filters;
+    editor.draft.filters = rest;
     afterShape();
   }
 
@@ -280,11 +373,14 @@
       return;
     }
     showMessage("Saving…");
+    const { lines, zones, ignore, filters, privacyZones } = editor.draft;
+    const body = { lines, zones, ignore, filters,
+      privacy: { ...editor.privacy, zones: privacyZones } };
     let response;
     try {
       response = await viewer.api(cameraPath(cameraId), {
         method: "PATCH", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(editor.draft),
+        body: JSON.stringify(body),
       });
     } catch (error) {
       showMessage("Not saved: " + String(error.message || error), true);
@@ -302,21 +398,29 @@
 
   async function refusal(response) {
     if (response.status === 403) {
-      return "Not saved (403): this token may only view. Enter an admin token to change lines and zones.";
+      return "Not saved (403): this token may only view. Enter an admin token to change the camera.";
     }
     let detail;
     try { detail = (await response.json()).detail; } catch (error) { detail = null; }
-    const head = `Not saved: the server refused the lines and zones (${response.status})`;
+    const head = `Not saved: the server refused the changes (${response.status})`;
     if (Array.isArray(detail)) return head + "\n" + detail.map(describeError).join("\n");
     return detail ? `${head}: ${detail}` : head;
   }
 
-  // One validation error as "zone yard, polygon: Tuple should have at least 3 items ...".
+  // One validation error as "zone yard, polygon: Tuple should have at least 3 items ...",
+  // "ignore mask 2, polygon: ...", "privacy zone 1, ..." or "filter person: ...".
   function describeError(error) {
     const loc = (error.loc || []).filter((part) => part !== "body");
     const [key, index, ...rest] = loc;
+    let where = loc;
     const region = (key === "lines" || key === "zones") && editor.draft[key][index];
-    const where = region ? [`${key.slice(0, -1)} ${region.name}`, ...rest] : loc;
+    if (region) where = [`${key.slice(0, -1)} ${region.name}`, ...rest];
+    else if (key === "ignore" && typeof index === "number") {
+      where = [`ignore mask ${index + 1}`, ...rest];
+    } else if (key === "filters" && index !== undefined) where = [`filter ${index}`, ...rest];
+    else if (key === "privacy" && index === "zones" && typeof rest[0] === "number") {
+      where = [`privacy zone ${rest[0] + 1}`, ...rest.slice(1)];
+    }
     return `${where.join(", ")}: ${error.msg}`;
   }
 
@@ -347,11 +451,12 @@
   $("save-regions").addEventListener("click", save);
   $("overlay").addEventListener("click", onClick);
   $("overlay").addEventListener("dblclick", (event) => {
-    if (editor.active && tool() === "zone") { event.preventDefault(); finishZone(); }
+    if (editor.active && isPolygonTool()) { event.preventDefault(); finishZone(); }
   });
   $("overlay").addEventListener("mousemove", (event) => { editor.pointer = normalizedAt(event); });
   $("overlay").addEventListener("mouseleave", () => { editor.pointer = null; });
   document.addEventListener("keydown", onKey);
+  $("filter-form").addEventListener("submit", addFilter);
   for (const input of document.querySelectorAll('input[name="tool"]')) {
     input.addEventListener("change", onToolChange);
   }

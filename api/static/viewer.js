@@ -258,6 +258,7 @@ function draw(message, width, height) {
     g.strokeStyle = g.fillStyle = colour(track.track_id);
     g.lineWidth = 2;
     g.strokeRect(box[0], box[1], box[2] - box[0], box[3] - box[1]);
+    if (track.polygon && track.polygon.length >= 3) drawPolygon(g, track.polygon, sx, sy);
     if ($("show-trails").checked && trail.length > 1) {
       g.beginPath();
       g.moveTo(trail[0][0], trail[0][1]);
@@ -273,6 +274,17 @@ function draw(message, width, height) {
       g.fillText(label, box[0] + 2, Math.max(12, box[1] - 4));
     }
   }
+}
+
+// A segmentation model's outline (frame pixels), filled translucent in the track's colour.
+function drawPolygon(g, polygon, sx, sy) {
+  g.beginPath();
+  polygon.forEach(([x, y], i) => (i ? g.lineTo(x * sx, y * sy) : g.moveTo(x * sx, y * sy)));
+  g.closePath();
+  g.globalAlpha = 0.35;
+  g.fill();
+  g.globalAlpha = 1;
+  g.stroke();
 }
 
 function regionPoints(region, width, height) {
@@ -343,6 +355,7 @@ viewer.close = closeCamera;
 viewer.api = api;
 viewer.withToken = withToken;
 viewer.regionPoints = regionPoints;
+if (viewer.token) $("events-link").search = "?token=" + encodeURIComponent(viewer.token);
 loadCameras();
 followEvents();
 setInterval(() => { if (!viewer.camera) loadCameras(); }, 5000);

@@ -51,6 +51,8 @@ def test_filters_and_masks_show_change_and_count_in_metrics(
     (mask,) = created.json()["ignore"]
     assert mask["polygon"] == IGNORE_POLYGON and mask["anchor"] == "bottom_center"
     wait_until(lambda: set(filtered(client, "yard")) == {"min_area", "ignore"}, timeout_s=30)
+    health = client.get("/api/cameras/yard").json()["health"]["detections_filtered"]
+    assert set(health) == {"min_area", "ignore"} and min(health.values()) >= 1  # as in /metrics
 
     changes = {"filters": {"square": {"max_area": 0.01}}, "ignore": None}
     patched = client.patch("/api/cameras/yard", json=changes)
@@ -78,17 +80,25 @@ def test_a_misspelt_class_is_refused_with_the_models_classes(
     assert client.get("/api/cameras").json() == []
 
 
-def test_a_patch_with_a_misspelt_class_is_refused_and_the_camera_shows_why(
+def test_a_patch_with_a_misspelt_class_is_refused_and_the_camera_runs_on_unchanged(
     client: TestClient, three_squares: Path
 ) -> None:
     body = {"id": "yard", "url": str(three_squares), "loop": True}
     assert client.post("/api/cameras", json=body).status_code == 201
+    wait_until(lambda: client.get("/api/cameras/yard").json()["state"] == "streaming", 30)
+    since = client.get("/api/cameras/yard").json()["health"]["since"]
     refused = client.patch("/api/cameras/yard", json={"filters": {"sqare": {"min_area": 0.1}}})
     assert refused.status_code == 400
     assert refused.json()["detail"].startswith("camera yard: filters.sqare: 'sqare' never")
+    assert "(its classes: square;" in refused.json()["detail"]
     shown = client.get("/api/cameras/yard").json()
-    assert shown["state"] == "failed"
-    assert shown["health"]["last_error"].startswith("cannot start: camera yard: filters.sqare")
+    assert shown["filters"] is None and shown["state"] == "streaming"
+    assert shown["health"]["since"] == since  # the same run: it was never stopped
+    ignore = [{"polygon": IGNORE_POLYGON, "classes": ["sqare"]}]
+    refused = client.patch("/api/cameras/yard", json={"ignore": ignore})
+    assert refused.status_code == 400
+    assert refused.json()["detail"].startswith("camera yard: ignore.0.classes: 'sqare' never")
+    assert client.get("/api/cameras/yard").json()["ignore"] == []
     fixed = client.patch("/api/cameras/yard", json={"filters": {"square": {"min_area": 0.1}}})
     assert fixed.status_code == 200, fixed.text
     wait_until(lambda: client.get("/api/cameras/yard").json()["state"] == "streaming", 30)

@@ -21,6 +21,7 @@ from api.app import create_app
 from tests.api.conftest import ServiceFactory
 from tests.restream.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 from tests.servers.api_server import ApiServer
+from tests.waiting import wait_until
 
 VIEWER_TOKEN = "viewer-token-0123456789"
 SAVE_TIMEOUT_MS = 25_000  # a save reconnects the video, which may wait for WebRTC to fail
@@ -181,3 +182,85 @@ def test_a_viewer_token_is_told_it_may_not_save(
             timeout=10,
         )
         assert response.json()["lines"] == []
+
+
+def filtered_by_ignore(server: ApiServer) -> float:
+    """trackcast_camera_detections_filtered{camera="sq",reason="ignore"} from /metrics."""
+    pattern = re.compile(
+        r'^trackcast_camera_detections_filtered_total\{camera="sq",reason="ignore"\} (\S+)$'
+    )
+    for line in httpx.get(f"{server.url}/metrics", timeout=10).text.splitlines():
+        if match := pattern.match(line):
+            return float(match.group(1))
+    return 0.0
+
+
+def test_draw_an_ignore_mask_a_privacy_zone_and_a_filter(server: ApiServer, tmp_path: Path) -> None:
+    mask = [(0.02, 0.02), (0.98, 0.02), (0.98, 0.98), (0.02, 0.98)]  # the square is always inside
+    hidden = [(0.01, 0.01), (0.2, 0.01), (0.2, 0.2)]
+    with viewer_page(f"{server.url}/viewer/") as page:
+        assert filtered_by_ignore(server) == 0
+        page.check('input[name="tool"][value="ignore"]')
+        expect(page.locator("#region-name")).to_be_hidden()  # masks have no names
+        page.fill("#ignore-classes", "square")
+        page.select_option("#ignore-anchor", "center")
+        for fx, fy in mask[:-1]:
+            click_at(page, fx, fy)
+        click_at(page, *mask[-1], double=True)
+        page.check('input[name="tool"][value="privacy"]')
+        for fx, fy in hidden[:-1]:
+            click_at(page, fx, fy)
+        click_at(page, *hidden[-1])
+        page.keyboard.press("Enter")
+        page.fill("#filter-class", "square")
+        page.fill("#filter-min-score", "0.1")
+        page.click("#add-filter")
+        expect(page.locator("#region-list li")).to_have_count(3)
+        expect(page.locator("#region-list")).to_contain_text("filter square (min score 0.1)")
+        red, green, blue, _ = page.evaluate(CANVAS_PIXEL, [0.5, 0.5])
+        assert red > 150 and green < 100 and blue < 100  # the mask is drawn, in red
+        save(page)
+        page.screenshot(path=tmp_path / "editor-masks-saved.png")
+
+        saved = camera(server)
+        [ignore] = saved["ignore"]
+        assert (ignore["classes"], ignore["anchor"]) == (["square"], "center")
+        assert ignore["coordinates"] == "normalized"
+        assert_points(ignore["polygon"], mask)
+        [zone] = saved["privacy"]["zones"]
+        assert_points(zone["polygon"], hidden)
+        assert saved["filters"] == {"square": {"min_score": 0.1, "min_area": 0, "max_area": 1}}
+        # the restarted camera drops every square: its anchor lies inside the mask
+        wait_until(lambda: filtered_by_ignore(server) >= 3, timeout_s=30)
+        health = camera(server)["health"]["detections_filtered"]
+        assert health.get("ignore", 0) >= 3
+
+        # a class the model does not have: refused, with the model's classes, nothing changed
+        page.fill("#filter-class", "sqare")
+        page.click("#add-filter")
+        page.click("#save-regions")
+        message = page.locator("#editor-message")
+        expect(message).to_contain_text("(400)", timeout=10_000)
+        expect(message).to_contain_text("filters.sqare: 'sqare' never reported")
+        expect(message).to_contain_text("(its classes: square;")
+        expect(message).to_have_class(re.compile("error"))
+        page.screenshot(path=tmp_path / "editor-misspelt-class.png")
+        assert camera(server)["filters"] == saved["filters"]
+        assert camera(server)["state"] == "streaming"
+
+        page.get_by_role("button", name="Delete filter sqare").click()
+        page.check('input[name="tool"][value="ignore"]')
+        click_at(page, 0.7, 0.7)
+        click_at(page, 0.9, 0.9)
+        page.keyboard.press("Enter")
+        page.click("#save-regions")
+        expect(message).to_contain_text("(422)", timeout=10_000)
+        expect(message).to_contain_text(re.compile(r"ignore mask 2, polygon: .*at least 3"))
+        page.get_by_role("button", name="Delete ignore mask 2").click()
+        page.get_by_role("button", name="Delete ignore mask 1").click()
+        page.get_by_role("button", name="Delete privacy zone 1").click()
+        expect(page.locator("#region-list li")).to_have_count(1)
+        save(page)
+    saved = camera(server)
+    assert (saved["ignore"], saved["privacy"]["zones"]) == ([], [])
+    assert list(saved["filters"]) == ["square"]

@@ -91,6 +91,28 @@ def test_cursor_pagination_walks_every_event_once(server: tuple[ApiServer, Servi
     assert len(walked) >= len(everything)
 
 
+def test_newest_first_pages_walk_back_from_a_snapshot_without_gaps(
+    server: tuple[ApiServer, Service],
+) -> None:
+    api, _ = server
+    _wait_for_events(api, 4)
+    everything = [e["seq"] for e in _events(api, limit=1000)]
+    top = everything[-1] + 1  # events stored while walking must not shift the pages
+    walked: list[int] = []
+    before: int | None = top
+    while before is not None:
+        params: dict[str, int | str] = {"limit": 2, "order": "desc", "before": before}
+        page = httpx.get(f"{api.url}/api/events", params=params, timeout=10).json()
+        assert page["next_after"] is None
+        walked += [e["seq"] for e in page["events"]]
+        before = page["next_before"]
+    assert walked == everything[::-1]
+    newest = _events(api, order="desc", limit=1)[0]["seq"]
+    assert newest >= everything[-1]
+    ascending = httpx.get(f"{api.url}/api/events", params={"limit": 1}, timeout=10).json()
+    assert ascending["next_before"] is None and ascending["next_after"] is not None
+
+
 def test_event_by_id_and_its_thumbnail(server: tuple[ApiServer, Service]) -> None:
     api, _ = server
     _wait_for_events(api, 1)

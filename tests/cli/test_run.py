@@ -6,6 +6,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli
 
 
@@ -87,3 +89,34 @@ def test_a_misspelt_zone_class_exits_2_with_the_models_classes(
     line = result.stderr.strip().splitlines()[-1]  # after the log of the model's release
     assert line.startswith("trackcast: error: camera lobby: zones.0.classes: 'persn' never")
     assert "(its classes: person, bicycle, car, " in line and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        (
+            "    detector: {model: coco-yolov3-tiny, imgsz: 320, classes: [persn]}\n",
+            "trackcast: error: unknown class 'persn'; this model detects: aeroplane, apple, ",
+        ),
+        (
+            "    ignore: [{polygon: [[0, 0], [9, 0], [9, 9]], classes: [persn]}]\n",
+            "trackcast: error: camera lobby: ignore.0.classes: 'persn' never reported by the "
+            "detector (coco-yolov3-tiny), so the mask would never drop it (its classes: person, ",
+        ),
+    ],
+    ids=["detector.classes", "ignore"],
+)
+def test_a_misspelt_detector_or_mask_class_exits_2_with_the_models_classes(
+    setting: str, problem: str, square_clip: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "cams.yaml"
+    config.write_text(
+        "detector: {model: coco-yolov3-tiny, imgsz: 320}\n"
+        f"sources: {{media_roots: ['{square_clip.parent}']}}\n"
+        f"cameras:\n  - id: lobby\n    url: '{square_clip}'\n{setting}"
+    )
+    result = run_cli(["run", "--config", str(config), "--duration", "30"], timeout=120)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines()[-1].startswith(problem)
+    assert "Traceback" not in result.stderr

@@ -6,6 +6,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli
 from tests.servers.trackcast_server import TrackcastServer
 
@@ -62,21 +64,52 @@ def test_serve_open_answers_local_names_only(tmp_path: Path) -> None:
         closed.close()
 
 
-def test_serve_refuses_to_start_a_config_camera_with_a_misspelt_class(
-    square_clip: Path, tmp_path: Path
+MISSPELT = {
+    "lines": (
+        "    lines: [{name: door, points: [[0, 0], [9, 9]], classes: [persn]}]\n",
+        "cameras.0.lines.0.classes: 'persn' never reported by the detector (coco-yolov3-tiny), "
+        "so door would never count it (its classes: person, bicycle, car, ",
+    ),
+    "filters": (
+        "    filters: {persn: {min_score: 0.5}}\n",
+        "cameras.0.filters.persn: 'persn' never reported by the detector (coco-yolov3-tiny), "
+        "so this filter would never apply (its classes: person, bicycle, car, ",
+    ),
+    "ignore": (
+        "    ignore: [{polygon: [[0, 0], [9, 0], [9, 9]], classes: [persn]}]\n",
+        "cameras.0.ignore.0.classes: 'persn' never reported by the detector (coco-yolov3-tiny), "
+        "so the mask would never drop it (its classes: person, bicycle, car, ",
+    ),
+    "privacy": (
+        "    privacy: {classes: [persn]}\n",
+        "cameras.0.privacy.classes: 'persn' never reported by the detector (coco-yolov3-tiny), "
+        "so they would be shown unmasked (its classes: person, bicycle, car, ",
+    ),
+    "detector.classes": (
+        "    detector: {model: coco-yolov3-tiny, imgsz: 320, classes: [persn]}\n",
+        "cameras.0.detector.classes: 'persn' not reported by coco-yolov3-tiny (its classes: "
+        "person, bicycle, car, ",
+    ),
+}
+
+
+@pytest.mark.parametrize("key", list(MISSPELT))
+def test_serve_refuses_a_misspelt_class_before_the_server_starts(
+    key: str, square_clip: Path, tmp_path: Path
 ) -> None:
+    setting, problem = MISSPELT[key]
     config = tmp_path / "cams.yaml"
     config.write_text(
         f"data_dir: {tmp_path / 'data'}\n"
         "detector: {model: coco-yolov3-tiny, imgsz: 320}\n"
         f"sources: {{media_roots: ['{square_clip.parent}']}}\n"
-        f"cameras:\n  - id: lobby\n    url: '{square_clip}'\n"
-        "    lines: [{name: door, points: [[0, 0], [9, 9]], classes: [persn]}]\n"
+        f"cameras:\n  - id: lobby\n    url: '{square_clip}'\n{setting}"
+        f"  - id: spare\n    url: '{square_clip}'\n    enabled: false\n{setting}"
     )
     result = run_cli(["serve", "--config", str(config), "--port", "0"], timeout=120)
-    assert result.returncode == 3  # the app's startup failed: uvicorn never listened
-    assert (
-        "UnknownClassError: camera lobby: lines.0.classes: 'persn' never reported by the "
-        "detector (coco-yolov3-tiny), so door would never count it (its classes: person, "
-        "bicycle, car, "
-    ) in result.stderr
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()  # no traceback, no server log: uvicorn never started
+    assert line.startswith(f"trackcast: error: {config}: {problem}"), line
+    assert "cameras.1." not in line  # a disabled camera is not started, so not checked
+    assert not (tmp_path / "data" / "trackcast.db").exists()

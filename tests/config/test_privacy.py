@@ -40,7 +40,8 @@ def test_the_readme_example_builds_its_settings() -> None:
         ),
         ("{mode: smudge}", "'pixelate', 'blur' or 'black'"),
         ("{block_px: 1}", "greater than or equal to 2"),
-        ("{faces: true}", "privacy.faces: unknown key"),
+        ("{face_check_s: 0}", "greater than 0"),
+        ("{face_scan_s: -1}", "greater than or equal to 0"),
     ],
 )
 def test_bad_privacy_settings_are_refused(privacy: str, message: str) -> None:

@@ -28,16 +28,17 @@ def test_missing_weights_file_is_unknown(tmp_path: Path) -> None:
         load_detector(DetectorOptions(model=str(tmp_path / "mine.pt")))
 
 
+@pytest.mark.parametrize("name", ["yolo11n.pt", "yolo11n-seg.pt"])
 def test_offline_ultralytics_name_fails_fast_naming_aliases(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TRACKCAST_OFFLINE", "1")
     started = time.monotonic()
     with pytest.raises(ModelUnavailableError) as caught:
-        load_detector(DetectorOptions(model="yolo11n.pt"))
+        load_detector(DetectorOptions(model=name))
     assert time.monotonic() - started < 10
-    assert "yolo11n.pt" in str(caught.value) and "person-yolov8s" in str(caught.value)
+    assert name in str(caught.value) and "person-yolov8s" in str(caught.value)
 
 
 def test_unreachable_download_host_counts_as_offline(monkeypatch: pytest.MonkeyPatch) -> None:
