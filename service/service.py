@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from config import AppConfig
 from config.clips import ClipsConfig
 from delivery import Delivery, MqttPublisher, build_deliveries
@@ -89,7 +91,11 @@ class Service:
     def _settle_clips_of_last_run(self) -> None:
         """Clips a previous run left ``pending`` will never be written (its rings are gone):
         ``ready`` if the file made it to disk, ``failed`` otherwise."""
-        ready, failed = self.clips.settle_pending(self.clip_files)
+        try:
+            ready, failed = self.clips.settle_pending(self.clip_files)
+        except SQLAlchemyError as error:  # not fatal: the next start tries again
+            log.warning("clips left pending by the last run are not settled: %s", error)
+            return
         if ready or failed:
             log.info(
                 "clips left pending by the last run: %d were written, %d failed (not written "
