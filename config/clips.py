@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from config.limits import MAX_SECONDS
 
 MIB = 1024 * 1024
+GIB = 1024 * MIB
 
 
 class ClipsConfig(BaseModel):
@@ -50,6 +51,21 @@ class ClipsConfig(BaseModel):
         le=4096 * MIB,
         description="Most bytes of encoded video kept in memory (1 MiB to 4 GiB); oldest "
         "keyframe intervals go first. A 4 Mbit/s camera fills 15 MiB in 30 s.",
+    )
+
+    retention_days: float = Field(
+        7.0,
+        gt=0,
+        le=36_500,
+        description="Clips older than this are deleted and their events' clip state becomes "
+        "expired; the events stay until storage.retention_days (which takes their clips along).",
+    )
+    max_disk_bytes: int = Field(
+        10 * GIB,
+        ge=MIB,
+        le=1024 * 1024 * MIB,
+        description="Most bytes of this camera's clips on disk (1 MiB to 1 PiB); past it, its "
+        "oldest clips are deleted first (clip state expired).",
     )
 
     @model_validator(mode="after")
