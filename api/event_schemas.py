@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, computed_field
 
 from api.times import iso
-from events import EventType, StoredEvent
+from events import ClipState, EventType, StoredEvent
 
 Box = Annotated[list[float], Field(min_length=4, max_length=4, description="x1, y1, x2, y2 px.")]
 
@@ -71,6 +71,17 @@ class ZoneLoiteringData(BaseModel):
     loiter_after_s: float = Field(description="The zone's loitering threshold.")
 
 
+class ClipOut(BaseModel):
+    """An event's video clip: where it is in its life, and where to get it."""
+
+    state: ClipState = Field(
+        description="pending: written once post_capture_s has passed; ready: at url; failed: "
+        "never written (reason says why); expired: deleted by clip retention (reason)."
+    )
+    url: str | None = Field(description="The MP4 (range requests answered) while ready; else null.")
+    reason: str | None = Field(description="Why it failed or expired; null otherwise.")
+
+
 class _EventBase(BaseModel):
     seq: int = Field(description="Commit order; the cursor of ``after`` and ``Last-Event-ID``.")
     id: str = Field(description="Stable unique id (webhooks' idempotency key).")
@@ -80,6 +91,10 @@ class _EventBase(BaseModel):
     class_name: str | None
     region: str | None = Field(description="The zone or line it is about, if any.")
     thumbnail: str | None = Field(description="URL of the thumbnail JPEG, if one was stored.")
+    clip: ClipOut | None = Field(
+        description="Its video clip; null when its camera keeps no clips. Live feeds send the "
+        "event as committed (clip pending); GET /api/events/{id} shows the clip's state now."
+    )
 
     @computed_field(description="``time`` in ISO-8601, UTC.")  # type: ignore[prop-decorator]
     @property
@@ -144,14 +159,28 @@ EXAMPLE: dict[str, Any] = {
         "previous_track_ids": [],
     },
     "thumbnail": "/api/events/018bd2a7c5e0f3a1b2c3d4e5f6a7b8c9/thumbnail.jpg",
+    "clip": {
+        "state": "ready",
+        "url": "/api/events/018bd2a7c5e0f3a1b2c3d4e5f6a7b8c9/clip.mp4",
+        "reason": None,
+    },
 }
 
 
 def event_out(stored: StoredEvent) -> EventOut:
-    """The API's view of a stored event (the thumbnail as a URL)."""
+    """The API's view of a stored event (the thumbnail and a ready clip as URLs)."""
     body = stored.to_json()
     if body["thumbnail"] is not None:
         body["thumbnail"] = f"/api/events/{body['id']}/thumbnail.jpg"
+    clip = stored.clip
+    body["clip"] = None
+    if clip is not None:
+        ready = clip.state is ClipState.READY
+        body["clip"] = {
+            "state": clip.state,
+            "url": f"/api/events/{body['id']}/clip.mp4" if ready else None,
+            "reason": clip.reason,
+        }
     return _EVENT.validate_python(body)
 
 

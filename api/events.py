@@ -7,11 +7,13 @@ WebSocket) or ``Last-Event-ID`` (SSE) continue exactly where a client left off.
 from __future__ import annotations
 
 import contextlib
+import math
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, status
 from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +25,8 @@ from api.event_schemas import EXAMPLE, EventOut, EventPage, SeqOrder, event_json
 from api.event_stream import follow_events
 from api.feed_socket import send_until_closed
 from api.responses import READ, errors
+from config.clips import ClipsConfig
+from events import ClipState, EventClip, StoredEvent
 from service import Service
 from storage import EventQuery
 
@@ -37,6 +41,7 @@ media = APIRouter(
 """What browsers load themselves (EventSource, ``<img>``): the token may be a query parameter."""
 
 Filters = Annotated[EventQuery, Depends(event_filters)]
+DEFAULT_POST_CAPTURE_S = ClipsConfig().post_capture_s
 
 
 @guarded.get("", name="list", summary="List events")
@@ -178,24 +183,65 @@ async def get_thumbnail(event_id: str, request: Request) -> FileResponse:
             "requests are answered with 206.",
             "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
         },
-        **errors(404),
+        404: {
+            **errors(404)[404],
+            "description": "No such event, its camera keeps no clips, its clip failed (the "
+            "reason says why), or it is still pending: then ``Retry-After`` says in how many "
+            "seconds it should be written.",
+        },
+        **errors(410),
     },
 )
 async def get_clip(event_id: str, request: Request) -> FileResponse:
     """The event's clip, from ``pre_capture_s`` before it to ``post_capture_s`` after, once
-    that time has passed; 404 that says ``pending``, ``failed`` or ``expired`` otherwise, or
-    that the event has no clip. Takes ``?access_token=`` (for ``<video>``)."""
+    that time has passed. 404 with ``Retry-After`` while it is ``pending``, 404 with the reason
+    if it ``failed``, 410 with the reason once retention deleted it (``expired``). The event's
+    ``clip`` field says the same. Takes ``?access_token=`` (for ``<video>``)."""
     service = service_of(request)
     stored = await run_in_threadpool(service.store.get, event_id)
     if stored is None:
         raise not_found(f"event {event_id!r}")
-    clip = service.runtime.clip_status(stored.event.camera_id, event_id)
+    clip = _current_clip(service, stored)
+    what = f"the clip of event {event_id!r}"
     if clip is None:
-        raise not_found(f"clip for event {event_id!r}")
-    if clip.path is None or clip.state != "ready" or not clip.path.is_file():
-        detail = f": {clip.error}" if clip.error else ""
-        raise not_found(f"clip for event {event_id!r} ({clip.state}{detail})")
-    return FileResponse(clip.path, media_type="video/mp4")
+        raise not_found(
+            f"clip for event {event_id!r}: camera {stored.event.camera_id!r} keeps none"
+        )
+    if clip.state is ClipState.READY and clip.path is not None:
+        path = service.clip_files.path(clip.path)
+        if await run_in_threadpool(path.is_file):
+            return FileResponse(path, media_type="video/mp4")
+        raise HTTPException(status.HTTP_410_GONE, f"{what} was deleted")
+    if clip.state is ClipState.EXPIRED:
+        raise HTTPException(status.HTTP_410_GONE, f"{what} expired: {clip.reason}")
+    if clip.state is ClipState.FAILED:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{what} failed: {clip.reason}")
+    wait_s = _pending_wait_s(service, stored)
+    raise HTTPException(
+        status.HTTP_404_NOT_FOUND,
+        f"{what} is pending: it is written once its camera's post_capture_s has passed; "
+        f"retry in {wait_s} s",
+        headers={"Retry-After": str(wait_s)},
+    )
+
+
+def _current_clip(service: Service, stored: StoredEvent) -> EventClip | None:
+    """The stored clip state, or the clip writer's newer one while the database still says
+    pending (its update is retried while the database fails)."""
+    clip = stored.clip
+    if clip is None or clip.state is not ClipState.PENDING:
+        return clip
+    latest = service.runtime.clip_status(stored.event.camera_id, stored.event.id)
+    if latest is None or latest.state is ClipState.PENDING:
+        return clip
+    return EventClip(latest.state, latest.error, latest.relative_path)
+
+
+def _pending_wait_s(service: Service, stored: StoredEvent) -> int:
+    """Whole seconds until a pending clip should be written (at least 1)."""
+    latest = service.runtime.clip_status(stored.event.camera_id, stored.event.id)
+    due = latest.until if latest is not None else stored.event.time + DEFAULT_POST_CAPTURE_S
+    return max(1, math.ceil(due - time.time()) + 1)
 
 
 router.include_router(feeds)

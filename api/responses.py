@@ -30,6 +30,11 @@ _MEANINGS: dict[int, tuple[str, str]] = {
     403: ("The token is a viewer token; this needs an admin token.", "this needs an admin token"),
     404: ("No such resource.", "no camera 'door'"),
     409: ("It conflicts with what exists.", "camera 'door' already exists"),
+    410: (
+        "It existed and was deleted (retention); it will not come back.",
+        "the clip of event '018bd2a7c5e0f3a1b2c3d4e5f6a7b8c9' expired: retention: older than "
+        "clips.retention_days (7 days)",
+    ),
     413: ("The body is larger than the server accepts.", "request body larger than 1048576 bytes"),
     415: (
         "The body is not of the media type the operation takes.",

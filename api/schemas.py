@@ -25,6 +25,18 @@ from stream import redact_url
 from stream.redact import redact_text
 
 
+class ClipsHealthOut(BaseModel):
+    """How writing a camera's event clips goes."""
+
+    written: int = Field(description="Clips written since the camera started.")
+    failed: int = Field(description="Clips that could not be written since it started.")
+    error: str | None = Field(
+        description="Why clips fail (e.g. the disk is full), while no clip was written since; "
+        "events, thumbnails and the live view carry on. Null while clips are written."
+    )
+    failing_since: float | None = Field(description="Epoch seconds of the first such failure.")
+
+
 class CameraHealthOut(BaseModel):
     state: str
     since: float | None
@@ -57,6 +69,9 @@ class CameraHealthOut(BaseModel):
         None,
         description="Continuous recording: 'recording', 'waiting for video', or 'recording "
         "stopped: <why>' (e.g. a full disk; retried every few seconds); null when it is off.",
+    )
+    clips: ClipsHealthOut | None = Field(
+        None, description="Its event clips; null when it keeps none (clips.enabled: false)."
     )
 
 
@@ -191,6 +206,19 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
             reason.value: count for reason, count in status.detections_filtered.items()
         },
         recording=_recording(status),
+        clips=_clips_health(status),
+    )
+
+
+def _clips_health(status: CameraStatus) -> ClipsHealthOut | None:
+    clips = status.clips
+    if clips is None:
+        return None
+    return ClipsHealthOut(
+        written=clips.written,
+        failed=clips.failed,
+        error=redact_text(clips.last_error) if clips.last_error else None,
+        failing_since=clips.failing_since,
     )
 
 

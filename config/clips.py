@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from config.limits import MAX_SECONDS
 
 MIB = 1024 * 1024
+GIB = 1024 * MIB
 
 
 class ClipSource(StrEnum):
@@ -65,6 +66,20 @@ class ClipsConfig(BaseModel):
         "keyframe intervals go first. A 4 Mbit/s camera fills 15 MiB in 30 s.",
     )
 
+    retention_days: float = Field(
+        7.0,
+        gt=0,
+        le=36_500,
+        description="Clips older than this are deleted and their events' clip state becomes "
+        "expired; the events stay until storage.retention_days (which takes their clips along).",
+    )
+    max_disk_bytes: int = Field(
+        10 * GIB,
+        ge=MIB,
+        le=1024 * 1024 * MIB,
+        description="Most bytes of this camera's clips on disk (1 MiB to 1 PiB); past it, its "
+        "oldest clips are deleted first (clip state expired).",
+    )
     source: ClipSource = Field(
         ClipSource.AUTO,
         description="auto: remux the camera's own H.264 packets (no re-encoding), or encode the "

@@ -1,5 +1,6 @@
 """The typed event model every publisher shares: what happened, where, when, and its evidence."""
 
+from events.clip import ClipState, EventClip
 from events.model import (
     EVENT_TYPES,
     LINE_CROSSED,
@@ -24,7 +25,9 @@ __all__ = [
     "ZONE_ENTERED",
     "ZONE_EXITED",
     "ZONE_LOITERING",
+    "ClipState",
     "Event",
+    "EventClip",
     "EventSink",
     "EventType",
     "Evidence",

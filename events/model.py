@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from events.clip import EventClip
+
 
 class EventType(StrEnum):
     """Every event type trackcast emits. A ``StrEnum``: each member equals its string, so stored
@@ -96,11 +98,14 @@ class Evidence:
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
     """An event after it was committed: ``seq`` grows in commit order and is the feeds' cursor;
-    ``thumbnail`` is the JPEG's path relative to the thumbnail directory, if one was written."""
+    ``thumbnail`` is the JPEG's path relative to the thumbnail directory, if one was written;
+    ``clip`` is the state of its video clip (None: its camera keeps no clips). ``to_json`` (the
+    webhook and MQTT payload) leaves the clip out: it changes after the event is delivered."""
 
     seq: int
     event: Event
     thumbnail: str | None = None
+    clip: EventClip | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -30,7 +30,15 @@ from outputs.face_privacy import FaceMasker
 from runtime.broadcast import Broadcast
 from runtime.camera_clips import CameraClips
 from runtime.camera_pipeline import CameraPipeline
-from runtime.clip_recorder import ClipRecorder, ClipStatus, ClipWindow
+from runtime.clip_recorder import (
+    STOPPED_BEFORE_WRITTEN,
+    ClipHealth,
+    ClipRecorder,
+    ClipState,
+    ClipStatus,
+    ClipWindow,
+    Settled,
+)
 from runtime.detector_worker import DetectorWorker
 from runtime.gate import gate_for
 from runtime.recorder import Recorder, RecorderStats, RecordingSettings
@@ -88,6 +96,8 @@ class CameraStatus:
     """The size of the camera's encoded-packet ring for clips; None when clips are off."""
     recording: RecorderStats | None = None
     """The camera's continuous recording; None when it is off."""
+    clips: ClipHealth | None = None
+    """How writing its event clips goes; None when clips are off."""
     clip_encoder: EncoderStats | None = None
     """What the encoder of its published frames for clips did; None when it has none."""
 
@@ -104,16 +114,19 @@ class CameraRuntime:
         on_batch: Callable[[str, float, int], None] | None = None,
         clips_dir: Path | None = None,
         camera_clips: CameraClips | None = None,
+        on_clip_settled: Settled | None = None,
     ) -> None:
         """``events`` receives each camera's track events; ``on_batch(worker, seconds, frames)``
         is told every detector call's latency; event clips go under ``clips_dir`` (None: no
-        clips are written); continuous recordings go under ``camera_clips.recordings_dir``
-        (None: nothing is recorded)."""
+        clips are written) and each clip that is written or fails goes to ``on_clip_settled``
+        (on the camera's clip thread); continuous recordings go under
+        ``camera_clips.recordings_dir`` (None: nothing is recorded)."""
         self.config = config
         self._detector_factory = detector_factory or _load
         self._events = events
         self._on_batch = on_batch
         self._clips_dir = clips_dir
+        self._on_clip_settled = on_clip_settled
         self._recorders: dict[str, ClipRecorder] = {}
         self.camera_clips = camera_clips
         self._recordings: dict[str, Recorder] = {}
@@ -287,7 +300,13 @@ class CameraRuntime:
         if self._clips_dir is None or live.ring is None or not camera.clips.enabled:
             return
         window = ClipWindow(camera.clips.pre_capture_s, camera.clips.post_capture_s)
-        recorder = ClipRecorder(camera.id, live.ring, window, self._clips_dir / camera.id)
+        recorder = ClipRecorder(
+            camera.id,
+            live.ring,
+            window,
+            self._clips_dir / camera.id,
+            on_settled=self._on_clip_settled,
+        )
         self._recorders[camera.id] = recorder
         recorder.start()
 
@@ -334,6 +353,19 @@ class CameraRuntime:
             recorder = recorders.get(item.event.camera_id)
             if recorder is not None:
                 recorder.request(item.event.id, item.event.time)
+            elif item.clip is not None and self._on_clip_settled is not None:
+                # stored with a pending clip, its camera stopped since: it will get none
+                at = item.event.time
+                failed = ClipStatus(
+                    item.event.id, ClipState.FAILED, since=at, until=at,
+                    error=STOPPED_BEFORE_WRITTEN,
+                )  # fmt: skip
+                self._on_clip_settled(failed)
+
+    def keeps_clips(self, camera_id: str) -> bool:
+        """Whether the camera's events get clips (it runs with a clip writer)."""
+        with self._lock:
+            return camera_id in self._recorders
 
     def clip_status(self, camera_id: str, event_id: str) -> ClipStatus | None:
         """The state of an event's clip; None if none was requested (or it is long forgotten)."""
@@ -441,6 +473,7 @@ class CameraRuntime:
             detections_filtered=dict(pipeline.filtered),
             clip_ring=ring.stats() if (ring := pipeline.camera.ring) is not None else None,
             recording=self._recording_stats(camera_id),
+            clips=recorder.health() if (recorder := self._recorder(camera_id)) else None,
             clip_encoder=encoder.stats() if (encoder := pipeline.clip_encoder) else None,
         )
 
@@ -448,6 +481,10 @@ class CameraRuntime:
         with self._lock:
             recorder = self._recordings.get(camera_id)
         return None if recorder is None else recorder.stats()
+
+    def _recorder(self, camera_id: str) -> ClipRecorder | None:
+        with self._lock:
+            return self._recorders.get(camera_id)
 
     def threads(self) -> list[ThreadHealth]:
         """Liveness of the detector workers, of each camera's decoding thread (push cameras

@@ -159,6 +159,11 @@ class _ServiceCollector(Collector):
             cam,
         )
         recording = _RecordingMetrics(cam)
+        clips = _counter(
+            "trackcast_camera_clips",
+            "Event clips since the camera started, by outcome (written, failed).",
+            ["camera", "outcome"],
+        )
         runtime = self._service.runtime
         for camera_id in runtime.camera_ids():
             try:
@@ -192,9 +197,13 @@ class _ServiceCollector(Collector):
                 encode_dropped.add_metric([camera_id], status.clip_encoder.dropped)
             if status.recording is not None:
                 recording.add(camera_id, status.recording)
+            if status.clips is not None:
+                clips.add_metric([camera_id, "written"], status.clips.written)
+                clips.add_metric([camera_id, "failed"], status.clips.failed)
         yield from (up, fps_in, fps_out, frames_in, dropped, analysed, reconnects, queue)
         yield from (gated, duty, failed, errors, probes, filtered)
-        yield from (ring_bytes, ring_seconds, ring_packets, ring_evicted, encoded, encode_dropped)
+        yield from (ring_bytes, ring_seconds, ring_packets, ring_evicted, clips)
+        yield from (encoded, encode_dropped)
         yield from recording.metrics()
 
     def _threads(self) -> Iterator[Metric]:

@@ -32,6 +32,7 @@ class Readiness:
 def readiness(service: Service) -> Readiness:
     writer = service.writer
     threads = [writer.heartbeat.health(), service.retention.heartbeat.health()]
+    threads.append(service.clip_retention.heartbeat.health())
     for delivery in service.deliveries:
         threads += delivery.threads()
     threads += service.runtime.threads()

@@ -16,13 +16,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from config import AppConfig
+from config.clips import ClipsConfig
 from delivery import Delivery, MqttPublisher, build_deliveries
 from events.feed import EventFeed
 from runtime.camera_clips import CameraClips
 from runtime.camera_set import CameraSet
 from runtime.cameras import CameraRuntime, DetectorFactory
 from service.camera_states import CameraSetSource
+from service.clip_retention import ClipRetention, clip_saver
 from service.dead_letters import DeadLetterRetry
 from service.metrics import ServiceMetrics
 from service.secrets import config_secrets
@@ -38,6 +42,7 @@ from storage import (
     migrate,
     open_database,
 )
+from storage.clips import ClipFiles, ClipStore
 from storage.health import StorageHealth
 from storage.private import private_dir
 from stream.redact import SecretSet
@@ -63,6 +68,9 @@ class Service:
     deliveries: list[Delivery]
     dead_letters: DeadLetterRetry
     retention: Retention
+    clips: ClipStore
+    clip_files: ClipFiles
+    clip_retention: ClipRetention
     metrics: ServiceMetrics
     secrets: SecretSet
     """Every token and password the service knows, for the log filter (``log_redaction``)."""
@@ -73,11 +81,29 @@ class Service:
         return self.cameras.runtime
 
     def start(self) -> None:
+        self._settle_clips_of_last_run()
         self.writer.start()
         for delivery in self.deliveries:
             delivery.start()
         self.retention.start()
+        self.clip_retention.start()
         self.cameras.start()
+
+    def _settle_clips_of_last_run(self) -> None:
+        """Clips a previous run left ``pending`` will never be written (its rings are gone):
+        ``ready`` if the file made it to disk, ``failed`` otherwise."""
+        try:
+            ready, failed = self.clips.settle_pending(self.clip_files)
+        except SQLAlchemyError as error:  # not fatal: the next start tries again
+            log.warning("clips left pending by the last run are not settled: %s", error)
+            return
+        if ready or failed:
+            log.info(
+                "clips left pending by the last run: %d were written, %d failed (not written "
+                "before it stopped)",
+                ready,
+                failed,
+            )
 
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop cameras, then flush every emitted event to storage and deliveries, all within
@@ -90,6 +116,7 @@ class Service:
 
         ended = self.runtime.stop(left())
         ended = self.retention.stop(left()) and ended  # independent of the rest: first
+        ended = self.clip_retention.stop(left()) and ended
         kept = self.writer.stop(max(0.0, left() - STOP_RESERVE_S))
         ended = not self.writer.running and ended
         for delivery in self.deliveries:
@@ -171,14 +198,22 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
     metrics = ServiceMetrics()
     admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
     secrets = config_secrets(config, admin_token)
+    clips, clip_files = ClipStore(engine), ClipFiles(data_dir / "clips")
+
+    def clip_settings() -> dict[str, ClipsConfig]:
+        return {camera.id: camera.clips for camera in cameras.list()}  # built below
+
+    clip_retention = ClipRetention(clips, clip_files, clip_settings)
     runtime = CameraRuntime(
         config,
         detector_factory=detector_factory,
         events=writer,
         on_batch=metrics.observe_batch,
-        clips_dir=data_dir / "clips",
+        clips_dir=clip_files.root,
         camera_clips=CameraClips(data_dir / "recordings", data_dir / "camera-clips"),
+        on_clip_settled=clip_saver(clips, then=clip_retention.nudge),
     )
+    store.keep_clips(runtime.keeps_clips)
     writer.add_listener(runtime.request_clips)
     cameras = CameraSet(runtime, CameraStore(engine), secrets=secrets)
     for delivery in deliveries:
@@ -195,8 +230,15 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         deliveries=deliveries,
         dead_letters=DeadLetterRetry(store, outbox, deliveries),
         retention=Retention(
-            store, thumbnails, max_age_s=config.storage.retention_days * 86400, health=health
+            store,
+            thumbnails,
+            max_age_s=config.storage.retention_days * 86400,
+            health=health,
+            clips=clip_files,
         ),
+        clips=clips,
+        clip_files=clip_files,
+        clip_retention=clip_retention,
         metrics=metrics,
         secrets=secrets,
         admin_token=admin_token,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from analytics.counts import CountRow
-from events import Event, StoredEvent
+from events import ClipState, Event, EventClip, StoredEvent
 from storage.counts import CountQuery, add_counts, query_counts
 from storage.database import write_lock
 from storage.filters import Condition, matching
@@ -51,6 +51,16 @@ class EventQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class Deleted:
+    """What :meth:`EventStore.delete_before` deleted: how many events, and the files they had
+    (relative paths) for the caller to delete."""
+
+    count: int
+    thumbnails: list[str]
+    clips: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class DeadLetter:
     """An event a delivery target gave up on, with the reason."""
 
@@ -72,6 +82,13 @@ class EventStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self._subscriptions: tuple[Subscription, ...] = ()
+        self._keeps_clips: Callable[[str], bool] = lambda _: False
+
+    def keep_clips(self, keeps_clips: Callable[[str], bool]) -> None:
+        """From now on, :meth:`insert` stores the events of each camera for which
+        ``keeps_clips(camera_id)`` is true with a ``pending`` clip (call before the writer
+        starts); the clip's writer settles it later (:class:`storage.clips.ClipStore`)."""
+        self._keeps_clips = keeps_clips
 
     def subscribe(self, subscriptions: Sequence[Subscription]) -> None:
         """From now on, :meth:`insert` queues each event in the outbox for every subscription
@@ -90,11 +107,16 @@ class EventStore:
         statement = events.insert().returning(events.c.seq, sort_by_parameter_order=True)
         with write_lock(self.engine), self.engine.begin() as connection:
             _serialize_inserts(connection)
-            seqs = connection.execute(statement, [_row(e, t) for e, t in items]).scalars().all()
+            clips = [
+                EventClip(ClipState.PENDING) if self._keeps_clips(e.camera_id) else None
+                for e, _ in items
+            ]
+            rows = [_row(e, t, c) for (e, t), c in zip(items, clips, strict=True)]
+            seqs = connection.execute(statement, rows).scalars().all()
             add_counts(connection, counts)
             stored = [
-                StoredEvent(int(seq), event, thumbnail)
-                for seq, (event, thumbnail) in zip(seqs, items, strict=True)
+                StoredEvent(int(seq), event, thumbnail, clip)
+                for seq, (event, thumbnail), clip in zip(seqs, items, clips, strict=True)
             ]
             enqueue(connection, self._subscriptions, stored)
         return stored
@@ -123,19 +145,19 @@ class EventStore:
             value = connection.execute(sa.select(sa.func.max(events.c.seq))).scalar_one()
         return int(value or 0)
 
-    def delete_before(self, cutoff: float, limit: int = 10_000) -> tuple[int, list[str]]:
+    def delete_before(self, cutoff: float, limit: int = 10_000) -> Deleted:
         """Delete up to ``limit`` events older than ``cutoff``: how many, and the thumbnail
-        paths they had (for the caller to delete)."""
+        and clip paths they had (for the caller to delete)."""
         with write_lock(self.engine), self.engine.begin() as connection:
             rows = connection.execute(
-                sa.select(events.c.seq, events.c.thumbnail)
+                sa.select(events.c.seq, events.c.thumbnail, events.c.clip_path)
                 .where(events.c.time < cutoff)
                 .order_by(events.c.seq)
                 .limit(limit)
             ).all()
             if rows:
                 connection.execute(events.delete().where(events.c.seq.in_([r[0] for r in rows])))
-        return len(rows), [r[1] for r in rows if r[1]]
+        return Deleted(len(rows), [r[1] for r in rows if r[1]], [r[2] for r in rows if r[2]])
 
     def counts(self, query: CountQuery) -> list[CountRow]:
         with self.engine.connect() as connection:
@@ -190,8 +212,13 @@ def _serialize_inserts(connection: sa.Connection) -> None:
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(INSERT_LOCK_KEY)))
 
 
-def _row(event: Event, thumbnail: str | None) -> dict[str, Any]:
-    return {"id": event.id, **event.content(), "thumbnail": thumbnail}
+def _row(event: Event, thumbnail: str | None, clip: EventClip | None) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        **event.content(),
+        "thumbnail": thumbnail,
+        "clip_state": None if clip is None else clip.state.value,
+    }
 
 
 def stored_event(row: Any) -> StoredEvent:
@@ -206,7 +233,16 @@ def stored_event(row: Any) -> StoredEvent:
         region=row["region"],
         data=row["data"],
     )
-    return StoredEvent(int(row["seq"]), event, row["thumbnail"])
+    return StoredEvent(int(row["seq"]), event, row["thumbnail"], _clip(row))
+
+
+def _clip(row: Any) -> EventClip | None:
+    """The clip columns of an ``events`` row; None when its camera kept no clip."""
+    if row["clip_state"] is None:
+        return None
+    return EventClip(
+        ClipState(row["clip_state"]), row["clip_reason"], row["clip_path"], row["clip_bytes"]
+    )
 
 
 def _conditions(query: EventQuery) -> list[Condition]:

@@ -1,10 +1,11 @@
-"""Deletes events (and their thumbnails) older than the retention period, periodically."""
+"""Deletes events (and their thumbnails and clips) older than the retention period, periodically."""
 
 from __future__ import annotations
 
 import logging
 import time
 
+from storage.clips import ClipFiles
 from storage.event_store import EventStore
 from storage.health import StorageHealth, StoragePart, reason
 from storage.thumbnails import ThumbnailStore
@@ -17,7 +18,7 @@ BATCH = 10_000
 
 class Retention(Worker):
     """Every ``interval_s``, on its own thread, deletes events older than ``max_age_s`` and
-    their thumbnail files. A failed run is retried at the next interval; failures and the
+    their thumbnail and clip files. A failed run is retried at the next interval; failures and the
     recovery go to ``health`` (one log line per outage)."""
 
     def __init__(
@@ -27,10 +28,12 @@ class Retention(Worker):
         max_age_s: float,
         interval_s: float = 300.0,
         health: StorageHealth | None = None,
+        clips: ClipFiles | None = None,
     ) -> None:
         super().__init__("retention")
         self._store = store
         self._thumbnails = thumbnails
+        self._clips = clips
         self.max_age_s = max_age_s
         self._interval_s = interval_s
         self.health = health or StorageHealth()
@@ -45,11 +48,14 @@ class Retention(Worker):
         total = 0
         while True:
             self.heartbeat.beat()
-            deleted, thumbnails = self._store.delete_before(cutoff, limit=BATCH)
-            for relative in thumbnails:
+            deleted = self._store.delete_before(cutoff, limit=BATCH)
+            for relative in deleted.thumbnails:
                 self._thumbnails.delete(relative)
-            total += deleted
-            if deleted < BATCH or self.stopping:
+            if self._clips is not None:
+                for relative in deleted.clips:
+                    self._clips.delete(relative)
+            total += deleted.count
+            if deleted.count < BATCH or self.stopping:
                 break
         self.deleted += total
         return total

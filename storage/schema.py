@@ -9,6 +9,7 @@ metadata = sa.MetaData()
 Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Time = sa.Float(precision=53)
 SUBSCRIPTION_LENGTH = 600
+CLIP_REASON_LENGTH = 500
 
 events = sa.Table(
     "events",
@@ -23,7 +24,12 @@ events = sa.Table(
     sa.Column("region", sa.String(64), nullable=True),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("thumbnail", sa.String(255), nullable=True),
+    sa.Column("clip_state", sa.String(16), nullable=True),  # NULL: its camera keeps no clips
+    sa.Column("clip_reason", sa.String(CLIP_REASON_LENGTH), nullable=True),
+    sa.Column("clip_path", sa.String(255), nullable=True),
+    sa.Column("clip_bytes", sa.BigInteger, nullable=True),
     sa.Index("ix_events_camera_time", "camera_id", "time"),
+    sa.Index("ix_events_clip_state_camera_time", "clip_state", "camera_id", "time"),
     sa.Index("ix_events_type_time", "type", "time"),
     sa.Index("ix_events_time", "time"),
 )

@@ -104,6 +104,7 @@ def test_every_emitted_event_validates_against_its_documented_type(server: ApiSe
 
     page = _events(server, limit=1000)
     component_validator(spec, "EventPage").validate(page)
+    assert all(set(e["clip"]) == {"state", "url", "reason"} for e in page["events"])
     for event in page["events"]:
         name = mapping[event["type"]].rsplit("/", 1)[1]
         component_validator(spec, name).validate(event)
@@ -179,6 +180,7 @@ def test_live_feed_messages_validate_against_the_asyncapi_document(server: ApiSe
     assert {m["type"] for m in messages} >= {"track.started", "line.crossed"}
     for message in messages:
         event.validate(message)
+    assert all(m["clip"]["state"] in {"pending", "ready", "failed"} for m in messages)
     sse = read_sse(f"{server.url}/api/events/stream?after=0", 20, timeout_s=30)
     for message in sse:
         event.validate(message.data)

@@ -148,6 +148,30 @@ def test_event_type_is_an_enum_and_times_take_iso(spec: dict[str, Any]) -> None:
     assert {"number", "date-time"} <= set(since)
 
 
+def test_events_carry_their_clip_state_and_the_clip_says_why_it_is_missing(
+    spec: dict[str, Any],
+) -> None:
+    started = spec["components"]["schemas"]["TrackStarted"]
+    assert "clip" in started["required"]
+    [clip, null] = started["properties"]["clip"]["anyOf"]
+    assert null == {"type": "null"}
+    out = _resolve(spec, clip)
+    assert set(out["properties"]) == {"state", "url", "reason"}
+    assert _resolve(spec, out["properties"]["state"])["enum"] == [
+        "pending",
+        "ready",
+        "failed",
+        "expired",
+    ]
+    responses = spec["paths"]["/api/events/{event_id}/clip.mp4"]["get"]["responses"]
+    assert {"200", "404", "410"} <= set(responses)
+    assert "Retry-After" in responses["404"]["description"]
+    health = spec["components"]["schemas"]["CameraHealthOut"]["properties"]["clips"]
+    assert {"written", "failed", "error", "failing_since"} == set(
+        _resolve(spec, health["anyOf"][0])["properties"]
+    )
+
+
 def test_camera_json_shows_and_patch_takes_detector_tracker_and_reconnect(
     spec: dict[str, Any],
 ) -> None:

@@ -50,7 +50,7 @@ def test_everything_running_is_ready_and_measured(running: tuple[TestClient, Ser
     client, _ = running
     assert client.get("/readyz").json() == {"status": "ready"}
     metrics = _metrics(client)
-    for thread in ("detector-0", "camera-sq", "clips-sq", "events", "retention"):
+    for thread in ("detector-0", "camera-sq", "clips-sq", "events", "retention", "clip-retention"):
         assert metrics[f'trackcast_thread_alive{{thread="{thread}"}}'] == 1
         assert metrics[f'trackcast_thread_stalled{{thread="{thread}"}}'] == 0
     assert metrics['trackcast_storage_errors_total{kind="database"}'] == 0

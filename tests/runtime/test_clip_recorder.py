@@ -9,7 +9,14 @@ from pathlib import Path
 import av
 import pytest
 
-from runtime.clip_recorder import MAX_PENDING, ClipRecorder, ClipState, ClipWindow
+from runtime.clip_recorder import (
+    MAX_PENDING,
+    STOPPED_BEFORE_WRITTEN,
+    ClipRecorder,
+    ClipState,
+    ClipStatus,
+    ClipWindow,
+)
 from stream.live import LiveCamera, LiveSettings
 from stream.packet_ring import PacketRing, RingLimits
 from tests.servers.rtsp import RtspCamera
@@ -70,7 +77,34 @@ def test_no_video_in_the_ring_fails_the_clip(
     recorder.request("event-2", time.time())
     wait_until(lambda: recorder.status("event-2").state is ClipState.FAILED, 10)  # type: ignore[union-attr]
     assert recorder.status("event-2").error == "no video in the ring"  # type: ignore[union-attr]
-    assert list((tmp_path / "clips").iterdir()) == []
+    assert not (tmp_path / "clips").exists()  # nothing written, not even its folder
+    health = recorder.health()
+    assert (health.written, health.failed, health.last_error) == (0, 1, "no video in the ring")
+    assert health.failing_since is not None
+
+
+def test_settled_clips_are_saved_retried_and_failed_on_stop(tmp_path: Path) -> None:
+    saved: list[tuple[str, ClipState, str | None]] = []
+    attempts = [0]
+
+    def save(status: ClipStatus) -> None:
+        attempts[0] += 1
+        if attempts[0] == 1:
+            raise ConnectionError("database went away")
+        saved.append((status.event_id, status.state, status.error))
+
+    ring = PacketRing(RingLimits(max_seconds=10, max_bytes=MIB))
+    recorder = ClipRecorder("door", ring, ClipWindow(0.0, 0.0), tmp_path, on_settled=save)
+    recorder.start()
+    try:
+        recorder.request("now", time.time())
+        recorder.request("later", time.time() + 3600)
+        wait_until(lambda: bool(saved), 30)  # the first save failed: retried
+        assert saved == [("now", ClipState.FAILED, "no video in the ring")]
+    finally:
+        assert recorder.stop()
+    assert saved[1:] == [("later", ClipState.FAILED, STOPPED_BEFORE_WRITTEN)]
+    assert recorder.health().failed == 1  # a camera that stops is no write failure
 
 
 def test_requests_beyond_the_pending_cap_fail_at_once(tmp_path: Path) -> None:

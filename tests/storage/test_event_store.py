@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from events import Event
 from storage import DeadLetter, EventQuery, EventStore
+from storage.event_store import Deleted
 
 
 def _event(n: int, camera: str = "a", type_: str = "track.started", **fields: object) -> Event:
@@ -78,8 +79,8 @@ def test_a_cursor_walks_every_event_exactly_once(store: EventStore) -> None:
 
 def test_delete_before_returns_the_count_and_thumbnails(store: EventStore) -> None:
     store.insert([(_event(n), f"a/{n}.jpg" if n < 2 else None) for n in range(5)])
-    deleted, thumbnails = store.delete_before(1003.0)
-    assert deleted == 3 and sorted(thumbnails) == ["a/0.jpg", "a/1.jpg"]
+    deleted = store.delete_before(1003.0)
+    assert deleted.count == 3 and sorted(deleted.thumbnails) == ["a/0.jpg", "a/1.jpg"]
     assert [s.event.data["n"] for s in store.query(EventQuery())] == [3, 4]
 
 
@@ -166,10 +167,10 @@ def test_a_cursor_never_skips_events_committed_by_concurrent_inserts(store: Even
 
 def test_delete_before_stops_at_its_limit(store: EventStore) -> None:
     store.insert([(_event(n), None) for n in range(10)])
-    assert store.delete_before(1008.0, limit=5) == (5, [])
+    assert store.delete_before(1008.0, limit=5) == Deleted(5, [], [])
     assert [s.event.data["n"] for s in store.query(EventQuery())] == [5, 6, 7, 8, 9]
-    assert store.delete_before(1008.0, limit=5) == (3, [])
-    assert store.delete_before(1008.0, limit=5) == (0, [])
+    assert store.delete_before(1008.0, limit=5) == Deleted(3, [], [])
+    assert store.delete_before(1008.0, limit=5) == Deleted(0, [], [])
 
 
 def test_dead_letters_keep_no_credentials(store: EventStore) -> None:

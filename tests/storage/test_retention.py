@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from events import Event, Evidence
+from events import ClipState, Event, EventClip, Evidence
 from storage import EventQuery, EventStore, Retention, ThumbnailStore
+from storage.clips import ClipFiles, ClipStore
+from storage.event_store import Deleted
 from tests.waiting import scaled, wait_until
 
 
@@ -33,6 +35,20 @@ def test_old_events_and_their_thumbnails_go(store: EventStore, tmp_path: Path) -
     assert retention.stop(timeout_s=5)
 
 
+def test_old_events_take_their_clips_along(store: EventStore, tmp_path: Path) -> None:
+    store.keep_clips(lambda _: True)
+    stored = store.insert([(Event(type="t", camera_id="a", time=float(t)), None) for t in (1, 9)])
+    files = ClipFiles(tmp_path / "clips")
+    for item in stored:
+        relative = ClipFiles.relative("a", item.event.id)
+        files.path(relative).parent.mkdir(parents=True, exist_ok=True)
+        files.path(relative).write_bytes(b"mp4")
+        ClipStore(store.engine).settle(item.event.id, EventClip(ClipState.READY, None, relative, 3))
+    retention = Retention(store, ThumbnailStore(tmp_path), 5.0, clips=files)
+    assert retention.run_once(now=10.0) == 1
+    assert [p.stem for p in files.root.rglob("*.mp4")] == [stored[1].event.id]
+
+
 def test_a_run_deletes_in_batches_until_nothing_old_is_left(
     store: EventStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -51,7 +67,7 @@ class FailingOnce(EventStore):
         super().__init__(store.engine)
         self.calls = 0
 
-    def delete_before(self, cutoff: float, limit: int = 10_000) -> tuple[int, list[str]]:
+    def delete_before(self, cutoff: float, limit: int = 10_000) -> Deleted:
         self.calls += 1
         if self.calls == 1:
             raise ConnectionError("database went away")
