@@ -124,6 +124,9 @@ class CameraPipeline:
     tracker: Tracker | None = None
     tracks: sv.Detections = field(default_factory=no_tracks)
     """The tracker's output for the last detected frame."""
+    detected: sv.Detections = field(default_factory=no_tracks)
+    """The detector's (filtered) boxes for the last detected frame: frames the gate skips hide
+    them too, since a track not confirmed yet is in no prediction."""
     failure: str | None = None
     """Why the camera's analysis stopped (redacted); None while it runs."""
     failed_at: float | None = None
@@ -176,10 +179,14 @@ class CameraPipeline:
             return self.gate.decide(frame.image, frame.timestamp, self.tracks).detect
 
     def show_predicted(self, frame: VideoFrame) -> None:
-        """Publish a frame the gate skipped with the tracks predicted for its time."""
+        """Publish a frame the gate skipped with the tracks predicted for its time (and, for
+        privacy, the detector's last boxes); before any detection finished it is blind."""
+        if self.tracker is None:  # no detection finished yet: nothing is known of this frame
+            self.publish(frame, no_tracks(), analysed=False, blind=True)
+            return
         with step(Step.PREDICTING):
-            predicted = self.tracker.predict(frame.timestamp) if self.tracker else no_tracks()
-        self.publish(frame, predicted, analysed=False)
+            predicted = self.tracker.predict(frame.timestamp)
+        self.publish(frame, predicted, analysed=False, detections=self.detected)
 
     def track(self, frame: VideoFrame, detections: sv.Detections) -> None:
         """Track the detector's boxes for ``frame``, publish and analyse the result; StepError
@@ -193,6 +200,7 @@ class CameraPipeline:
                 self.filtered[reason] = self.filtered.get(reason, 0) + count
         with step(Step.TRACKING):
             self.tracks = tracker.update(detections, frame.image, timestamp=frame.timestamp)
+        self.detected = detections
         self.analysed += 1
         self.rate_out.tick(time.monotonic())
         result = self.publish(frame, self.tracks, analysed=True, detections=detections)
