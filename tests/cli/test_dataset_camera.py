@@ -165,6 +165,8 @@ def test_the_clip_says_where_it_starts_and_bad_requests_fail_in_one_line(
     start = float(response.headers["x-clip-start"])
     assert site.since - 0.5 - 0.3 <= start <= site.since  # the keyframe at or before since
     assert float(response.headers["x-clip-end"]) >= site.until - 1.0
+    again = httpx.get(str(response.request.url), headers=response.request.headers, timeout=60)
+    assert again.headers["x-clip-start"] == response.headers["x-clip-start"]  # from the cache
 
     missing = dataset(site, tmp_path / "a", token=False)
     assert "wants an API token (401)" in one_line_error(missing)
