@@ -17,6 +17,9 @@ from api.times import TIME_FORMATS, TimeParam, epoch, iso
 from runtime.camera_clips import MAX_SPAN_S, ClipUnavailableError
 from stream.clip_writer import ClipError
 
+CLIP_START_HEADER = "X-Clip-Start"
+CLIP_END_HEADER = "X-Clip-End"
+
 router = APIRouter()
 guarded = APIRouter(
     prefix="/api/cameras", tags=["cameras"], dependencies=[Depends(authorize)], responses=READ
@@ -102,6 +105,17 @@ async def list_recordings(camera_id: str, request: Request) -> RecordingsOut:
             "last keyframe at or before ``since`` through ``until``; HTTP range requests are "
             "answered with 206.",
             "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                CLIP_START_HEADER: {
+                    "description": "Wall-clock time (epoch seconds) of the clip's first frame, "
+                    "the video's time 0: a frame at video time t was captured at start + t.",
+                    "schema": {"type": "number"},
+                },
+                CLIP_END_HEADER: {
+                    "description": "Wall-clock time (epoch seconds) of its last frame.",
+                    "schema": {"type": "number"},
+                },
+            },
         },
         **errors(404, 416),
     },
@@ -134,7 +148,8 @@ async def get_camera_clip(
         ) from None
     except ClipError as error:
         raise not_found(f"clip of camera {camera_id!r}: {error}") from None
-    return FileResponse(clip.path, media_type="video/mp4")
+    times = {CLIP_START_HEADER: f"{clip.start:.6f}", CLIP_END_HEADER: f"{clip.end:.6f}"}
+    return FileResponse(clip.path, media_type="video/mp4", headers=times)
 
 
 router.include_router(guarded)

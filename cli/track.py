@@ -29,6 +29,17 @@ def register(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("source", help="video file path or URL (rtsp://, http://, ...)")
+    add_tracking_arguments(parser)
+    parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
+    parser.add_argument("--video", type=Path, metavar="PATH", help="annotated H.264 MP4 output")
+    parser.add_argument("--mot", type=Path, metavar="PATH", help="MOTChallenge tracks output")
+    parser.add_argument("--jsonl", type=Path, metavar="PATH", help="JSON Lines output, per frame")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(handler=run)
+
+
+def add_tracking_arguments(parser: argparse.ArgumentParser) -> None:
+    """The model, tracker and pace of a tracking run (shared with ``trackcast dataset``)."""
     models = ", ".join(BUNDLED_MODELS)
     parser.add_argument(
         "--model",
@@ -64,15 +75,9 @@ def register(commands: Any) -> None:
         help="detect only frames with motion or moving tracks, plus a keyframe every 1.5 s; "
         "still frames get the tracks predicted for them (fast on surveillance footage)",
     )
-    parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument(
         "--batch", type=int, default=1, help="frames per detector call; more helps on GPUs (1)"
     )
-    parser.add_argument("--video", type=Path, metavar="PATH", help="annotated H.264 MP4 output")
-    parser.add_argument("--mot", type=Path, metavar="PATH", help="MOTChallenge tracks output")
-    parser.add_argument("--jsonl", type=Path, metavar="PATH", help="JSON Lines output, per frame")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.set_defaults(handler=run)
 
 
 def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
@@ -116,21 +121,37 @@ def detector_options(args: argparse.Namespace) -> DetectorOptions:
 
 
 def options_from_args(args: argparse.Namespace) -> JobOptions:
+    return tracking_options(
+        args, args.source, max_frames=args.max_frames, video=args.video, mot=args.mot,
+        jsonl=args.jsonl,
+    )  # fmt: skip
+
+
+def tracking_options(
+    args: argparse.Namespace,
+    source: str,
+    *,
+    max_frames: int | None = None,
+    video: Path | None = None,
+    mot: Path | None = None,
+    jsonl: Path | None = None,
+) -> JobOptions:
+    """A tracking job of ``source`` with the options of :func:`add_tracking_arguments`."""
     from config.motion import MotionConfig
     from runtime import JobOptions
 
     return JobOptions(
-        source=args.source,
+        source=source,
         detector=detector_options(args),
         calibrate=args.calibrate,
         tracker=TrackerOptions(name=args.tracker),
         stride=args.stride,
         motion=MotionConfig() if args.motion_gate else None,
-        max_frames=args.max_frames,
+        max_frames=max_frames,
         batch_size=args.batch,
-        video=args.video,
-        mot=args.mot,
-        jsonl=args.jsonl,
+        video=video,
+        mot=mot,
+        jsonl=jsonl,
     )
 
 

@@ -34,13 +34,15 @@ def check_classes(
     """Check the global detector (when the file sets it or a camera uses it), and each camera's
     detector, lines, zones, ignore masks, filters and privacy classes.
 
-    ``enabled_only``: only the enabled cameras and the detectors they use (what ``serve`` and
-    ``run`` start), each still named by its index in the file."""
+    ``enabled_only``: only the enabled cameras that name a class somewhere, and the detectors
+    they use (what ``serve`` and ``run`` start; a camera that names none has nothing to misspell,
+    and its model is left to load, or fail, as the camera starts), each still named by its index
+    in the file."""
     result = ClassCheck()
     cameras = [
         (index, camera)
         for index, camera in enumerate(config.cameras)
-        if camera.enabled or not enabled_only
+        if not enabled_only or (camera.enabled and names_classes(config, camera))
     ]
     failed: set[str] = set()
 
@@ -89,6 +91,19 @@ def check_classes(
             if problem not in result.problems:  # the service's filters, for several cameras
                 result.problems.append(problem)
     return result
+
+
+def names_classes(config: AppConfig, camera: CameraConfig) -> bool:
+    """Whether the camera's settings name any class: its detector's class filter, its lines,
+    zones, ignore masks, privacy classes or class filters (its own or the service's)."""
+    return bool(
+        config.detector_for(camera).classes
+        or any(line.classes for line in camera.lines)
+        or any(zone.classes for zone in camera.zones)
+        or any(mask.classes for mask in camera.ignore)
+        or camera.privacy.classes
+        or config.filters_for(camera)
+    )
 
 
 @dataclass(frozen=True, slots=True)

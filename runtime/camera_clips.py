@@ -47,6 +47,8 @@ class CameraClips:
         self.recordings_dir = recordings_dir
         self.cache_dir = cache_dir
         self._build_lock = threading.Lock()
+        self._built: dict[Path, ClipInfo] = {}
+        """The clips in the cache with their true start (the keyframe at or before ``since``)."""
 
     def segments(self, camera_id: str) -> list[Segment]:
         return list_segments(self.recordings_dir / camera_id)
@@ -77,11 +79,13 @@ class CameraClips:
         path = folder / f"{round(since * 1000)}-{round(until * 1000)}.mp4"
         with self._build_lock:
             self._prune()
-            if path.is_file():  # built for an earlier request of the same stretch (a player's
-                return ClipInfo(path, 0, path.stat().st_size, since, until)  # range requests)
+            built = self._built.get(path)
+            if built is not None and path.is_file():  # built for an earlier request of the
+                return built  # same stretch (a player's range requests)
             runs = self._runs(camera_id, ring, since, until)
             folder.mkdir(parents=True, exist_ok=True)
-            return write_runs(path, runs)
+            self._built[path] = info = write_runs(path, runs)
+            return info
 
     def _runs(
         self, camera_id: str, ring: PacketRing | None, since: float, until: float
@@ -123,6 +127,7 @@ class CameraClips:
             try:
                 if path.stat().st_mtime < cutoff:
                     path.unlink()
+                    self._built.pop(path, None)
             except FileNotFoundError:
                 continue
 

@@ -99,3 +99,23 @@ def test_a_misspelt_privacy_class_is_a_problem_it_would_show_people_unmasked() -
         "cameras.0.privacy.classes: 'Person' never reported by the detector (street), so they "
         "would be shown unmasked (its classes: person, bicycle, car; names are case-sensitive)"
     ]
+
+
+def test_a_start_checks_only_enabled_cameras_that_name_a_class() -> None:
+    config = parse_config(
+        "cameras:\n"
+        "  - id: plain\n    url: a.mp4\n    detector: {model: missing}\n"
+        "  - id: spare\n    url: b.mp4\n    enabled: false\n"
+        f"    zones: [{ZONE}, classes: [Car]}}]\n"
+        f"  - id: door\n    url: c.mp4\n    detector: {{model: street}}\n"
+        f"    zones: [{ZONE}, classes: [Car]}}]\n"
+    )
+    started = check_classes(config, classes_of, enabled_only=True)
+    # "plain" names no class: its model is not loaded here (it loads, or fails, as it starts)
+    assert started.models == {"street": ("person", "bicycle", "car")}
+    assert started.problems == [
+        "cameras.2.zones.0.classes: 'Car' never reported by the detector (street), so door "
+        "would never count it (its classes: person, bicycle, car; names are case-sensitive)"
+    ]
+    checked = check_classes(config, classes_of)
+    assert "cameras.0.detector.model: unknown model 'missing'" in checked.problems

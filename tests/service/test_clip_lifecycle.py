@@ -6,12 +6,10 @@ a restart rather than left pending."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import sync_playwright
 
 from api.app import create_app
@@ -23,29 +21,17 @@ from storage import EventQuery, EventStore, default_url, open_database
 from storage.clips import NOT_WRITTEN_BEFORE_STOP, ClipFiles
 from tests.api.live import read_sse
 from tests.blob_detector import BrightBlobDetector
-from tests.media import write_moving_square_clip
 from tests.restream.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 from tests.servers.api_server import ApiServer
 from tests.servers.rtsp import RtspCamera
+from tests.service.conftest import SQUARE_FPS
 from tests.small_tmpfs import resize_tmpfs, small_tmpfs
 from tests.sources import local_sources
 from tests.waiting import wait_until
 
-FPS = 10
+FPS = SQUARE_FPS
 PRE_S, POST_S = 1.0, 0.5
 STARTED = {"box": [0.0, 0.0, 10.0, 10.0], "confidence": 0.9}
-
-
-@pytest.fixture
-def square_camera(tmp_path: Path) -> Iterator[RtspCamera]:
-    clip = tmp_path / "square30.mp4"
-    write_moving_square_clip(clip, frames=30, fps=FPS)  # crosses x=160 once every 3 s loop
-    camera = RtspCamera(clip)
-    camera.start()
-    try:
-        yield camera
-    finally:
-        camera.stop()
 
 
 def _config(tmp_path: Path, camera: RtspCamera, **clips: Any) -> AppConfig:

@@ -15,26 +15,14 @@ from api.app import create_app
 from config import AppConfig
 from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
-from tests.media import write_moving_square_clip
 from tests.servers.api_server import ApiServer
 from tests.servers.rtsp import RtspCamera
+from tests.service.conftest import SQUARE_FPS
 from tests.sources import local_sources
 from tests.waiting import wait_until
 
-FPS = 10
+FPS = SQUARE_FPS
 PRE_S, POST_S = 1.5, 1.0
-
-
-@pytest.fixture
-def square_camera(tmp_path: Path) -> Iterator[RtspCamera]:
-    clip = tmp_path / "square30.mp4"
-    write_moving_square_clip(clip, frames=30, fps=FPS)  # crosses x=160 once every 3 s loop
-    camera = RtspCamera(clip)
-    camera.start()
-    try:
-        yield camera
-    finally:
-        camera.stop()
 
 
 @pytest.fixture
