@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from outputs.jsonl import read_json_lines
+
 
 @dataclass(frozen=True, slots=True)
 class TrackBox:
@@ -39,25 +41,7 @@ class TrackRecord:
 
 def read_records(path: Path) -> Iterator[TrackRecord]:
     """Every record of ``path`` in file order; ValueError naming the line if one is malformed."""
-    try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8")
-                if not text.strip():
-                    continue
-                record = _record(json.loads(text))
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path} line {number}: not JSON ({error.msg})") from None
-            except UnicodeDecodeError:
-                raise ValueError(f"{path} line {number}: not text; expected JSON Lines") from None
-            except (ValueError, TypeError, KeyError, IndexError) as error:
-                reason = f"missing key {error}" if isinstance(error, KeyError) else str(error)
-                raise ValueError(f"{path} line {number}: {reason}") from None
-            yield record
+    return read_json_lines(path, _record)
 
 
 def _record(raw: Any) -> TrackRecord:

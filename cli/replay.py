@@ -32,6 +32,7 @@ from events import (
     Evidence,
 )
 from outputs.errors import write_error
+from outputs.jsonl import read_json_lines
 from outputs.records import FrameResult
 
 
@@ -83,26 +84,8 @@ def read_tracks(
 ) -> Iterator[FrameResult]:
     """The records of a tracks file as frames; ValueError naming the line if one is malformed.
     ``need_size``: every record must state the frame's width and height."""
-    try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
     images: dict[tuple[int, int], npt.NDArray[np.uint8]] = {}
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                text = raw.decode("utf-8")
-                if not text.strip():
-                    continue
-                frame = _frame(json.loads(text), camera_id, fps, need_size, images)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path} line {number}: not JSON ({error.msg})") from None
-            except UnicodeDecodeError:
-                raise ValueError(f"{path} line {number}: not text; expected JSON Lines") from None
-            except (ValueError, TypeError, KeyError, IndexError) as error:
-                reason = f"missing key {error}" if isinstance(error, KeyError) else str(error)
-                raise ValueError(f"{path} line {number}: {reason}") from None
-            yield frame
+    return read_json_lines(path, lambda record: _frame(record, camera_id, fps, need_size, images))
 
 
 def _frame(

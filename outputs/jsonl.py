@@ -10,6 +10,9 @@ height are the frame's, so ``trackcast analyze`` can resolve normalized geometry
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
 
 from outputs.records import FrameResult
 from outputs.text_file import TextLinesSink
@@ -30,3 +33,31 @@ class JsonlWriter(TextLinesSink):
             "tracks": list(result.objects()),
         }
         return [json.dumps(record, separators=(",", ":")) + "\n"]
+
+
+T = TypeVar("T")
+
+
+def read_json_lines(path: Path, parse: Callable[[Any], T]) -> Iterator[T]:
+    """``parse`` of every non-blank line of ``path``, in file order; ValueError naming the file
+    and line if one cannot be read, is not JSON, or ``parse`` refuses it (ValueError, TypeError,
+    KeyError or IndexError)."""
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+                if not text.strip():
+                    continue
+                item = parse(json.loads(text))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path} line {number}: not JSON ({error.msg})") from None
+            except UnicodeDecodeError:
+                raise ValueError(f"{path} line {number}: not text; expected JSON Lines") from None
+            except (ValueError, TypeError, KeyError, IndexError) as error:
+                reason = f"missing key {error}" if isinstance(error, KeyError) else str(error)
+                raise ValueError(f"{path} line {number}: {reason}") from None
+            yield item
