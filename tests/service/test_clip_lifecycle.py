@@ -24,9 +24,8 @@ from tests.blob_detector import BrightBlobDetector
 from tests.restream.browser import CHROMIUM, CHROMIUM_FLAGS, require_chromium
 from tests.servers.api_server import ApiServer
 from tests.servers.rtsp import RtspCamera
-from tests.service.conftest import SQUARE_FPS
+from tests.service.conftest import SQUARE_FPS, door_config
 from tests.small_tmpfs import resize_tmpfs, small_tmpfs
-from tests.sources import local_sources
 from tests.waiting import wait_until
 
 FPS = SQUARE_FPS
@@ -35,30 +34,8 @@ STARTED = {"box": [0.0, 0.0, 10.0, 10.0], "confidence": 0.9}
 
 
 def _config(tmp_path: Path, camera: RtspCamera, **clips: Any) -> AppConfig:
-    return AppConfig.model_validate(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "auth": {"open": True},
-            "tracker": {"lost_timeout_s": 0.3},
-            "storage": {"flush_interval_ms": 50},
-            "sources": local_sources(tmp_path).model_dump(),
-            "cameras": [
-                {
-                    "id": "door",
-                    "url": camera.url,
-                    "lines": [
-                        {
-                            "name": "middle",
-                            "points": [[0.5, 0.0], [0.5, 1.0]],
-                            "coordinates": "normalized",
-                            "anchor": "center",
-                        }
-                    ],
-                    "clips": {"pre_capture_s": PRE_S, "post_capture_s": POST_S} | clips,
-                }
-            ],
-        }
-    )
+    window = {"pre_capture_s": PRE_S, "post_capture_s": POST_S}
+    return door_config(tmp_path, camera.url, clips=window | clips)
 
 
 def _events(api: ApiServer) -> list[dict[str, Any]]:

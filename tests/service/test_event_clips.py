@@ -12,13 +12,11 @@ import httpx
 import pytest
 
 from api.app import create_app
-from config import AppConfig
 from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
 from tests.servers.api_server import ApiServer
 from tests.servers.rtsp import RtspCamera
-from tests.service.conftest import SQUARE_FPS
-from tests.sources import local_sources
+from tests.service.conftest import SQUARE_FPS, door_config
 from tests.waiting import wait_until
 
 FPS = SQUARE_FPS
@@ -27,30 +25,8 @@ PRE_S, POST_S = 1.5, 1.0
 
 @pytest.fixture
 def service(square_camera: RtspCamera, tmp_path: Path) -> Iterator[tuple[ApiServer, Service]]:
-    config = AppConfig.model_validate(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "auth": {"open": True},
-            "tracker": {"lost_timeout_s": 0.3},
-            "storage": {"flush_interval_ms": 50},
-            "sources": local_sources(tmp_path).model_dump(),
-            "cameras": [
-                {
-                    "id": "door",
-                    "url": square_camera.url,
-                    "lines": [
-                        {
-                            "name": "middle",
-                            "points": [[0.5, 0.0], [0.5, 1.0]],
-                            "coordinates": "normalized",
-                            "anchor": "center",
-                        }
-                    ],
-                    "clips": {"pre_capture_s": PRE_S, "post_capture_s": POST_S},
-                }
-            ],
-        }
-    )
+    clips = {"pre_capture_s": PRE_S, "post_capture_s": POST_S}
+    config = door_config(tmp_path, square_camera.url, clips=clips)
     service = build_service(config, detector_factory=lambda _: BrightBlobDetector())
     with ApiServer(create_app(service)) as api:
         yield api, service

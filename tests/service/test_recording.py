@@ -21,8 +21,7 @@ from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
 from tests.servers.api_server import ApiServer
 from tests.servers.rtsp import RtspCamera
-from tests.service.conftest import SQUARE_FPS
-from tests.sources import local_sources
+from tests.service.conftest import SQUARE_FPS, door_config
 from tests.waiting import wait_until
 
 FPS = SQUARE_FPS
@@ -31,36 +30,9 @@ SEGMENT_S = 2.0
 
 
 def _config(tmp_path: Path, url: str, *, event_clips: bool = True) -> AppConfig:
-    return AppConfig.model_validate(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "auth": {"open": True},
-            "tracker": {"lost_timeout_s": 0.3},
-            "storage": {"flush_interval_ms": 50},
-            "sources": local_sources(tmp_path).model_dump(),
-            "cameras": [
-                {
-                    "id": "door",
-                    "url": url,
-                    "lines": [
-                        {
-                            "name": "middle",
-                            "points": [[0.5, 0.0], [0.5, 1.0]],
-                            "coordinates": "normalized",
-                            "anchor": "center",
-                        }
-                    ],
-                    "clips": {
-                        "enabled": event_clips,
-                        "max_ring_s": 3.0,
-                        "pre_capture_s": 1.0,
-                        "post_capture_s": 1.0,
-                    },
-                    "recording": {"enabled": True, "segment_s": SEGMENT_S},
-                }
-            ],
-        }
-    )
+    clips = {"enabled": event_clips, "max_ring_s": 3.0, "pre_capture_s": 1.0, "post_capture_s": 1.0}
+    recording = {"enabled": True, "segment_s": SEGMENT_S}
+    return door_config(tmp_path, url, clips=clips, recording=recording)
 
 
 @contextlib.contextmanager
