@@ -14,8 +14,13 @@ from pathlib import Path
 
 import av
 
-from stream.clip_writer import REMUXABLE_CODECS, ClipError, ClipInfo, ClipUnsupportedError
-from stream.clip_writer import _H264Framing as H264Framing
+from stream.clip_writer import (
+    REMUXABLE_CODECS,
+    ClipError,
+    ClipInfo,
+    ClipUnsupportedError,
+    H264Framing,
+)
 from stream.segments import PacketRun
 
 

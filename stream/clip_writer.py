@@ -46,7 +46,7 @@ def write_clip(path: Path, clip: RingSlice) -> ClipInfo:
     template = clip.template
     if template.codec not in REMUXABLE_CODECS:
         raise ClipUnsupportedError(f"cannot remux {template.codec} video into MP4")
-    framing = _H264Framing(template.extradata)
+    framing = H264Framing(template.extradata)
     partial = path.with_name(path.name + ".part")
     try:
         _mux(partial, template, clip.packets, framing)
@@ -68,7 +68,7 @@ def _mux(
     path: Path,
     template: StreamTemplate,
     packets: tuple[EncodedPacket, ...],
-    framing: _H264Framing,
+    framing: H264Framing,
 ) -> None:
     origin = _origin(packets)
     with av.open(
@@ -96,7 +96,7 @@ def _origin(packets: tuple[EncodedPacket, ...]) -> int:
     return min(stamps) if stamps else 0
 
 
-class _H264Framing:
+class H264Framing:
     """Turns H.264 packets into Annex B, whichever framing the source used."""
 
     def __init__(self, extradata: bytes | None) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import av
 
-from stream.clip_writer import REMUXABLE_CODECS, ClipUnsupportedError, _H264Framing
+from stream.clip_writer import REMUXABLE_CODECS, ClipUnsupportedError, H264Framing
 from stream.packet_ring import EncodedPacket, StreamTemplate
 
 PART_SUFFIX = ".mp4.part"
@@ -90,7 +90,7 @@ class SegmentFile:
         self.end = first.at
         self.packets = 0
         self.path = folder / f"{_ms(first.at)}{PART_SUFFIX}"
-        self._framing = _H264Framing(template.extradata)
+        self._framing = H264Framing(template.extradata)
         stamps = [s for s in (first.pts, first.dts) if s is not None]
         self._origin = min(stamps) if stamps else 0
         self._container = av.open(str(self.path), mode="w", format="mp4")
