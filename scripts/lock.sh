@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The torch release of each build; torchvision follows torch (0.N+15 for 2.N).
 CPU_TORCH=(torch==2.13.0+cpu torchvision==0.28.0)
 CUDA_TORCH=(torch==2.14.1 torchvision==0.29.1)
-EXTRAS="dev"  # dev includes every optional extra (postgres)
+EXTRAS="dev"  # dev includes every optional extra (postgres, cluster)
 
 PYTHON="${PYTHON:-python3.11}"
 tmp="$(mktemp -d)"

@@ -16,7 +16,7 @@ if [ "$#" -gt 0 ]; then
 fi
 # Every tier, fastest first (tests/tiers.py): a unit failure shows within a minute or two, and
 # the run stops at the first tier that fails.
-for tier in unit integration "browser or model"; do
+for tier in unit integration cluster "browser or model"; do
     echo "== pytest -m \"$tier\"" >&2
     .venv/bin/python -m pytest -m "$tier"
 done

@@ -8,6 +8,7 @@ test, of every fixture it requests and, transitively, of every helper function o
 - ``model``: it names a real model (person-yolov8s, coco-yolov3-tiny, their OpenVINO or ONNX
   exports, the random segmentation model of tests/segmentation.py) or requests a fixture that
   loads one.
+- ``cluster``: it starts a local multi-node Ray cluster (tests/servers/ray_cluster.py).
 - ``integration``: it starts a server or a subprocess, opens a socket, or serves the app
   (``TestClient``, uvicorn), or runs on the session's PostgreSQL server.
 - ``unit``: none of these; in-process code on in-memory data and local files.
@@ -30,11 +31,12 @@ import pytest
 class Tier(enum.Enum):
     UNIT = "unit"
     INTEGRATION = "integration"
+    CLUSTER = "cluster"
     BROWSER = "browser"
     MODEL = "model"
 
 
-ORDER = (Tier.UNIT, Tier.INTEGRATION, Tier.BROWSER, Tier.MODEL)
+ORDER = (Tier.UNIT, Tier.INTEGRATION, Tier.CLUSTER, Tier.BROWSER, Tier.MODEL)
 """Fastest first (the markers and their meanings are registered in pyproject.toml)."""
 
 
@@ -43,6 +45,7 @@ MODEL_NAMES = frozenset(
     {"PERSON_YOLOV8S", "COCO_YOLOV3_TINY", "DEFAULT_MODEL", "person_model", "seg_weights"}
 )
 MODEL_STRINGS = ("person-yolov8s", "coco-yolov3-tiny", "yolov8s.pt", "yolov3-tiny")
+CLUSTER_NAMES = frozenset({"local_ray_cluster", "LocalRayCluster", "ray_cluster"})
 INTEGRATION_NAMES = frozenset(
     {
         "subprocess",
@@ -95,6 +98,8 @@ def derived_tier(item: pytest.Item) -> Tier:
         return Tier.BROWSER
     if usage.names & MODEL_NAMES or any(m in s for s in usage.strings for m in MODEL_STRINGS):
         return Tier.MODEL
+    if usage.names & CLUSTER_NAMES:
+        return Tier.CLUSTER
     if usage.names & INTEGRATION_NAMES or _runs_on_a_server(item):
         return Tier.INTEGRATION
     return Tier.UNIT
