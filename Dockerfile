@@ -72,6 +72,7 @@ COPY config/ config/
 COPY api/ api/
 COPY cli/ cli/
 COPY annotation/ annotation/
+COPY cluster/ cluster/
 ENV TRACKCAST_MODELS=/opt/trackcast/models \
     TRACKCAST_CACHE_DIR=/opt/trackcast/cache \
     YOLO_CONFIG_DIR=/tmp/ultralytics
