@@ -14,7 +14,8 @@ from api.validation_errors import public_errors
 from config import CameraConfig
 from config.invalid_camera import InvalidCamera
 from detectors import ModelError
-from runtime.camera_set import Camera, CameraExistsError, CameraSet
+from runtime.camera_set import Camera, CameraExistsError
+from service.ports import Cameras
 from stream.errors import UnsupportedSourceError
 
 router = APIRouter(
@@ -43,12 +44,12 @@ NEW_CAMERA_EXAMPLES = {
 }
 
 
-def _cameras(request: Request) -> CameraSet:
-    cameras: CameraSet = request.app.state.cameras
+def _cameras(request: Request) -> Cameras:
+    cameras: Cameras = request.app.state.cameras
     return cameras
 
 
-def _out(cameras: CameraSet, camera: Camera) -> CameraOut:
+def _out(cameras: Cameras, camera: Camera) -> CameraOut:
     if isinstance(camera, InvalidCamera):
         return CameraOut.invalid(camera)
     return CameraOut.of(camera, cameras.status(camera.id))

@@ -23,7 +23,7 @@ from api.responses import READ, errors
 from api.times import TIME_FORMATS, TimeParam, epoch, iso
 from events import TRACK_ENDED
 from outputs import FrameResult
-from runtime.cameras import CameraRuntime
+from service.ports import LiveCameras
 from storage import EventQuery
 
 router = APIRouter(tags=["tracks"], responses=READ)
@@ -161,9 +161,7 @@ async def track_history(
     ]
 
 
-async def follow_frames(
-    runtime: CameraRuntime, camera_id: str
-) -> AsyncGenerator[FrameResult, None]:
+async def follow_frames(runtime: LiveCameras, camera_id: str) -> AsyncGenerator[FrameResult, None]:
     """The camera's newest tracked frames until it stops; KeyError if it is not running."""
     loop = asyncio.get_running_loop()
     wake = asyncio.Event()
@@ -184,7 +182,7 @@ async def follow_frames(
         runtime.unsubscribe(camera_id, slot)
 
 
-def _running(request: Request, camera_id: str) -> CameraRuntime:
+def _running(request: Request, camera_id: str) -> LiveCameras:
     """Dependency: the runtime, 404 before any streaming starts if the camera is not running."""
     runtime = service_of(request).runtime
     if camera_id not in runtime.camera_ids():
@@ -203,7 +201,7 @@ def _running(request: Request, camera_id: str) -> CameraRuntime:
     },
 )
 async def stream_tracks(
-    camera_id: str, runtime: Annotated[CameraRuntime, Depends(_running)]
+    camera_id: str, runtime: Annotated[LiveCameras, Depends(_running)]
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-sent events, one ``frame`` event per analysed frame (newest first when slow); the
     message schema is in ``/asyncapi.json``. Takes ``?access_token=`` (for ``EventSource``)."""
@@ -228,7 +226,7 @@ async def tracks_websocket(
 
 
 async def _frame_messages(
-    runtime: CameraRuntime, camera_id: str
+    runtime: LiveCameras, camera_id: str
 ) -> AsyncGenerator[dict[str, Any], None]:
     """The camera's frames as messages; nothing if it stopped before the client came."""
     with contextlib.suppress(KeyError):

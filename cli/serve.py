@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from config.cluster import AUTO, RAY_ADDRESS_ENV
 from detectors import BUNDLED_MODELS
 
 if TYPE_CHECKING:
@@ -42,14 +43,51 @@ def register(commands: Any) -> None:
         help="no tokens needed (auth.open), for local use: only requests for localhost, "
         "127.0.0.1, [::1] or auth.hosts, from pages of the API's own origin, are answered",
     )
+    parser.add_argument(
+        "--cluster",
+        nargs="?",
+        const=AUTO,
+        metavar="ADDRESS",
+        help="cluster mode: run the cameras on the Ray cluster at ADDRESS (host:port of its "
+        "head; without ADDRESS: the RAY_ADDRESS variable); replaces the config's "
+        "cluster.address. Needs PostgreSQL storage and pip install 'trackcast[cluster]'",
+    )
     parser.set_defaults(handler=serve)
 
 
 def build_service(config: AppConfig) -> Service:
-    """The service ``serve`` runs (tests replace this to run without a model)."""
+    """The service ``serve`` runs (tests replace this to run without a model): in cluster mode
+    a proxy to the cluster's cameras, else the cameras themselves."""
+    if config.cluster.address is not None:
+        from service.cluster import build_cluster_service
+
+        return build_cluster_service(config)
     from service import build_service as build
 
     return build(config)
+
+
+def check_cluster_mode(config: AppConfig) -> None:
+    """In cluster mode, ConfigError (one line) unless the address is known, storage is
+    PostgreSQL and Ray is installed; before anything starts."""
+    from cluster import require_ray
+    from config import ConfigError
+    from service.cluster import check_cluster_config
+
+    if config.cluster.address is None:
+        return
+    if config.cluster.resolved_address() is None:
+        raise ConfigError(
+            f"cluster mode: no cluster address (--cluster ADDRESS, cluster.address or "
+            f"{RAY_ADDRESS_ENV})"
+        )
+    if not (config.storage.url or "").startswith("postgresql"):
+        raise ConfigError(
+            "cluster mode needs PostgreSQL storage shared by every node: set storage.url to "
+            "postgresql+psycopg://user:password@host/db"
+        )
+    check_cluster_config(config)
+    require_ray()
 
 
 def serve_config(args: argparse.Namespace) -> AppConfig:
@@ -69,6 +107,9 @@ def serve_config(args: argparse.Namespace) -> AppConfig:
         except ValidationError as error:
             raise describe(error, "--model") from None
         config = config.model_copy(update={"detector": detector})
+    if args.cluster is not None:
+        cluster = config.cluster.model_copy(update={"address": args.cluster})
+        config = config.model_copy(update={"cluster": cluster})
     return config
 
 
@@ -83,6 +124,7 @@ def serve(args: argparse.Namespace) -> int:
 
     config = serve_config(args)
     configure_logging(log_settings(args, config.logging))  # one format, uvicorn's lines included
+    check_cluster_mode(config)
     # What the server's startup would fail on with a traceback: one line and exit 2 instead.
     check_config_classes(config, str(args.config or "the defaults"), enabled_only=True)
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # its INFO lines carry webhook URLs

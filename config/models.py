@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from config.camera_url import check_camera_url
 from config.clips import ClipsConfig
+from config.cluster import ClusterConfig
 from config.filters import ClassFilterConfig, ClassFilters, IgnoreMasks
 from config.geometry import ClassNames, LineConfig, ZoneConfig, check_unique_names
 from config.limits import (
@@ -434,6 +435,10 @@ class AppConfig(_Strict):
     )
     cameras: tuple[CameraConfig, ...] = Field(
         (), max_length=MAX_CAMERAS, description="The cameras (at most 1000)."
+    )
+    cluster: ClusterConfig = Field(
+        default_factory=ClusterConfig,
+        description="Cluster mode: the cameras run on the nodes of a Ray cluster.",
     )
 
     @model_validator(mode="after")

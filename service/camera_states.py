@@ -4,14 +4,14 @@ cameras' state topics and Home Assistant discovery (:mod:`delivery.homeassistant
 from __future__ import annotations
 
 from delivery.homeassistant import CameraSnapshot
-from runtime.camera_set import CameraSet
+from service.ports import Cameras
 
 
 class CameraSetSource:
-    """A :class:`delivery.homeassistant.CameraSource` reading a :class:`CameraSet`: every camera
-    with valid settings, enabled or not (a disabled one has no state)."""
+    """A :class:`delivery.homeassistant.CameraSource` reading a camera set: every camera with
+    valid settings, enabled or not (a disabled one has no state)."""
 
-    def __init__(self, cameras: CameraSet) -> None:
+    def __init__(self, cameras: Cameras) -> None:
         self._cameras = cameras
 
     def snapshot(self) -> list[CameraSnapshot]:

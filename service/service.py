@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,9 @@ from runtime.cameras import CameraRuntime, DetectorFactory
 from service.camera_states import CameraSetSource
 from service.clip_retention import ClipRetention, clip_saver
 from service.dead_letters import DeadLetterRetry
+from service.event_poller import EventPoller
 from service.metrics import ServiceMetrics
+from service.ports import Cameras, LiveCameras
 from service.secrets import config_secrets
 from storage import (
     CameraStore,
@@ -58,7 +61,7 @@ its own join and the deliveries' flush."""
 @dataclass(eq=False)
 class Service:
     config: AppConfig
-    cameras: CameraSet
+    cameras: Cameras
     store: EventStore
     thumbnails: ThumbnailStore
     writer: EventWriter
@@ -75,9 +78,11 @@ class Service:
     secrets: SecretSet
     """Every token and password the service knows, for the log filter (``log_redaction``)."""
     admin_token: str | None = None
+    event_poller: EventPoller | None = None
+    """Cluster mode: reads the events that the nodes store into ``feed``."""
 
     @property
-    def runtime(self) -> CameraRuntime:
+    def runtime(self) -> LiveCameras:
         return self.cameras.runtime
 
     def start(self) -> None:
@@ -88,6 +93,8 @@ class Service:
         self.retention.start()
         self.clip_retention.start()
         self.cameras.start()
+        if self.event_poller is not None:
+            self.event_poller.start()
 
     def _settle_clips_of_last_run(self) -> None:
         """Clips a previous run left ``pending`` will never be written (its rings are gone):
@@ -115,6 +122,8 @@ class Service:
             return max(0.0, deadline - time.monotonic())
 
         ended = self.runtime.stop(left())
+        if self.event_poller is not None:
+            ended = self.event_poller.stop(left()) and ended
         ended = self.retention.stop(left()) and ended  # independent of the rest: first
         ended = self.clip_retention.stop(left()) and ended
         kept = self.writer.stop(max(0.0, left() - STOP_RESERVE_S))
@@ -170,8 +179,49 @@ def _log_outbox(outbox: Outbox, deliveries: list[Delivery]) -> None:
             )
 
 
-def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None = None) -> Service:
-    """Open (and migrate) the database and wire every part; nothing runs until ``start``."""
+@dataclass(frozen=True)
+class CameraParts:
+    """What a service's camera set is built from."""
+
+    config: AppConfig
+    store: EventStore
+    writer: EventWriter
+    metrics: ServiceMetrics
+    clips: ClipStore
+    clip_files: ClipFiles
+    clip_retention: ClipRetention
+    secrets: SecretSet
+    detector_factory: DetectorFactory | None
+
+
+CamerasBuilder = Callable[[CameraParts], Cameras]
+
+
+def local_cameras(parts: CameraParts) -> CameraSet:
+    """Every camera runs in this process, its events going to ``parts.writer``."""
+    data_dir = Path(parts.config.data_dir)
+    runtime = CameraRuntime(
+        parts.config,
+        detector_factory=parts.detector_factory,
+        events=parts.writer,
+        on_batch=parts.metrics.observe_batch,
+        clips_dir=parts.clip_files.root,
+        camera_clips=CameraClips(data_dir / "recordings", data_dir / "camera-clips"),
+        on_clip_settled=clip_saver(parts.clips, then=parts.clip_retention.nudge),
+    )
+    parts.store.keep_clips(runtime.keeps_clips)
+    parts.writer.add_listener(runtime.request_clips)
+    return CameraSet(runtime, CameraStore(parts.store.engine), secrets=parts.secrets)
+
+
+def build_service(
+    config: AppConfig,
+    *,
+    detector_factory: DetectorFactory | None = None,
+    build_cameras: CamerasBuilder = local_cameras,
+) -> Service:
+    """Open (and migrate) the database and wire every part; nothing runs until ``start``.
+    ``build_cameras`` makes the camera set (cluster mode: proxies to the cluster's)."""
     data_dir = Path(config.data_dir)
     _private_data_dir(data_dir)
     engine = open_database(config.storage.url or default_url(data_dir))
@@ -204,18 +254,10 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         return {camera.id: camera.clips for camera in cameras.list()}  # built below
 
     clip_retention = ClipRetention(clips, clip_files, clip_settings)
-    runtime = CameraRuntime(
-        config,
-        detector_factory=detector_factory,
-        events=writer,
-        on_batch=metrics.observe_batch,
-        clips_dir=clip_files.root,
-        camera_clips=CameraClips(data_dir / "recordings", data_dir / "camera-clips"),
-        on_clip_settled=clip_saver(clips, then=clip_retention.nudge),
+    parts = CameraParts(
+        config, store, writer, metrics, clips, clip_files, clip_retention, secrets, detector_factory
     )
-    store.keep_clips(runtime.keeps_clips)
-    writer.add_listener(runtime.request_clips)
-    cameras = CameraSet(runtime, CameraStore(engine), secrets=secrets)
+    cameras = build_cameras(parts)
     for delivery in deliveries:
         if isinstance(delivery, MqttPublisher):
             delivery.watch_cameras(CameraSetSource(cameras))

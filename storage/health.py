@@ -30,12 +30,15 @@ class StoragePart(enum.Enum):
     """Writing thumbnail files: events are stored without theirs."""
     RETENTION = "retention"
     """Deleting old events: retried at the next interval."""
+    FEED = "feed"
+    """Cluster mode: reading new events for the live feeds; retried at the next poll."""
 
 
 _DOING = {
     StoragePart.DATABASE: "writing events to the database",
     StoragePart.THUMBNAIL: "writing thumbnails",
     StoragePart.RETENTION: "deleting old events",
+    StoragePart.FEED: "reading new events for the live feeds",
 }
 
 

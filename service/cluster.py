@@ -1,0 +1,52 @@
+"""Cluster mode's service: an API replica whose cameras run on the Ray cluster.
+
+The replica holds no camera: the controller (shared by every replica) keeps the camera set and
+the node agents run the cameras and store their events in the shared PostgreSQL. The replica
+reads them back for its live event feeds (:class:`EventPoller`), pulls live frames from the
+agents only while someone watches here, and serves everything else from the database and the
+shared data_dir as in single-process mode.
+
+Webhooks and MQTT are not delivered in cluster mode yet: a config that sets them is refused
+(:func:`check_cluster_config`), so that no event is silently left undelivered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config import AppConfig, ConfigError
+from runtime.cameras import DetectorFactory
+from service.event_poller import EventPoller
+from service.service import CameraParts, Service, build_service
+
+
+def check_cluster_config(config: AppConfig) -> None:
+    """ConfigError for what cluster mode does not do yet."""
+    if config.webhooks or config.mqtt is not None:
+        raise ConfigError(
+            "cluster mode does not deliver webhooks or MQTT yet: remove webhooks and mqtt from "
+            "the config (events are all in the database and on GET /api/events and its feeds)"
+        )
+
+
+def build_cluster_service(
+    config: AppConfig, *, detector_factory: DetectorFactory | None = None
+) -> Service:
+    """Connect to the cluster (starting its controller if this is the first replica) and wire
+    the replica; ``detector_factory`` goes to the controller it starts (tests: a stand-in for
+    the model)."""
+    from cluster.client import ClusterCameras, ClusterRuntime
+    from cluster.connect import connect
+
+    check_cluster_config(config)
+    controller = connect(config, detector_factory)
+
+    def cameras(parts: CameraParts) -> ClusterCameras:
+        runtime = ClusterRuntime(controller, Path(parts.config.data_dir))
+        return ClusterCameras(controller, runtime, config, parts.secrets)
+
+    service = build_service(config, build_cameras=cameras)
+    service.event_poller = EventPoller(
+        service.store, service.feed, config.cluster.event_poll_ms / 1000, service.storage_health
+    )
+    return service
