@@ -8,7 +8,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from config.cluster import AUTO, RAY_ADDRESS_ENV
 from detectors import BUNDLED_MODELS
 
 if TYPE_CHECKING:
@@ -46,7 +45,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--cluster",
         nargs="?",
-        const=AUTO,
+        const="auto",  # config.cluster.AUTO (config is not imported to parse)
         metavar="ADDRESS",
         help="cluster mode: run the cameras on the Ray cluster at ADDRESS (host:port of its "
         "head; without ADDRESS: the RAY_ADDRESS variable); replaces the config's "
@@ -72,6 +71,7 @@ def check_cluster_mode(config: AppConfig) -> None:
     PostgreSQL and Ray is installed; before anything starts."""
     from cluster import require_ray
     from config import ConfigError
+    from config.cluster import RAY_ADDRESS_ENV
     from service.cluster import check_cluster_config
 
     if config.cluster.address is None:
