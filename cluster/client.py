@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics import ActiveTrack, Analyser
-from cluster.calls import call
+from cluster.ask import ask
 from cluster.puller import FramePuller, PullStats
 from config import AppConfig, CameraConfig
 from config.invalid_camera import InvalidCamera
@@ -33,8 +33,6 @@ from stream.push_source import PushSource
 from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
-
-STOP_S = 5.0
 
 
 class ClusterRuntime:
@@ -57,11 +55,11 @@ class ClusterRuntime:
     # -- camera state, from the controller and the agents --------------------------------------
 
     def camera_ids(self) -> list[str]:
-        statuses: dict[str, CameraStatus] = call(self._controller.statuses.remote())
+        statuses: dict[str, CameraStatus] = ask(self._controller.statuses.remote())
         return list(statuses)
 
     def status(self, camera_id: str) -> CameraStatus:
-        status: CameraStatus | None = call(self._controller.status.remote(camera_id))
+        status: CameraStatus | None = ask(self._controller.status.remote(camera_id))
         if status is None:
             raise KeyError(camera_id)
         return status
@@ -69,8 +67,8 @@ class ClusterRuntime:
     def agent(self, camera_id: str) -> Any:
         """The handle of the agent that runs the camera; KeyError if it is deleted (or there is
         no such camera), None while it runs nowhere (disabled, starting, or being moved)."""
-        call(self._controller.find.remote(camera_id))
-        return call(self._controller.agent_for.remote(camera_id))
+        ask(self._controller.find.remote(camera_id))
+        return ask(self._controller.agent_for.remote(camera_id))
 
     def _running_agent(self, camera_id: str) -> Any:
         agent = self.agent(camera_id)
@@ -79,11 +77,11 @@ class ClusterRuntime:
         return agent
 
     def latest(self, camera_id: str) -> FrameResult | None:
-        packed = call(self._running_agent(camera_id).latest_frame.remote(camera_id))
+        packed = ask(self._running_agent(camera_id).latest_frame.remote(camera_id))
         return None if packed is None else packed.unpack()
 
     def active_tracks(self, camera_id: str) -> list[ActiveTrack]:
-        tracks: list[ActiveTrack] = call(
+        tracks: list[ActiveTrack] = ask(
             self._running_agent(camera_id).active_tracks.remote(camera_id)
         )
         return tracks
@@ -101,7 +99,7 @@ class ClusterRuntime:
             return None
         if agent is None:
             return None
-        status: ClipStatus | None = call(agent.clip_status.remote(camera_id, event_id))
+        status: ClipStatus | None = ask(agent.clip_status.remote(camera_id, event_id))
         return status
 
     def camera_clip(self, camera_id: str, since: float, until: float) -> ClipInfo:
@@ -210,7 +208,7 @@ class ClusterCameras:
         return [c for c in self.list_all() if isinstance(c, CameraConfig)]
 
     def list_all(self) -> builtins.list[Camera]:
-        cameras: builtins.list[Camera] = call(self._controller.list_all.remote())
+        cameras: builtins.list[Camera] = ask(self._controller.list_all.remote())
         return cameras
 
     def get(self, camera_id: str) -> CameraConfig:
@@ -220,24 +218,24 @@ class ClusterCameras:
         return camera
 
     def find(self, camera_id: str) -> Camera:
-        camera: Camera = call(self._controller.find.remote(camera_id))
+        camera: Camera = ask(self._controller.find.remote(camera_id))
         return camera
 
     def status(self, camera_id: str) -> CameraStatus | None:
-        status: CameraStatus | None = call(self._controller.status.remote(camera_id))
+        status: CameraStatus | None = ask(self._controller.status.remote(camera_id))
         return status
 
     def create(self, camera: CameraConfig) -> CameraConfig:
         self._secrets.add_url(camera.url)
-        created: CameraConfig = call(self._controller.create.remote(camera))
+        created: CameraConfig = ask(self._controller.create.remote(camera))
         return created
 
     def update(self, camera_id: str, changes: Mapping[str, Any]) -> CameraConfig:
         url = changes.get("url")
         if isinstance(url, str):
             self._secrets.add_url(url)
-        updated: CameraConfig = call(self._controller.update.remote(camera_id, dict(changes)))
+        updated: CameraConfig = ask(self._controller.update.remote(camera_id, dict(changes)))
         return updated
 
     def delete(self, camera_id: str) -> None:
-        call(self._controller.delete.remote(camera_id))
+        ask(self._controller.delete.remote(camera_id))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cluster import ClusterError
-from cluster.calls import call
+from cluster.ask import ask
 from cluster.frames import PackedFrame
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
@@ -68,7 +68,7 @@ class FramePuller(Worker):
                     if agent is None:  # placed nowhere yet (starting, or its node was lost)
                         self.wait(RETRY_S)
                         continue
-                packed = call(
+                packed = ask(
                     agent.frame_after.remote(self.camera_id, after, WAIT_S), timeout_s=WAIT_S + 30
                 )
             except KeyError:

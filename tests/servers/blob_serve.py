@@ -1,5 +1,6 @@
 """``trackcast serve`` with the test blob detector instead of a model, for subprocess tests that
-need events from generated media quickly: ``python -m tests.servers.blob_serve serve ...``."""
+need events from generated media quickly: ``python -m tests.servers.blob_serve serve ...``; with
+``--cluster`` the controller it starts hands the blob detector to every node."""
 
 from __future__ import annotations
 
@@ -7,13 +8,22 @@ import sys
 
 import cli.serve
 from cli.main import main
-from config import AppConfig
+from config import AppConfig, DetectorConfig
+from detectors import Detector
 from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
 
 
+def _blob_detector(_: DetectorConfig) -> Detector:
+    return BrightBlobDetector()
+
+
 def _build_service(config: AppConfig) -> Service:
-    return build_service(config, detector_factory=lambda _: BrightBlobDetector())
+    if config.cluster.address is not None:
+        from service.cluster import build_cluster_service
+
+        return build_cluster_service(config, detector_factory=_blob_detector)
+    return build_service(config, detector_factory=_blob_detector)
 
 
 if __name__ == "__main__":
