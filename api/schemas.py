@@ -73,6 +73,11 @@ class CameraHealthOut(BaseModel):
     clips: ClipsHealthOut | None = Field(
         None, description="Its event clips; null when it keeps none (clips.enabled: false)."
     )
+    node: str | None = Field(
+        None,
+        description="Cluster mode: the Ray node that runs it; null in a single process and "
+        "while it runs nowhere.",
+    )
 
 
 CAMERA_EXAMPLE: dict[str, Any] = {
@@ -91,6 +96,7 @@ CAMERA_EXAMPLE: dict[str, Any] = {
     "filters": {"person": {"min_score": 0.4, "min_area": 0.002}},
     "ignore": [{"polygon": [[0.8, 0], [1, 0], [1, 0.3]], "coordinates": "normalized"}],
     "state": "streaming",
+    "node": None,
 }
 
 
@@ -130,6 +136,11 @@ class CameraOut(BaseModel):
         description="starting, connecting, streaming, stalled, backoff, stopped, failed, or "
         "disabled (not running)."
     )
+    node: str | None = Field(
+        None,
+        description="Cluster mode: the Ray node that runs it (its node id); null in a single "
+        "process and while it runs nowhere.",
+    )
     health: CameraHealthOut
 
     @classmethod
@@ -152,6 +163,7 @@ class CameraOut(BaseModel):
             ignore=camera.ignore,
             privacy=camera.privacy,
             state=status.health.state.value if status else "disabled",
+            node=status.node if status else None,
             health=_health(status),
         )
 
@@ -207,6 +219,7 @@ def _health(status: CameraStatus | None) -> CameraHealthOut:
         },
         recording=_recording(status),
         clips=_clips_health(status),
+        node=status.node,
     )
 
 

@@ -31,7 +31,7 @@ def test_camera_lifecycle(client: TestClient, square_clip: Path) -> None:
     )
     assert created.status_code == 201 and created.headers["location"] == "/api/cameras/lobby"
     _state_becomes(client, "lobby", "streaming")
-    assert [c["id"] for c in client.get("/api/cameras").json()] == ["lobby"]
+    assert [(c["id"], c["node"]) for c in client.get("/api/cameras").json()] == [("lobby", None)]
 
     disabled = client.patch("/api/cameras/lobby", json={"enabled": False})
     assert disabled.status_code == 200 and disabled.json()["state"] == "disabled"
