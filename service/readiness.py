@@ -36,4 +36,6 @@ def readiness(service: Service) -> Readiness:
     for delivery in service.deliveries:
         threads += delivery.threads()
     threads += service.runtime.threads()
+    if service.event_poller is not None:
+        threads.append(service.event_poller.heartbeat.health())
     return Readiness(threads, writer.failing)
