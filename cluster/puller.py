@@ -32,12 +32,15 @@ RETRY_S = 0.5
 
 @dataclass
 class PullStats:
-    """What pulling cost: frames and JPEG bytes received, and the summed latency from the frame's
-    decoding on the node to its arrival here (wall clocks: same-host or NTP-synced nodes)."""
+    """What pulling cost: frames and JPEG bytes received; summed over them, the time from the
+    frame's decoding on the node to its arrival here (``latency_s``) and the part of it that the
+    trip added, from packing on the node to unpacked here (``added_s``). Wall clocks: exact on
+    one host, as good as NTP across hosts."""
 
     frames: int = 0
     bytes: int = 0
     latency_s: float = 0.0
+    added_s: float = 0.0
     started_at: float = 0.0
 
 
@@ -90,8 +93,10 @@ class FramePuller(Worker):
 
     def _publish(self, packed: PackedFrame) -> None:
         result = packed.unpack()
+        now = time.time()
         self.stats.frames += 1
         self.stats.bytes += len(packed.jpeg)
+        self.stats.added_s += now - packed.packed_at
         if packed.received_at is not None:
-            self.stats.latency_s += time.time() - packed.received_at
+            self.stats.latency_s += now - packed.received_at
         self.frames.publish(result)

@@ -85,17 +85,16 @@ def test_a_lost_worker_s_cameras_stream_again_on_the_other_while_the_api_answers
 ) -> None:
     clip = tmp_path / "square.mp4"
     write_moving_square_clip(clip, frames=30)
-    cameras = [
-        *({"id": f"file{i}", "url": str(clip), "loop": True, "realtime": True} for i in range(5)),
-        {"id": "rtsp", "url": rtsp_camera.url},
-    ]
-    ids = [str(camera["id"]) for camera in cameras]
+    files = {f"file{i}": {"url": str(clip), "loop": True, "realtime": True} for i in range(5)}
+    cameras: dict[str, dict[str, object]] = {**files, "rtsp": {"url": rtsp_camera.url}}
+    ids = list(cameras)
     with (
         local_ray_cluster(workers=2, cameras_per_worker=6) as cluster,
         api_replicas(postgres, tmp_path, cluster.address, 1) as (api,),
     ):
-        for camera in cameras:
-            assert api.request("POST", "/api/cameras", json=camera).status_code == 201
+        for camera_id, camera in cameras.items():
+            created = api.request("POST", "/api/cameras", json={"id": camera_id, **camera})
+            assert created.status_code == 201
         wait_streaming(api, ids, 240)
         placed = _nodes(api)
         workers = {cluster.node_id(w): w for w in cluster.workers}
