@@ -230,7 +230,7 @@ async def heatmap(
     runtime = service_of(request).runtime
     try:
         found = [a for a in runtime.analysers(camera_id) if isinstance(a, Heatmap)]
-        latest = runtime.latest(camera_id)
+        latest = await run_in_threadpool(runtime.latest, camera_id)  # cluster: a node call
     except KeyError:
         raise not_found(f"running camera {camera_id!r}") from None
     if not found or latest is None:

@@ -48,7 +48,8 @@ async def snapshot(
     """The camera's newest analysed frame as JPEG, with its tracks drawn unless
     ``overlay=false``; 404 until it has analysed one. Takes ``?access_token=`` (for ``<img>``)."""
     try:
-        result = service_of(request).runtime.latest(camera_id)
+        # a call to the camera's node in cluster mode: off the event loop
+        result = await run_in_threadpool(service_of(request).runtime.latest, camera_id)
     except KeyError:
         raise not_found(f"running camera {camera_id!r}") from None
     if result is None:

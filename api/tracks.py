@@ -216,7 +216,7 @@ async def tracks_websocket(
 ) -> None:
     """One JSON message per analysed frame (a slow client gets the newest, skipping others)."""
     runtime = service_of(websocket).runtime
-    if camera_id not in runtime.camera_ids():
+    if camera_id not in await run_in_threadpool(runtime.camera_ids):  # cluster: a remote call
         await websocket.close(code=4404, reason=f"no running camera {camera_id!r}")
         return
     await websocket.accept()
