@@ -41,7 +41,7 @@ def _blob(_: DetectorConfig) -> Detector:
 
 
 def _watch(service_runtime: object, camera_id: str) -> dict[str, float | str]:
-    from cluster.client import ClusterRuntime
+    from cluster.replica import ClusterRuntime
 
     assert isinstance(service_runtime, ClusterRuntime)
     slot = service_runtime.subscribe(camera_id)

@@ -35,15 +35,19 @@ def build_cluster_service(
     """Connect to the cluster (starting its controller if this is the first replica) and wire
     the replica; ``detector_factory`` goes to the controller it starts (tests: a stand-in for
     the model)."""
-    from cluster.client import ClusterCameras, ClusterRuntime
-    from cluster.connect import connect
+    from cluster.client import connect, controller
+    from cluster.replica import ClusterCameras, ClusterRuntime
 
     check_cluster_config(config)
-    controller = connect(config, detector_factory)
+    address = config.cluster.resolved_address()
+    if address is None:
+        raise ConfigError("cluster mode: no cluster address")
+    connect(address)
+    handle = controller(config, detector_factory=detector_factory)
 
     def cameras(parts: CameraParts) -> ClusterCameras:
-        runtime = ClusterRuntime(controller, Path(parts.config.data_dir))
-        return ClusterCameras(controller, runtime, config, parts.secrets)
+        runtime = ClusterRuntime(handle, Path(parts.config.data_dir))
+        return ClusterCameras(handle, runtime, config, parts.secrets)
 
     service = build_service(config, build_cameras=cameras)
     service.event_poller = EventPoller(

@@ -2,7 +2,7 @@
 
 Single-process mode: :class:`runtime.camera_set.CameraSet` and
 :class:`runtime.cameras.CameraRuntime` are these. Cluster mode: proxies to the cluster's
-controller and to the node agents that run the cameras (``cluster.client``).
+controller and to the node agents that run the cameras (``cluster.replica``).
 """
 
 from __future__ import annotations

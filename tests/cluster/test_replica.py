@@ -1,4 +1,4 @@
-"""API replicas in cluster mode (``cluster.client``): two ``serve --cluster`` processes on one
+"""API replicas in cluster mode (``cluster.replica``): two ``serve --cluster`` processes on one
 local Ray cluster and one PostgreSQL share the cameras, and every live path of a camera that
 runs on a worker node (snapshot, MJPEG, WebSocket track feed, SSE event feed) works through a
 replica that does not run it."""
