@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers.cluster_api import api_replicas, wait_streaming
 from tests.media import write_moving_square_clip
+from tests.servers.cluster_api import api_replicas, wait_streaming
 from tests.servers.ray_cluster import local_ray_cluster
 from tests.servers.rtsp import RtspCamera
 from tests.servers.trackcast_server import TrackcastServer

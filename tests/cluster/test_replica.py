@@ -12,8 +12,8 @@ import httpx
 from websockets.sync.client import connect
 
 from tests.api.live import read_sse
-from tests.servers.cluster_api import api_replicas, camera_json, get_ok, wait_streaming
 from tests.media import write_moving_square_clip
+from tests.servers.cluster_api import api_replicas, camera_json, get_ok, wait_streaming
 from tests.servers.ray_cluster import local_ray_cluster
 from tests.servers.trackcast_server import TrackcastServer
 from tests.storage.conftest import PostgresServer
