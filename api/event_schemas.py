@@ -30,9 +30,10 @@ class TrackEndedData(BaseModel):
     frames: int = Field(description="Frames the track was seen in.")
     first_box: Box
     last_box: Box
-    reason: Literal["lost", "camera stopped"] = Field(
+    reason: Literal["lost", "camera stopped", "node_lost"] = Field(
         description="lost: not re-found within the tracker's lost timeout; camera stopped: its "
-        "camera (or the service) stopped."
+        "camera (or the service) stopped; node_lost (cluster mode): the node that ran its camera "
+        "was lost, and last_seen is the last time the database heard of the track."
     )
 
 

@@ -77,7 +77,9 @@ def _all_events(replica: TrackcastServer) -> list[dict[str, object]]:
 
 
 def _nodes(replica: TrackcastServer) -> dict[str, str | None]:
-    return {c["id"]: c["node"] for c in replica.request("GET", "/api/cameras").json()}
+    cameras = replica.request("GET", "/api/cameras")
+    assert cameras.status_code == 200, replica.output()[-6000:]
+    return {c["id"]: c["node"] for c in cameras.json()}
 
 
 def test_a_lost_worker_s_cameras_stream_again_on_the_other_while_the_api_answers(
@@ -119,7 +121,7 @@ def test_a_lost_worker_s_cameras_stream_again_on_the_other_while_the_api_answers
         finally:
             watch.stop()
 
-        assert watch.failures == []
+        assert watch.failures == [], api.output()[-6000:]
         assert watch.answers > 0
         stored = _all_events(api)
         event_ids = [event["id"] for event in stored]
