@@ -19,11 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from config import AppConfig, DetectorConfig
-from detectors import Detector
+from config import AppConfig
 from outputs import FrameResult
 from service.cluster import build_cluster_service
-from tests.blob_detector import BrightBlobDetector
+from tests.blob_detector import bright_blobs
 from tests.media import write_moving_square_clip
 from tests.servers.ray_cluster import local_ray_cluster
 from tests.sources import local_sources
@@ -34,10 +33,6 @@ VTEST = ROOT / "data" / "vtest.avi"
 WATCH_S = 10.0
 SNAPSHOTS = 20
 RESULTS = ROOT / "bench" / "results" / "cluster_live.json"
-
-
-def _blob(_: DetectorConfig) -> Detector:
-    return BrightBlobDetector()
 
 
 def _watch(service_runtime: object, camera_id: str) -> dict[str, float | str]:
@@ -93,7 +88,7 @@ def main() -> None:
                         "sources": local_sources(tmp, VTEST.parent).model_dump(),
                     }
                 )
-                service = build_cluster_service(config, detector_factory=_blob)
+                service = build_cluster_service(config, detector_factory=bright_blobs)
                 service.start()
                 try:
                     rows = {}

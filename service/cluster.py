@@ -19,6 +19,9 @@ from runtime.cameras import DetectorFactory
 from service.event_poller import EventPoller
 from service.service import CameraParts, Service, build_service
 
+STARTUP_TIMEOUT_S = 120.0
+"""Longest a replica waits for the controller to answer its first call."""
+
 
 def check_cluster_config(config: AppConfig) -> None:
     """ConfigError for what cluster mode does not do yet."""
@@ -35,6 +38,7 @@ def build_cluster_service(
     """Connect to the cluster (starting its controller if this is the first replica) and wire
     the replica; ``detector_factory`` goes to the controller it starts (tests: a stand-in for
     the model)."""
+    from cluster.ask import ask
     from cluster.client import connect, controller
     from cluster.replica import ClusterCameras, ClusterRuntime
 
@@ -44,6 +48,9 @@ def build_cluster_service(
         raise ConfigError("cluster mode: no cluster address")
     connect(address)
     handle = controller(config, detector_factory=detector_factory)
+    # up (and done migrating the database) before this replica opens it; a new controller
+    # starts a Ray worker process first
+    ask(handle.nodes.remote(), timeout_s=STARTUP_TIMEOUT_S)
 
     def cameras(parts: CameraParts) -> ClusterCameras:
         runtime = ClusterRuntime(handle, Path(parts.config.data_dir))

@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,11 +22,11 @@ from config import AppConfig
 from config.clips import ClipsConfig
 from delivery import Delivery, MqttPublisher, build_deliveries
 from events.feed import EventFeed
-from runtime.camera_clips import CameraClips
 from runtime.camera_set import CameraSet
-from runtime.cameras import CameraRuntime, DetectorFactory
+from runtime.cameras import DetectorFactory
+from runtime.stored import stored_runtime
 from service.camera_states import CameraSetSource
-from service.clip_retention import ClipRetention, clip_saver
+from service.clip_retention import ClipRetention
 from service.dead_letters import DeadLetterRetry
 from service.event_poller import EventPoller
 from service.metrics import ServiceMetrics
@@ -39,15 +38,12 @@ from storage import (
     EventWriter,
     Outbox,
     Retention,
-    StorageError,
     ThumbnailStore,
-    default_url,
-    migrate,
-    open_database,
+    open_event_storage,
 )
 from storage.clips import ClipFiles, ClipStore
+from storage.event_storage import EventStorage
 from storage.health import StorageHealth
-from storage.private import private_dir
 from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
@@ -149,14 +145,6 @@ class Service:
         return ended and kept
 
 
-def _private_data_dir(data_dir: Path) -> None:
-    """0700: the database (camera passwords) and thumbnails (camera images) live below it."""
-    try:
-        private_dir(data_dir)
-    except OSError as error:
-        raise StorageError(f"cannot create the data directory {data_dir}: {error}") from None
-
-
 def _log_outbox(outbox: Outbox, deliveries: list[Delivery]) -> None:
     """Say what a restart resumes, and which queued rows belong to no configured destination
     (they stay, and are never sent elsewhere)."""
@@ -184,11 +172,8 @@ class CameraParts:
     """What a service's camera set is built from."""
 
     config: AppConfig
-    store: EventStore
-    writer: EventWriter
+    storage: EventStorage
     metrics: ServiceMetrics
-    clips: ClipStore
-    clip_files: ClipFiles
     clip_retention: ClipRetention
     secrets: SecretSet
     detector_factory: DetectorFactory | None
@@ -198,20 +183,15 @@ CamerasBuilder = Callable[[CameraParts], Cameras]
 
 
 def local_cameras(parts: CameraParts) -> CameraSet:
-    """Every camera runs in this process, its events going to ``parts.writer``."""
-    data_dir = Path(parts.config.data_dir)
-    runtime = CameraRuntime(
+    """Every camera runs in this process, its events going to the storage's writer."""
+    runtime = stored_runtime(
         parts.config,
+        parts.storage,
         detector_factory=parts.detector_factory,
-        events=parts.writer,
         on_batch=parts.metrics.observe_batch,
-        clips_dir=parts.clip_files.root,
-        camera_clips=CameraClips(data_dir / "recordings", data_dir / "camera-clips"),
-        on_clip_settled=clip_saver(parts.clips, then=parts.clip_retention.nudge),
+        on_clip_saved=parts.clip_retention.nudge,
     )
-    parts.store.keep_clips(runtime.keeps_clips)
-    parts.writer.add_listener(runtime.request_clips)
-    return CameraSet(runtime, CameraStore(parts.store.engine), secrets=parts.secrets)
+    return CameraSet(runtime, CameraStore(parts.storage.engine), secrets=parts.secrets)
 
 
 def build_service(
@@ -222,21 +202,9 @@ def build_service(
 ) -> Service:
     """Open (and migrate) the database and wire every part; nothing runs until ``start``.
     ``build_cameras`` makes the camera set (cluster mode: proxies to the cluster's)."""
-    data_dir = Path(config.data_dir)
-    _private_data_dir(data_dir)
-    engine = open_database(config.storage.url or default_url(data_dir))
-    migrate(engine)
-    store = EventStore(engine)
-    health = StorageHealth()
-    thumbnails = ThumbnailStore(data_dir / "thumbnails", health)
-    writer = EventWriter(
-        store,
-        thumbnails,
-        batch_size=config.storage.batch_size,
-        flush_interval_s=config.storage.flush_interval_ms / 1000,
-        queue_size=config.storage.max_pending_events,
-        health=health,
-    )
+    storage = open_event_storage(config)
+    store, writer = storage.store, storage.writer
+    engine = storage.engine
     feed = EventFeed()
     outbox = Outbox(engine)
     deliveries = build_deliveries(config.webhooks, config.mqtt, outbox)
@@ -248,15 +216,13 @@ def build_service(
     metrics = ServiceMetrics()
     admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
     secrets = config_secrets(config, admin_token)
-    clips, clip_files = ClipStore(engine), ClipFiles(data_dir / "clips")
+    clips, clip_files = storage.clips, storage.clip_files
 
     def clip_settings() -> dict[str, ClipsConfig]:
         return {camera.id: camera.clips for camera in cameras.list()}  # built below
 
     clip_retention = ClipRetention(clips, clip_files, clip_settings)
-    parts = CameraParts(
-        config, store, writer, metrics, clips, clip_files, clip_retention, secrets, detector_factory
-    )
+    parts = CameraParts(config, storage, metrics, clip_retention, secrets, detector_factory)
     cameras = build_cameras(parts)
     for delivery in deliveries:
         if isinstance(delivery, MqttPublisher):
@@ -265,17 +231,17 @@ def build_service(
         config=config,
         cameras=cameras,
         store=store,
-        thumbnails=thumbnails,
+        thumbnails=storage.thumbnails,
         writer=writer,
-        storage_health=health,
+        storage_health=storage.health,
         feed=feed,
         deliveries=deliveries,
         dead_letters=DeadLetterRetry(store, outbox, deliveries),
         retention=Retention(
             store,
-            thumbnails,
+            storage.thumbnails,
             max_age_s=config.storage.retention_days * 86400,
-            health=health,
+            health=storage.health,
             clips=clip_files,
         ),
         clips=clips,

@@ -8,22 +8,17 @@ import sys
 
 import cli.serve
 from cli.main import main
-from config import AppConfig, DetectorConfig
-from detectors import Detector
+from config import AppConfig
 from service import Service, build_service
-from tests.blob_detector import BrightBlobDetector
-
-
-def _blob_detector(_: DetectorConfig) -> Detector:
-    return BrightBlobDetector()
+from tests.blob_detector import bright_blobs
 
 
 def _build_service(config: AppConfig) -> Service:
     if config.cluster.address is not None:
         from service.cluster import build_cluster_service
 
-        return build_cluster_service(config, detector_factory=_blob_detector)
-    return build_service(config, detector_factory=_blob_detector)
+        return build_cluster_service(config, detector_factory=bright_blobs)
+    return build_service(config, detector_factory=bright_blobs)
 
 
 if __name__ == "__main__":
