@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import ray
+
 from config import AppConfig
 from outputs import FrameResult
 from service.cluster import build_cluster_service
@@ -104,6 +106,7 @@ def main() -> None:
                         rows[camera_id] = _watch(service.runtime, camera_id)
                 finally:
                     service.stop()
+                    ray.shutdown()  # the cluster cannot stop under its own driver
         finally:
             postgres.stop()
     print(json.dumps(rows, indent=2))
