@@ -19,10 +19,9 @@ from analytics import ActiveTrack, Analyser
 from cluster.ask import ask
 from cluster.puller import FramePuller, PullStats
 from config import AppConfig, CameraConfig
-from config.invalid_camera import InvalidCamera
 from outputs import FrameResult
 from runtime.camera_clips import CameraClips
-from runtime.camera_set import Camera
+from runtime.camera_set import Camera, only_valid, url_of
 from runtime.cameras import CameraStatus
 from runtime.clip_recorder import ClipStatus
 from runtime.detector_worker import DetectorWorker
@@ -200,8 +199,7 @@ class ClusterCameras:
     def start(self) -> None:
         """The cameras run on the cluster already; learn their passwords for the logs."""
         for camera in self.list_all():
-            url = camera.data.get("url") if isinstance(camera, InvalidCamera) else camera.url
-            if isinstance(url, str):
+            if (url := url_of(camera)) is not None:
                 self._secrets.add_url(url)
 
     def list(self) -> builtins.list[CameraConfig]:
@@ -212,10 +210,7 @@ class ClusterCameras:
         return cameras
 
     def get(self, camera_id: str) -> CameraConfig:
-        camera = self.find(camera_id)
-        if isinstance(camera, InvalidCamera):
-            raise KeyError(camera_id)
-        return camera
+        return only_valid(self.find(camera_id))
 
     def find(self, camera_id: str) -> Camera:
         camera: Camera = ask(self._controller.find.remote(camera_id))

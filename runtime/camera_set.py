@@ -22,6 +22,19 @@ Camera = CameraConfig | InvalidCamera
 """A camera as the set knows it: valid settings, or saved settings that no longer validate."""
 
 
+def only_valid(camera: Camera) -> CameraConfig:
+    """``camera`` if its settings are valid; KeyError (its id) otherwise."""
+    if isinstance(camera, InvalidCamera):
+        raise KeyError(camera.id)
+    return camera
+
+
+def url_of(camera: Camera) -> str | None:
+    """The camera's URL, also from saved settings that no longer validate, for the log filter."""
+    url = camera.data.get("url") if isinstance(camera, InvalidCamera) else camera.url
+    return url if isinstance(url, str) else None
+
+
 class CameraExistsError(ValueError):
     """A camera with that id is already configured."""
 
@@ -107,8 +120,7 @@ class CameraSet(Generic[Host]):
                 log.info("camera %s: using the settings saved through the API", camera_id)
             self._cameras[camera_id] = camera
         for camera in self._cameras.values():
-            url = camera.data.get("url") if isinstance(camera, InvalidCamera) else camera.url
-            if isinstance(url, str):
+            if (url := url_of(camera)) is not None:
                 self._secrets.add_url(url)
 
     @property
@@ -152,10 +164,7 @@ class CameraSet(Generic[Host]):
 
     def get(self, camera_id: str) -> CameraConfig:
         """KeyError unless ``camera_id`` is a camera with valid settings."""
-        camera = self.find(camera_id)
-        if isinstance(camera, InvalidCamera):
-            raise KeyError(camera_id)
-        return camera
+        return only_valid(self.find(camera_id))
 
     def find(self, camera_id: str) -> Camera:
         """The camera, valid or not; KeyError if there is none."""
