@@ -13,10 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from analytics import Heatmap
 from analytics.counts import CountRow
-from analytics.lines import LineCrossing
-from analytics.zones import ZoneMonitor
 from api.auth import authorize, authorize_media
 from api.deps import not_found, service_of
 from api.local_buckets import FINER_S, regroup
@@ -190,20 +187,12 @@ def live_analytics(camera_id: str, request: Request) -> AnalyticsState:
     """Live state of the camera's lines (crossings per direction and class) and zones (tracks
     inside now), since it started; 404 if it is not running."""
     try:
-        analysers = service_of(request).runtime.analysers(camera_id)
+        state = service_of(request).runtime.live_state(camera_id)
     except KeyError:
         raise not_found(f"running camera {camera_id!r}") from None
     return AnalyticsState(
-        lines=[
-            LineState(name=a.line.name, counts=a.counts())
-            for a in analysers
-            if isinstance(a, LineCrossing)
-        ],
-        zones=[
-            ZoneState(name=a.zone.name, occupancy=a.occupancy())
-            for a in analysers
-            if isinstance(a, ZoneMonitor)
-        ],
+        lines=[LineState(name=line.name, counts=line.counts) for line in state.lines],
+        zones=[ZoneState(name=zone.name, occupancy=zone.occupancy) for zone in state.zones],
     )
 
 
@@ -229,14 +218,11 @@ async def heatmap(
     frame unless ``background=false``); 404 until it has a frame. Takes ``?access_token=``."""
     runtime = service_of(request).runtime
     try:
-        found = [a for a in runtime.analysers(camera_id) if isinstance(a, Heatmap)]
-        latest = await run_in_threadpool(runtime.latest, camera_id)  # cluster: a node call
+        png = await run_in_threadpool(runtime.heatmap_png, camera_id, background)
     except KeyError:
         raise not_found(f"running camera {camera_id!r}") from None
-    if not found or latest is None:
+    if png is None:
         raise not_found(f"heatmap for camera {camera_id!r} yet")
-    image = latest.image if background else None
-    png = await run_in_threadpool(found[0].render_png, image)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 

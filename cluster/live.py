@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from analytics import ActiveTrack
+from analytics.live_state import LiveState
 from cluster.frames import PackedFrame
 from runtime.cameras import CameraRuntime
 from runtime.clip_recorder import ClipStatus
@@ -47,6 +48,12 @@ class LiveMethods:
         """The camera's open tracks, without their last crops (the API never shows them)."""
         tracks = self.runtime.active_tracks(camera_id)
         return [dataclasses.replace(track, last_image=None) for track in tracks]
+
+    def live_state(self, camera_id: str) -> LiveState:
+        return self.runtime.live_state(camera_id)
+
+    def heatmap_png(self, camera_id: str, background: bool) -> bytes | None:
+        return self.runtime.heatmap_png(camera_id, background)
 
     def clip_status(self, camera_id: str, event_id: str) -> ClipStatus | None:
         return self.runtime.clip_status(camera_id, event_id)

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from analytics import ActiveTrack, Analyser
+from analytics import ActiveTrack
+from analytics.live_state import LiveState
 from cluster.ask import ask
 from cluster.puller import FramePuller, PullStats
 from config import AppConfig, CameraConfig
@@ -85,11 +86,15 @@ class ClusterRuntime:
         )
         return tracks
 
-    def analysers(self, camera_id: str) -> tuple[Analyser, ...]:
-        """None here: live line and zone state and heatmaps stay on the node in cluster mode
-        (their counts reach the API as events)."""
-        self._running_agent(camera_id)
-        return ()
+    def live_state(self, camera_id: str) -> LiveState:
+        state: LiveState = ask(self._running_agent(camera_id).live_state.remote(camera_id))
+        return state
+
+    def heatmap_png(self, camera_id: str, background: bool) -> bytes | None:
+        """Rendered on the node (over its newest frame there)."""
+        agent = self._running_agent(camera_id)
+        png: bytes | None = ask(agent.heatmap_png.remote(camera_id, background))
+        return png
 
     def clip_status(self, camera_id: str, event_id: str) -> ClipStatus | None:
         try:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from analytics import ActiveTrack, Analyser, Heatmap, LineCrossing, TrackLifecycle, ZoneMonitor
 from analytics.filters import DetectionFilter, DropReason
+from analytics.live_state import LiveState, heatmap_png, live_state
 from config import AppConfig, CameraConfig, DetectorConfig
 from config.class_check import Keys, camera_problems
 from config.clips import ClipSource
@@ -434,6 +435,19 @@ class CameraRuntime:
     def analysers(self, camera_id: str) -> tuple[Analyser, ...]:
         """The camera's analysers (lifecycle, lines, zones, heatmap); KeyError if unknown."""
         return self._pipeline(camera_id).analysers
+
+    def live_state(self, camera_id: str) -> LiveState:
+        """The camera's line counts and zone occupancy now; KeyError if it is not running."""
+        return live_state(self.analysers(camera_id))
+
+    def heatmap_png(self, camera_id: str, background: bool) -> bytes | None:
+        """Where its tracks have been since it started, as PNG, over its newest frame if
+        ``background``; None until it has a frame or if it keeps no heatmap; KeyError if it is
+        not running."""
+        latest = self.latest(camera_id)
+        if latest is None:
+            return None
+        return heatmap_png(self.analysers(camera_id), latest.image if background else None)
 
     def status(self, camera_id: str) -> CameraStatus:
         """The camera's status (``starting`` while :meth:`add_camera` loads its model); KeyError

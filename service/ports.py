@@ -11,7 +11,8 @@ import builtins
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from analytics import ActiveTrack, Analyser
+from analytics import ActiveTrack
+from analytics.live_state import LiveState
 from config import AppConfig, CameraConfig
 from outputs import FrameResult
 from restream.follow import FrameSource
@@ -43,7 +44,13 @@ class LiveCameras(FrameSource, Protocol):
 
     def active_tracks(self, camera_id: str) -> list[ActiveTrack]: ...
 
-    def analysers(self, camera_id: str) -> tuple[Analyser, ...]: ...
+    def live_state(self, camera_id: str) -> LiveState:
+        """KeyError unless the camera runs."""
+        ...
+
+    def heatmap_png(self, camera_id: str, background: bool) -> bytes | None:
+        """None until it has a frame or without a heatmap; KeyError unless the camera runs."""
+        ...
 
     def clip_status(self, camera_id: str, event_id: str) -> ClipStatus | None: ...
 

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from config import CameraConfig, ReconnectConfig
 from outputs import FrameResult
+from runtime.cameras import CameraRuntime
 from service import Service
 from tests.api.conftest import ServiceFactory
 from tests.waiting import wait_until
@@ -137,7 +138,9 @@ def test_an_analyser_that_raises_fails_only_its_camera(
 ) -> None:
     client, service = running
     service.cameras.create(CameraConfig(id="counted", url=str(square_clip), loop=True))
-    analyser = service.runtime.analysers("counted")[0]
+    runtime = service.runtime
+    assert isinstance(runtime, CameraRuntime)  # a single-process service
+    analyser = runtime.analysers("counted")[0]
 
     def broken_update(result: FrameResult) -> None:
         raise ZeroDivisionError("injected analyser fault")

@@ -52,7 +52,8 @@ def test_two_replicas_share_cameras_and_serve_their_live_paths(
 ) -> None:
     clip = tmp_path / "square.mp4"
     write_moving_square_clip(clip, frames=30)
-    camera = {"id": "square", "url": str(clip), "loop": True, "realtime": True}
+    middle = {"name": "middle", "points": [[0.5, 0.0], [0.5, 1.0]], "coordinates": "normalized"}
+    camera = {"id": "square", "url": str(clip), "loop": True, "realtime": True, "lines": [middle]}
     with (
         local_ray_cluster(workers=2, cameras_per_worker=4) as cluster,
         api_replicas(postgres, tmp_path, cluster.address, 2) as (one, two),
@@ -68,6 +69,12 @@ def test_two_replicas_share_cameras_and_serve_their_live_paths(
         assert _first_mjpeg_frame(two, "square").startswith(JPEG_START)
         frame = _tracked_frame(two, "square")
         assert frame["camera_id"] == "square" and (frame["width"], frame["height"]) == (320, 240)
+        live = two.request("GET", "/api/cameras/square/analytics")
+        assert live.status_code == 200 and [line["name"] for line in live.json()["lines"]] == [
+            "middle"
+        ]
+        heatmap = get_ok(f"{two.url}/api/cameras/square/heatmap.png", 60)
+        assert heatmap.content.startswith(b"\x89PNG")
         events = read_sse(f"{two.url}/api/events/stream?after=0", 1, 120)
         assert events[0].data["camera_id"] == "square"
 

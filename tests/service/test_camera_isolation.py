@@ -32,6 +32,7 @@ from config import (
 )
 from config.motion import MotionConfig
 from outputs import FrameResult
+from runtime.cameras import CameraRuntime
 from service import Service, build_service
 from tests.blob_detector import BrightBlobDetector
 from tests.sources import local_sources
@@ -78,7 +79,9 @@ def _raising_analyser(service: Service) -> None:
     def update(result: FrameResult) -> None:
         raise RuntimeError("injected analyser fault")
 
-    service.runtime.analysers("hostile")[0].update = update  # type: ignore[method-assign]
+    runtime = service.runtime
+    assert isinstance(runtime, CameraRuntime)  # a single-process service
+    runtime.analysers("hostile")[0].update = update  # type: ignore[method-assign]
 
 
 _NONESUCH: Any = "nonesuch"
