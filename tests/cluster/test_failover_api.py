@@ -5,12 +5,14 @@ following GET /api/events by its seq cursor sees every stored event once, with n
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from websockets.sync.client import connect
 
 from tests.media import write_moving_square_clip
 from tests.servers.cluster_api import api_replicas, wait_streaming
@@ -26,24 +28,40 @@ POLL_S = 0.2
 
 @dataclass
 class ApiWatch:
-    """Polls GET /api/cameras and follows GET /api/events on a thread until stopped."""
+    """Polls GET /api/cameras and follows GET /api/events on one thread, and watches the track
+    feed of ``viewed`` on another, until stopped."""
 
     replica: TrackcastServer
+    viewed: str
     failures: list[str] = field(default_factory=list)
     answers: int = 0
     seqs: list[int] = field(default_factory=list)
+    frames_at: list[float] = field(default_factory=list)
+    """When each of ``viewed``'s track-feed messages came (monotonic)."""
     _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="api-watch")
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name="api-watch"),
+            threading.Thread(target=self._view, name="api-view"),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        assert self._thread is not None
-        self._thread.join(scaled(60))
-        assert not self._thread.is_alive()
+        for thread in self._threads:
+            thread.join(scaled(60))
+            assert not thread.is_alive()
+
+    def _view(self) -> None:
+        url = f"{self.replica.ws_url}/api/cameras/{self.viewed}/tracks/ws"
+        with connect(url, open_timeout=scaled(30)) as feed:
+            while not self._stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    feed.recv(timeout=1.0)
+                    self.frames_at.append(time.monotonic())
 
     def _run(self) -> None:
         while not self._stop.wait(POLL_S):
@@ -105,9 +123,11 @@ def test_a_lost_worker_s_cameras_stream_again_on_the_other_while_the_api_answers
         lost = [camera_id for camera_id, node in placed.items() if node == lost_node]
         time.sleep(2)  # some events and open tracks on the node about to go
 
-        watch = ApiWatch(api)
+        watch = ApiWatch(api, viewed="rtsp")
         watch.start()
         try:
+            wait_until(lambda: len(watch.frames_at) > 0, 30)
+            removed_at = time.monotonic()
             cluster.remove_worker(workers[lost_node])
             survivor = next(node for node in workers if node != lost_node)
 
@@ -123,6 +143,8 @@ def test_a_lost_worker_s_cameras_stream_again_on_the_other_while_the_api_answers
 
         assert watch.failures == [], api.output()[-6000:]
         assert watch.answers > 0
+        # the viewer of a moved camera went on receiving frames from its new node
+        assert any(at > removed_at + took for at in watch.frames_at)
         stored = _all_events(api)
         event_ids = [event["id"] for event in stored]
         assert len(event_ids) == len(set(event_ids))
