@@ -14,6 +14,7 @@ from api import (
     asyncapi,
     camera_clips,
     cameras,
+    cluster_errors,
     dead_letters,
     docs,
     events,
@@ -92,6 +93,7 @@ def create_app(service: Service) -> FastAPI:
     docs.install(app)
     app.add_middleware(BodyLimitMiddleware)
     validation_errors.install(app)
+    cluster_errors.install(app)
     app.state.service = service
     app.state.cameras = service.cameras
     app.state.auth = Authorizer(service.config.auth, service.admin_token)

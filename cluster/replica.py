@@ -17,7 +17,7 @@ from typing import Any
 
 from analytics import ActiveTrack
 from analytics.live_state import LiveState
-from cluster.ask import ask
+from cluster.ask import ask, read
 from cluster.puller import FramePuller, PullStats
 from config import AppConfig, CameraConfig
 from outputs import FrameResult
@@ -55,11 +55,11 @@ class ClusterRuntime:
     # -- camera state, from the controller and the agents --------------------------------------
 
     def camera_ids(self) -> list[str]:
-        statuses: dict[str, CameraStatus] = ask(self._controller.statuses.remote())
+        statuses: dict[str, CameraStatus] = read(lambda: self._controller.statuses.remote())
         return list(statuses)
 
     def status(self, camera_id: str) -> CameraStatus:
-        status: CameraStatus | None = ask(self._controller.status.remote(camera_id))
+        status: CameraStatus | None = read(lambda: self._controller.status.remote(camera_id))
         if status is None:
             raise KeyError(camera_id)
         return status
@@ -67,8 +67,8 @@ class ClusterRuntime:
     def agent(self, camera_id: str) -> Any:
         """The handle of the agent that runs the camera; KeyError if it is deleted (or there is
         no such camera), None while it runs nowhere (disabled, starting, or being moved)."""
-        ask(self._controller.find.remote(camera_id))
-        return ask(self._controller.agent_for.remote(camera_id))
+        read(lambda: self._controller.find.remote(camera_id))
+        return read(lambda: self._controller.agent_for.remote(camera_id))
 
     def _running_agent(self, camera_id: str) -> Any:
         agent = self.agent(camera_id)
@@ -77,33 +77,33 @@ class ClusterRuntime:
         return agent
 
     def latest(self, camera_id: str) -> FrameResult | None:
-        packed = ask(self._running_agent(camera_id).latest_frame.remote(camera_id))
+        packed = read(lambda: self._running_agent(camera_id).latest_frame.remote(camera_id))
         return None if packed is None else packed.unpack()
 
     def active_tracks(self, camera_id: str) -> list[ActiveTrack]:
-        tracks: list[ActiveTrack] = ask(
-            self._running_agent(camera_id).active_tracks.remote(camera_id)
+        tracks: list[ActiveTrack] = read(
+            lambda: self._running_agent(camera_id).active_tracks.remote(camera_id)
         )
         return tracks
 
     def live_state(self, camera_id: str) -> LiveState:
-        state: LiveState = ask(self._running_agent(camera_id).live_state.remote(camera_id))
+        state: LiveState = read(lambda: self._running_agent(camera_id).live_state.remote(camera_id))
         return state
 
     def heatmap_png(self, camera_id: str, background: bool) -> bytes | None:
         """Rendered on the node (over its newest frame there)."""
-        agent = self._running_agent(camera_id)
-        png: bytes | None = ask(agent.heatmap_png.remote(camera_id, background))
+        png: bytes | None = read(
+            lambda: self._running_agent(camera_id).heatmap_png.remote(camera_id, background)
+        )
         return png
 
     def clip_status(self, camera_id: str, event_id: str) -> ClipStatus | None:
         try:
-            agent = self.agent(camera_id)
-        except KeyError:
+            status: ClipStatus | None = read(
+                lambda: self._running_agent(camera_id).clip_status.remote(camera_id, event_id)
+            )
+        except KeyError:  # the camera runs nowhere now: the stored state stands
             return None
-        if agent is None:
-            return None
-        status: ClipStatus | None = ask(agent.clip_status.remote(camera_id, event_id))
         return status
 
     def camera_clip(self, camera_id: str, since: float, until: float) -> ClipInfo:
@@ -211,18 +211,18 @@ class ClusterCameras:
         return [c for c in self.list_all() if isinstance(c, CameraConfig)]
 
     def list_all(self) -> builtins.list[Camera]:
-        cameras: builtins.list[Camera] = ask(self._controller.list_all.remote())
+        cameras: builtins.list[Camera] = read(lambda: self._controller.list_all.remote())
         return cameras
 
     def get(self, camera_id: str) -> CameraConfig:
         return only_valid(self.find(camera_id))
 
     def find(self, camera_id: str) -> Camera:
-        camera: Camera = ask(self._controller.find.remote(camera_id))
+        camera: Camera = read(lambda: self._controller.find.remote(camera_id))
         return camera
 
     def status(self, camera_id: str) -> CameraStatus | None:
-        status: CameraStatus | None = ask(self._controller.status.remote(camera_id))
+        status: CameraStatus | None = read(lambda: self._controller.status.remote(camera_id))
         return status
 
     def create(self, camera: CameraConfig) -> CameraConfig:
