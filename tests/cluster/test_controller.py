@@ -168,17 +168,17 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
     assert {e.event.camera_id for e in ended_lost} >= files
     for camera in [*lost, *restarted]:  # every track their node left open was ended
         last_lost = max((e.seq for e in ended_lost if e.event.camera_id == camera), default=0)
-        for started in table:
-            if started.event.camera_id != camera or started.event.type != TRACK_STARTED:
+        for opened in table:
+            if opened.event.camera_id != camera or opened.event.type != TRACK_STARTED:
                 continue
-            if started.seq < last_lost:
+            if opened.seq < last_lost:
                 assert any(
                     e.event.type == TRACK_ENDED
                     and e.event.camera_id == camera
-                    and e.event.track_id == started.event.track_id
-                    and e.seq > started.seq
+                    and e.event.track_id == opened.event.track_id
+                    and e.seq > opened.seq
                     for e in table
-                ), f"camera {camera}: track {started.event.track_id} was never ended"
+                ), f"camera {camera}: track {opened.event.track_id} was never ended"
 
 
 def test_cluster_mode_refuses_a_database_other_than_postgresql(tmp_path: Path) -> None:
