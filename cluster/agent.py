@@ -80,7 +80,7 @@ class NodeAgent(LiveMethods):
             cameras = {c: self._since[c] for c in running if c in self._since}
         return AgentReport(self.incarnation, cameras)
 
-    def add_camera(self, camera: CameraConfig) -> int:
+    def add_camera(self, camera: CameraConfig) -> None:
         since = self.storage.store.latest_seq()
         with self._lock:
             self._lease.renew()  # the controller calls: it is reachable
@@ -94,7 +94,6 @@ class NodeAgent(LiveMethods):
                 self._owned.discard(camera.id)
                 self._since.pop(camera.id, None)
             raise
-        return since
 
     def remove_camera(self, camera_id: str) -> bool:
         with self._lock:
@@ -132,8 +131,21 @@ class NodeAgent(LiveMethods):
         ended = self._fencer.stop(timeout_s)
         self.watch.stop(min(timeout_s, WATCH_STOP_S))  # its check may hang on a lost cluster
         ended = self.runtime.stop(timeout_s) and ended
-        kept = self.storage.writer.stop(timeout_s)
+        writer = self.storage.writer
+        kept = writer.stop(timeout_s)
         self.storage.engine.dispose()
+        log.log(
+            logging.INFO if ended and kept else logging.WARNING,
+            "node agent on %s stopped%s: events emitted %d, stored %d, dropped %d, fenced %d, "
+            "lost %d",
+            self.node,
+            "" if ended else " (some threads did not end in time)",
+            writer.emitted,
+            writer.written,
+            writer.dropped,
+            self.events.dropped,
+            writer.lost,
+        )
         return ended and kept
 
     def fenced_why(self) -> str | None:
