@@ -32,8 +32,8 @@ class TrackEndedData(BaseModel):
     last_box: Box
     reason: Literal["lost", "camera stopped", "node_lost"] = Field(
         description="lost: not re-found within the tracker's lost timeout; camera stopped: its "
-        "camera (or the service) stopped; node_lost (cluster mode): the node that ran its camera "
-        "was lost, and last_seen is the last time the database heard of the track."
+        "camera (or the service) stopped; node_lost: the cluster node running its camera was "
+        "lost (last_seen is when that node last answered, frames counts its first sighting)."
     )
 
 

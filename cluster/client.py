@@ -19,12 +19,15 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from cluster import CONTROLLER_NAME, NAMESPACE
 from cluster.agent import LEASE_S, NodeAgent
+from cluster.calls import UNREACHABLE, call
 from cluster.controller import Controller, require_postgres
 from config import AppConfig
 from runtime.cameras import DetectorFactory
 
 HEAD_RESOURCE = "node:__internal_head__"
 """The resource Ray gives the head node only."""
+SHUTDOWN_SLACK_S = 15.0
+"""Beyond the agents' own stop time: the controller's calls to them."""
 CONTROLLER_THREADS = 64
 """Concurrent calls the controller serves (each API replica's requests, and its own loop)."""
 
@@ -66,3 +69,15 @@ def controller(
         scheduling_strategy=_on_the_head(),
     )
     return actor.remote(config, agent_class, detector_factory, lease_s=lease_s)
+
+
+def stop_controller(handle: Any, timeout_s: float = 30.0) -> bool:
+    """Stop every agent's cameras (their tracks end, their events are flushed), then end the
+    controller actor; True if everything stopped in time. The cameras start again with the
+    next :func:`controller`."""
+    try:
+        stopped = bool(call(handle.shutdown.remote(timeout_s), timeout_s + SHUTDOWN_SLACK_S))
+    except UNREACHABLE:
+        stopped = False
+    ray.kill(handle, no_restart=True)
+    return stopped

@@ -9,16 +9,19 @@ Its loop (every ``tick_s``) watches the cluster:
 
 - a new camera node gets an agent; once the agent answers, cameras move to it (rebalance);
 - every agent's lease is renewed with the list of cameras it owns (:mod:`cluster.fencing`);
-- a node that is gone, or an agent that died or stopped answering for two lease times, is lost:
-  its cameras wait until its agent is surely fenced (its last answer plus the lease time and a
-  grace), then their open tracks get ``track.ended`` events with reason ``node_lost``
-  (:mod:`cluster.node_lost`) and they start on the surviving nodes;
+- a node that is gone, or whose agent died or stopped answering, is lost: its cameras wait
+  until its agent has surely stopped them (see :mod:`cluster.fencing`: :data:`CUTOFF_S` after
+  Ray lost the node, or the agent's lease after its last answer, plus a grace), then their open
+  tracks get ``track.ended`` events with reason ``node_lost`` (:mod:`cluster.node_lost`) and
+  they start on the surviving nodes;
 - a camera an agent no longer reports (Ray restarted the agent, or it fenced itself) is ended
   the same way and started again;
 - cameras waiting for a free slot are placed.
 
 Everything it knows can be rebuilt after a restart (Ray restarts it; it is detached): the
-cameras from the config and PostgreSQL, where they run from the agents, which outlive it.
+cameras from the config and PostgreSQL, and where they run from the agents, which outlive it
+(they keep their cameras for their lease, much longer than a restart takes). A camera adopted
+so keeps the settings it runs with.
 """
 
 from __future__ import annotations
@@ -40,11 +43,11 @@ from cluster import ClusterError
 from cluster.agent import LEASE_S, NodeAgent
 from cluster.agents import AgentRecord, AgentSpec, camera_nodes
 from cluster.calls import GONE, UNREACHABLE, call
+from cluster.fencing import CUTOFF_S
 from cluster.interface import AgentReport
 from cluster.node_lost import end_open_tracks
 from cluster.placement import loads, pick_node, place, reassign, rebalance
 from config import AppConfig, CameraConfig
-from detectors import ModelError
 from runtime.camera_set import Camera, CameraSet
 from runtime.cameras import CameraRuntime, CameraStatus, DetectorFactory, waiting_status
 from storage import CameraStore, EventStore, migrate, open_database
@@ -55,7 +58,10 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 FENCE_GRACE_S = 1.0
-"""Added to a lost agent's lease before its cameras start elsewhere: time to stop them."""
+"""Added to the time by which a lost agent has surely fenced its cameras, before they start
+elsewhere: time to stop them."""
+SILENT_S = 2 * CUTOFF_S
+"""An agent that has not answered for this long is lost (its node may still be alive)."""
 CALL_TIMEOUT_S = 10.0
 ADD_TIMEOUT_S = 300.0
 """An agent's add_camera may load a model (and export it, the first time on a node)."""
@@ -90,10 +96,11 @@ class Placement:
     """Where a camera runs, or is being started."""
 
     node: str
-    since: int | None = None
-    """The last event seq stored before it started there; None until it started."""
-    started_at: float = 0.0
-    """When it started (monotonic)."""
+    after_seq: int
+    """The last event seq stored before it was placed there: its tracks of this run are the
+    ones started after (:mod:`cluster.node_lost`)."""
+    started_at: float | None = None
+    """When its node said it runs (monotonic); None until then."""
     adding: Any = None
     """The loop's add_camera call in flight, if any."""
     leaving: tuple[str, Any] | None = None
@@ -106,11 +113,11 @@ class LostNode:
 
     node: str
     fenced_at: float
-    """When its lease has run out, plus a grace (monotonic)."""
+    """When its agent has surely stopped its cameras, plus a grace (monotonic)."""
     last_answer: float
     """When its agent last answered (epoch seconds)."""
-    cameras: dict[str, int | None]
-    """Each camera with the seq its run started after (None: it had not started)."""
+    cameras: dict[str, int]
+    """Each camera with the seq its run there started after."""
 
 
 @dataclass(eq=False)
@@ -152,9 +159,10 @@ class Placer:
     """The :class:`runtime.camera_set.CameraHost` of the controller's camera set: runs each
     camera through the agent of the node it places it on."""
 
-    def __init__(self, config: AppConfig, state: ControllerState) -> None:
+    def __init__(self, config: AppConfig, state: ControllerState, store: EventStore) -> None:
         self.config = config
         self.state = state
+        self.store = store
         self._checks = CameraRuntime(config)
         """Runs nothing: its checks of sources and models need only the config."""
 
@@ -162,7 +170,7 @@ class Placer:
         self._checks.check_camera(camera)
 
     def check_classes(self, camera: CameraConfig) -> None:
-        handle = self._agent_of(camera.id)
+        handle = self.agent_of(camera.id)
         if handle is not None:
             call(handle.check_classes.remote(camera), CALL_TIMEOUT_S)
 
@@ -170,23 +178,20 @@ class Placer:
         """Start ``camera`` on the node with the most free slots, or keep it waiting for one;
         the node's refusal (ModelError) is raised. ValueError if it is known already."""
         state = self.state
+        after_seq = self.store.latest_seq()
         with state.lock:
-            if camera.id in state.wanted:
-                raise ValueError(f"camera {camera.id!r} already exists")
-            state.wanted[camera.id] = camera
-            state.failed.pop(camera.id, None)
-            state.waiting_since[camera.id] = time.time()
+            self.want(camera)
             if camera.id in state.placed:  # adopted from an agent by a restarted controller
                 return
             node = pick_node(state.slots(), loads(state.assignment(), state.slots()))
             if node is None:
                 log.warning("camera %s waits for a node with a free camera slot", camera.id)
                 return
-            placement = Placement(node)
+            placement = Placement(node, after_seq)
             state.placed[camera.id] = placement
             handle = state.agents[node].handle
         try:
-            since = call(handle.add_camera.remote(camera), ADD_TIMEOUT_S)
+            call(handle.add_camera.remote(camera), ADD_TIMEOUT_S)
         except UNREACHABLE as error:
             log.warning("camera %s: node %s did not take it (%s); retrying", camera.id, node, error)
             self._unplace(camera.id, placement)
@@ -197,7 +202,17 @@ class Placer:
             self._unplace(camera.id, placement)
             raise
         with state.lock:
-            placement.since, placement.started_at = int(since), time.monotonic()
+            placement.started_at = time.monotonic()
+
+    def want(self, camera: CameraConfig) -> None:
+        """Have ``camera`` run: the controller's loop places it (soon, in a batch with the
+        others) unless it runs already; ValueError if it is known already."""
+        with self.state.lock:
+            if camera.id in self.state.wanted:
+                raise ValueError(f"camera {camera.id!r} already exists")
+            self.state.wanted[camera.id] = camera
+            self.state.failed.pop(camera.id, None)
+            self.state.waiting_since[camera.id] = time.time()
 
     def _unplace(self, camera_id: str, placement: Placement) -> None:
         with self.state.lock:
@@ -226,33 +241,41 @@ class Placer:
             return list(self.state.wanted)
 
     def status(self, camera_id: str) -> CameraStatus:
-        """The status from the camera's node (``node`` set), or ``starting`` while it waits
-        for one, or ``failed`` with why its node refused it; KeyError if it is not enabled."""
+        """The status from the camera's node (``node`` set), or what :meth:`known_status`
+        says; KeyError if it is not enabled."""
+        handle = self.agent_of(camera_id, started=True)
+        found = None
+        if handle is not None:
+            with contextlib.suppress(*UNREACHABLE):
+                found = call(handle.status.remote(camera_id), CALL_TIMEOUT_S)
+        return found if isinstance(found, CameraStatus) else self.known_status(camera_id)
+
+    def known_status(self, camera_id: str) -> CameraStatus:
+        """What the controller itself knows of the camera: ``failed`` with why its node
+        refused it, ``starting`` while it waits for a node or starts on one, or that its node
+        does not answer; KeyError if it is not enabled."""
         state = self.state
         with state.lock:
             camera = state.wanted[camera_id]
             since = state.waiting_since.get(camera_id, time.time())
             failure = state.failed.get(camera_id)
             placement = state.placed.get(camera_id)
-            ready = placement is not None and placement.since is not None
-            agent = state.agents.get(placement.node) if placement else None
         if failure is not None:
             return waiting_status(camera, since, "failed", CameraState.FAILED, failure)
-        if agent is None or not ready:
-            detail = "waiting for a node" if placement is None else "starting on its node"
-            return waiting_status(camera, since, detail)
-        try:
-            found = call(agent.handle.status.remote(camera_id), CALL_TIMEOUT_S)
-        except UNREACHABLE:
-            found = None
-        if isinstance(found, CameraStatus):
-            return found
-        return replace(waiting_status(camera, since, "its node does not answer"), node=agent.node)
+        if placement is None:
+            return waiting_status(camera, since, "waiting for a node")
+        if placement.started_at is None:
+            return replace(waiting_status(camera, since, "starting"), node=placement.node)
+        unanswered = waiting_status(camera, since, "its node does not answer")
+        return replace(unanswered, node=placement.node)
 
-    def _agent_of(self, camera_id: str) -> Any:
+    def agent_of(self, camera_id: str, *, started: bool = False) -> Any:
+        """The handle of the agent the camera is placed on (if ``started``: that runs it)."""
         with self.state.lock:
             placement = self.state.placed.get(camera_id)
-            agent = self.state.agents.get(placement.node) if placement else None
+            if placement is None or (started and placement.started_at is None):
+                return None
+            agent = self.state.agents.get(placement.node)
         return agent.handle if agent is not None else None
 
 
@@ -278,12 +301,12 @@ class Controller:
         self.state = ControllerState()
         self._spec = AgentSpec(agent_class, config, detector_factory, lease_s)
         self._lease_s = lease_s
-        self.placer = Placer(config, self.state)
+        self.placer = Placer(config, self.state, self.store)
         self._adopt()
         self.cameras: CameraSet[Placer] = CameraSet(self.placer, CameraStore(engine))
         for camera in self.cameras.list():
-            if camera.enabled:
-                self._start(camera)
+            if camera.enabled:  # placed by the loop's first round, all at once
+                self.placer.want(camera)
         self._loop = ControllerLoop(self, tick_s)
         self._loop.start()
 
@@ -317,20 +340,16 @@ class Controller:
         for ref in calls:
             with contextlib.suppress(*UNREACHABLE):
                 found.update(call(ref, CALL_TIMEOUT_S))
-        for camera_id in wanted:
+        found = {camera_id: found[camera_id] for camera_id in wanted if camera_id in found}
+        for camera_id in wanted:  # not running (yet), or on a node that did not answer
             if camera_id not in found:
-                with contextlib.suppress(KeyError):
-                    found[camera_id] = self.placer.status(camera_id)
+                with contextlib.suppress(KeyError):  # deleted meanwhile
+                    found[camera_id] = self.placer.known_status(camera_id)
         return found
 
     def agent_for(self, camera_id: str) -> Any:
         """The agent actor running the camera (for its live data), None if none does."""
-        with self.state.lock:
-            placement = self.state.placed.get(camera_id)
-            if placement is None or placement.since is None:
-                return None
-            agent = self.state.agents.get(placement.node)
-        return agent.handle if agent is not None else None
+        return self.placer.agent_of(camera_id, started=True)
 
     def nodes(self) -> list[NodeInfo]:
         with self.state.lock:
@@ -343,15 +362,19 @@ class Controller:
         """Stop the loop and every agent (their cameras end their tracks and flush their
         events), then end the agents' actors; True if everything stopped in time."""
         stopped = self._loop.stop(timeout_s)
+        if not stopped:
+            log.warning("the controller's loop did not stop within %.0f s", timeout_s)
         with self.state.lock:
             agents = list(self.state.agents.values())
             self.state.agents.clear()
         calls = [agent.handle.stop.remote(timeout_s) for agent in agents]
         for agent, ref in zip(agents, calls, strict=True):
             try:
-                stopped = bool(call(ref, timeout_s + CALL_TIMEOUT_S)) and stopped
-            except UNREACHABLE:
-                stopped = False
+                clean = bool(call(ref, timeout_s + CALL_TIMEOUT_S))
+            except UNREACHABLE as error:
+                log.warning("node %s: its agent did not stop: %s", agent.node, error)
+                clean = False
+            stopped = clean and stopped
             with contextlib.suppress(Exception):
                 ray.kill(agent.handle, no_restart=True)
         self.store.engine.dispose()
@@ -379,12 +402,6 @@ class Controller:
             for camera_id, since in report.cameras.items():
                 self.state.placed[camera_id] = Placement(record.node, since, time.monotonic())
 
-    def _start(self, camera: CameraConfig) -> None:
-        try:
-            self.placer.add_camera(camera)
-        except ModelError as error:
-            self._fail(camera, error)
-
     def _fail(self, camera: CameraConfig, error: BaseException) -> None:
         log.error("camera %s cannot start: %s", camera.id, error)
         with self.state.lock:
@@ -409,8 +426,8 @@ class Controller:
         with self.state.lock:
             gone = [node for node in self.state.agents if node not in nodes]
             new = [node for node in nodes if node not in self.state.agents]
-        for node in gone:
-            self._lose(node, "its node left the cluster")
+        for node in gone:  # its agent fences once Ray tells it, or once it cannot learn
+            self._lose(node, "its node left the cluster", time.monotonic() + CUTOFF_S)
         for node in new:
             record = AgentRecord(node, nodes[node], self._spec.start(node))
             with self.state.lock:
@@ -431,8 +448,8 @@ class Controller:
             agent = calls[ref]
             try:
                 report = call(ref, 0)
-            except GONE as error:
-                self._lose(agent.node, f"its agent died ({error})")
+            except GONE as error:  # its node may be dead, with the agent's process running on
+                self._lose(agent.node, f"its agent died ({error})", time.monotonic() + CUTOFF_S)
                 continue
             except RayActorError:  # restarting: its next report shows a new incarnation
                 agent.pending = None
@@ -447,10 +464,10 @@ class Controller:
             if agent.answered(report):
                 log.warning("node %s: its agent restarted; its cameras start again", agent.node)
             missing = {
-                camera: placement.since
+                camera: placement.after_seq
                 for camera, placement in self.state.placed.items()
                 if placement.node == agent.node
-                and placement.since is not None
+                and placement.started_at is not None
                 and placement.started_at < sent_at
                 and camera not in report.cameras
             }
@@ -462,31 +479,37 @@ class Controller:
         return first
 
     def _lose_silent(self) -> None:
+        """Lose the agents that stopped answering for :data:`SILENT_S` (a new agent gets
+        :data:`STARTUP_TIMEOUT_S` for its first answer: it imports and connects first). Their
+        node is alive, for Ray: they stop their cameras once their lease runs out."""
         now = time.monotonic()
         with self.state.lock:
             silent = [
-                a.node
-                for a in self.state.agents.values()
-                if now - a.answered_at > 2 * self._lease_s
+                agent
+                for agent in self.state.agents.values()
+                if now - agent.answered_at > (SILENT_S if agent.ready else STARTUP_TIMEOUT_S)
             ]
-        for node in silent:
-            self._lose(node, f"its agent has not answered for {2 * self._lease_s:.0f} s")
+        for agent in silent:
+            self._lose(agent.node, "its agent stopped answering", agent.answered_at + self._lease_s)
 
-    def _lose(self, node: str, why: str) -> None:
+    def _lose(self, node: str, why: str, fenced_by: float) -> None:
+        """Forget ``node``'s agent; its cameras start elsewhere after ``fenced_by`` (monotonic)
+        and a grace, when it has surely stopped them."""
         with self.state.lock:
             agent = self.state.agents.pop(node, None)
             if agent is None:
                 return
-            cameras = {c: p.since for c, p in self.state.placed.items() if p.node == node}
+            cameras = {c: p.after_seq for c, p in self.state.placed.items() if p.node == node}
             for camera in cameras:
                 del self.state.placed[camera]
-            fenced_at = agent.answered_at + self._lease_s + FENCE_GRACE_S
+            fenced_at = fenced_by + FENCE_GRACE_S
             self.state.lost[node] = LostNode(node, fenced_at, agent.answered_wall, cameras)
         log.warning(
-            "node %s lost (%s): its cameras %s move once it is fenced",
+            "node %s lost (%s): its cameras %s move in %.0f s, once it has stopped them",
             node,
             why,
             ", ".join(sorted(cameras)) or "(none)",
+            max(0.0, fenced_at - time.monotonic()),
         )
         with contextlib.suppress(Exception):  # a dead node's agent is beyond reach anyway
             ray.kill(agent.handle, no_restart=True)
@@ -498,31 +521,31 @@ class Controller:
         for lost in due:
             if not self._end_tracks(lost.node, lost.last_answer, lost.cameras):
                 continue  # the database failed: try again next round
+            after_seq = self.store.latest_seq()
             with self.state.lock:
                 del self.state.lost[lost.node]
                 assignment = {**self.state.assignment(), **dict.fromkeys(lost.cameras, lost.node)}
                 moves = reassign(lost.node, self.state.slots(), assignment)
                 for camera, node in moves.items():
                     if camera in self.state.wanted:
-                        self._add_async(camera, node)
+                        self._add_async(camera, node, after_seq)
             log.info("node %s's cameras placed: %s", lost.node, moves)
 
-    def _end_tracks(self, node: str, last_answer: float, cameras: Mapping[str, int | None]) -> bool:
+    def _end_tracks(self, node: str, last_answer: float, cameras: Mapping[str, int]) -> bool:
         """``node_lost`` endings for the open tracks of ``cameras``; False if the database
         failed."""
         try:
-            for camera, since in cameras.items():
-                if since is not None:
-                    end_open_tracks(self.store, camera, since, node, last_answer)
+            for camera, after_seq in cameras.items():
+                end_open_tracks(self.store, camera, after_seq, node, last_answer)
         except SQLAlchemyError as error:
             log.error("cannot end the open tracks of node %s's cameras: %s", node, error)
             return False
         return True
 
-    def _add_async(self, camera_id: str, node: str) -> None:
+    def _add_async(self, camera_id: str, node: str, after_seq: int) -> None:
         """Caller holds the lock."""
         agent = self.state.agents[node]
-        placement = Placement(node)
+        placement = Placement(node, after_seq)
         placement.adding = agent.handle.add_camera.remote(self.state.wanted[camera_id])
         self.state.placed[camera_id] = placement
 
@@ -553,7 +576,7 @@ class Controller:
 
     def _finish_add(self, camera_id: str, placement: Placement, ref: Any) -> None:
         try:
-            since = call(ref, 0)
+            call(ref, 0)
         except UNREACHABLE as error:
             log.warning("camera %s: node %s did not take it (%s)", camera_id, placement.node, error)
             with self.state.lock:
@@ -572,29 +595,32 @@ class Controller:
             return
         with self.state.lock:
             placement.adding = None
-            placement.since, placement.started_at = int(since), time.monotonic()
+            placement.started_at = time.monotonic()
         log.info("camera %s runs on node %s", camera_id, placement.node)
 
     def _place_waiting(self) -> None:
         with self.state.lock:
-            waiting = self.state.waiting()
-            if not waiting:
+            if not self.state.waiting():
                 return
+        after_seq = self.store.latest_seq()
+        with self.state.lock:
+            waiting = self.state.waiting()
             for camera, node in place(waiting, self.state.slots(), self.state.assignment()).items():
-                self._add_async(camera, node)
+                self._add_async(camera, node, after_seq)
 
     def _rebalance(self) -> None:
         """Move cameras to a node that joined, toward every node's proportional share."""
+        after_seq = self.store.latest_seq()
         with self.state.lock:
             settled = {
                 c: p.node
                 for c, p in self.state.placed.items()
-                if p.since is not None and not p.leaving
+                if p.started_at is not None and not p.leaving
             }
             moves = rebalance(self.state.slots(), settled)
             for move in moves:
                 source = self.state.agents[move.source]
-                placement = Placement(move.target)
+                placement = Placement(move.target, after_seq)
                 placement.leaving = (move.source, source.handle.remove_camera.remote(move.camera))
                 self.state.placed[move.camera] = placement
         for move in moves:

@@ -39,9 +39,9 @@ class AgentInterface(Protocol):
         """What it runs, changing nothing (a restarted controller adopts it)."""
         ...
 
-    def add_camera(self, camera: CameraConfig) -> int:
-        """Start ``camera`` (owned from now on); the last event ``seq`` stored before it
-        started. ValueError if it runs here already, ModelError if its model cannot load."""
+    def add_camera(self, camera: CameraConfig) -> None:
+        """Start ``camera`` (owned from now on). ValueError if it runs here already,
+        ModelError if its model cannot load."""
         ...
 
     def remove_camera(self, camera_id: str) -> bool:

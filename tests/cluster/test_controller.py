@@ -14,12 +14,14 @@ import pytest
 import ray
 
 from cluster import NAMESPACE, ClusterError
-from cluster.calls import call
-from cluster.client import controller
+from cluster.agents import agent_name
+from cluster.calls import UNREACHABLE, call
+from cluster.client import controller, stop_controller
 from cluster.controller import require_postgres
 from cluster.node_lost import NODE_LOST
 from config import AppConfig
 from events import TRACK_ENDED, TRACK_STARTED, StoredEvent
+from runtime.camera_set import CameraExistsError
 from runtime.cameras import CameraStatus
 from storage import EventQuery, EventStore, migrate, open_database
 from stream.health import CameraState
@@ -83,7 +85,7 @@ class EventReader:
 
 @contextmanager
 def _driver(cluster: LocalRayCluster) -> Iterator[None]:
-    ray.init(address=cluster.address, namespace=NAMESPACE, log_to_driver=False)
+    ray.init(address=cluster.address, namespace=NAMESPACE, log_to_driver=True)
     try:
         yield
     finally:
@@ -91,7 +93,11 @@ def _driver(cluster: LocalRayCluster) -> Iterator[None]:
 
 
 def _statuses(handle: Any) -> dict[str, CameraStatus]:
-    statuses: dict[str, CameraStatus] = call(handle.statuses.remote(), CALL_S)
+    """Every camera's status; none while the controller restarts."""
+    try:
+        statuses: dict[str, CameraStatus] = call(handle.statuses.remote(), CALL_S)
+    except UNREACHABLE:
+        return {}
     return statuses
 
 
@@ -119,6 +125,16 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
         assert set(before.values()) == {cluster.node_id(victim), cluster.node_id(survivor)}
         lost = sorted(c for c, node in before.items() if node == cluster.node_id(victim))
         wait_until(lambda: store.count(EventQuery(types=(TRACK_STARTED,))) >= cameras, 60)
+        with pytest.raises(CameraExistsError):  # the controller's own exception, unwrapped
+            call(handle.create.remote(config.cameras[0]), CALL_S)
+        extra = config.cameras[0].model_copy(update={"id": "extra"})
+        assert call(handle.create.remote(extra), CALL_S) == extra
+        status = call(handle.status.remote("extra"), CALL_S)
+        assert status is not None and status.node in before.values()
+        call(handle.delete.remote("extra"), CALL_S)
+        assert call(handle.status.remote("extra"), CALL_S) is None
+        with pytest.raises(KeyError):
+            call(handle.find.remote("extra"), CALL_S)
 
         cluster.remove_worker(victim)
         started = time.monotonic()
@@ -139,27 +155,43 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
             0.5,
         )
         wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
-        assert call(handle.shutdown.remote(), CALL_S + 30) is True
+
+        placed = {camera: s.node for camera, s in _statuses(handle).items()}
+        ray.kill(handle, no_restart=False)  # Ray restarts it; it rebuilds what it knew
+        started = time.monotonic()
+        wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
+        print(f"controller restarted in {time.monotonic() - started:.1f} s")
+        assert {camera: s.node for camera, s in _statuses(handle).items()} == placed
+
+        restarted = sorted(c for c, node in placed.items() if node == cluster.node_id(joining))
+        agent = ray.get_actor(agent_name(cluster.node_id(joining)), namespace=NAMESPACE)
+        ray.kill(agent, no_restart=False)  # Ray starts it again, without cameras
+        wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
+        assert {camera: s.node for camera, s in _statuses(handle).items()} == placed
+        assert stop_controller(handle) is True
 
     table = store.query(EventQuery(limit=100_000))
-    engine.dispose()
     assert [e.seq for e in reader.seen] == [e.seq for e in table]  # no gap, no duplicate
     assert len({e.event.id for e in table}) == len(table)
     ended_lost = [e for e in table if e.event.data.get("reason") == NODE_LOST]
-    assert {e.event.camera_id for e in ended_lost} >= {c for c in lost if c != "rtsp"}
-    for camera in lost:  # every track the lost node left open was ended
-        last_lost = max((e.seq for e in ended_lost if e.event.camera_id == camera), default=0)
-        opened = {
-            e.event.track_id: e.seq
+    assert ended_lost  # the lost and the restarted agent left tracks open
+    assert {e.event.camera_id for e in ended_lost} <= {*lost, *restarted}
+    for camera in {camera.id for camera in config.cameras}:
+        # every track ended exactly once: by its tracker, its camera's stop, or node_lost
+        assert store.open_tracks(camera) == [], camera
+        track_events = [e.event.type for e in table if e.event.camera_id == camera]
+        assert track_events.count(TRACK_STARTED) == track_events.count(TRACK_ENDED), [
+            (
+                e.seq,
+                e.event.type,
+                e.event.track_id,
+                e.event.data.get("reason"),
+                round(e.event.time, 2),
+            )
             for e in table
-            if e.event.camera_id == camera and e.event.type == TRACK_STARTED and e.seq < last_lost
-        }
-        for track_id, seq in opened.items():
-            assert any(
-                e.event.type == TRACK_ENDED and e.event.track_id == track_id and e.seq > seq
-                for e in table
-                if e.event.camera_id == camera
-            ), f"camera {camera}: track {track_id} of the lost node was never ended"
+            if e.event.camera_id == camera
+        ]
+    engine.dispose()
 
 
 def test_cluster_mode_refuses_a_database_other_than_postgresql(tmp_path: Path) -> None:
