@@ -60,6 +60,10 @@ class FramePuller(Worker):
         self.stats = PullStats(started_at=time.time())
         self._agent_for = agent_for
 
+    def retire(self) -> None:
+        """Ask the loop to end without waiting for it (it ends within a pull)."""
+        self._stop.set()
+
     def run(self) -> None:
         agent: Any = None
         after = -1

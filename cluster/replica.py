@@ -123,16 +123,18 @@ class ClusterRuntime:
     def subscribe(self, camera_id: str, on_put: Any = None) -> LatestSlot[FrameResult]:
         with self._lock:
             puller = self._pullers.get(camera_id)
-            if puller is None or self._stopping:
-                puller = FramePuller(camera_id, self.agent)
-                slot = puller.frames.subscribe(on_put)
-                if self._stopping:
-                    puller.frames.close()
-                    return slot
-                self._pullers[camera_id] = puller
-                puller.start()
+            if puller is not None and puller.running:
+                return puller.frames.subscribe(on_put)
+            if puller is not None:  # it ended: its camera was deleted (maybe made again since)
+                self._retire(puller)
+            puller = FramePuller(camera_id, self.agent)
+            slot = puller.frames.subscribe(on_put)
+            if self._stopping:
+                puller.frames.close()
                 return slot
-            return puller.frames.subscribe(on_put)
+            self._pullers[camera_id] = puller
+            puller.start()
+            return slot
 
     def unsubscribe(self, camera_id: str, slot: LatestSlot[FrameResult]) -> None:
         with self._lock:
@@ -147,7 +149,9 @@ class ClusterRuntime:
 
     def _retire(self, puller: FramePuller) -> None:
         """Ask ``puller`` to stop without waiting (this may run on the event loop)."""
-        puller._stop.set()
+        puller.retire()
+        ended = [p for p in self._retired if not p.running]
+        self._skipped_by_retired += sum(p.frames.skipped() for p in ended)
         self._retired = [p for p in self._retired if p.running]
         self._retired.append(puller)
 
@@ -168,7 +172,8 @@ class ClusterRuntime:
     def subscriber_skips(self) -> int:
         with self._lock:
             pullers = [*self._pullers.values(), *self._retired]
-        return sum(p.frames.skipped() for p in pullers)
+            skipped = self._skipped_by_retired
+        return skipped + sum(p.frames.skipped() for p in pullers)
 
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop every puller (their viewers end); the cameras run on."""
@@ -178,7 +183,7 @@ class ClusterRuntime:
             self._pullers.clear()
             self._retired = []
         for puller in pullers:
-            puller._stop.set()
+            puller.retire()
         return all([puller.stop(timeout_s) for puller in pullers])
 
 
