@@ -87,8 +87,8 @@ class NodeInfo:
     node: str
     slots: float
     cameras: list[str]
-    ready: bool
-    """Its agent answered."""
+    incarnation: str | None
+    """Its agent's process (a new one after Ray restarted it); None until it answered."""
 
 
 @dataclass(eq=False)
@@ -354,7 +354,7 @@ class Controller:
     def nodes(self) -> list[NodeInfo]:
         with self.state.lock:
             return [
-                NodeInfo(node, a.slots, sorted(self.state.owned(node)), a.ready)
+                NodeInfo(node, a.slots, sorted(self.state.owned(node)), a.incarnation)
                 for node, a in sorted(self.state.agents.items())
             ]
 
