@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import ray
+from pydantic import ValidationError
 
 from cluster import NAMESPACE, ClusterError
 from cluster.agents import agent_name
@@ -141,6 +142,8 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
         assert call(handle.status.remote("extra"), CALL_S) is None
         with pytest.raises(KeyError):
             call(handle.find.remote("extra"), CALL_S)
+        with pytest.raises(ValidationError):  # one that Ray cannot subclass: the same
+            call(handle.update.remote("file0", {"fps_cap": -1}), CALL_S)
 
         cluster.remove_worker(victim)
         started = time.monotonic()
