@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import ray
-from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from cluster import CONTROLLER_NAME, NAMESPACE
 from cluster.agent import LEASE_S, NodeAgent
@@ -25,7 +24,10 @@ from config import AppConfig
 from runtime.cameras import DetectorFactory
 
 HEAD_RESOURCE = "node:__internal_head__"
-"""The resource Ray gives the head node only."""
+"""The resource Ray gives the head node only. The controller runs there: the head goes down only
+with the whole cluster, where a camera node may be lost any time (a controller that restarts
+while a node is lost would not know which cameras that node ran, and left their tracks open)."""
+HEAD_SHARE = 0.001
 SHUTDOWN_SLACK_S = 15.0
 """Beyond the agents' own stop time: the controller's calls to them."""
 CONTROLLER_THREADS = 64
@@ -36,16 +38,6 @@ def connect(address: str) -> None:
     """Join the Ray cluster at ``address`` (``auto``, ``HOST:PORT``, ``ray://...``)."""
     if not ray.is_initialized():
         ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
-
-
-def _on_the_head() -> NodeAffinitySchedulingStrategy | None:
-    """On the head node if there is one that Ray knows: it goes down only with the whole
-    cluster, where a camera node may be lost any time (the controller would restart
-    elsewhere, but calls fail while it does)."""
-    for node in ray.nodes():
-        if node["Alive"] and HEAD_RESOURCE in node["Resources"]:
-            return NodeAffinitySchedulingStrategy(node["NodeID"], soft=True)
-    return None
 
 
 def controller(
@@ -66,7 +58,7 @@ def controller(
         max_restarts=-1,
         max_concurrency=CONTROLLER_THREADS,
         num_cpus=0,
-        scheduling_strategy=_on_the_head(),
+        resources={HEAD_RESOURCE: HEAD_SHARE},  # on the head, and again there after a restart
     )
     return actor.remote(config, agent_class, detector_factory, lease_s=lease_s)
 

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 import ray
+from pydantic import ValidationError
 
 from cluster import NAMESPACE, ClusterError
 from cluster.agents import agent_name
 from cluster.calls import UNREACHABLE, call
 from cluster.client import controller, stop_controller
-from cluster.controller import require_postgres
+from cluster.controller import NodeInfo, require_postgres
 from cluster.node_lost import NODE_LOST
 from config import AppConfig
 from events import TRACK_ENDED, TRACK_STARTED, StoredEvent
@@ -101,6 +102,12 @@ def _statuses(handle: Any) -> dict[str, CameraStatus]:
     return statuses
 
 
+def _incarnation(handle: Any, node: str) -> str | None:
+    """The incarnation of ``node``'s agent, as the controller knows it."""
+    nodes: list[NodeInfo] = call(handle.nodes.remote(), CALL_S)
+    return next((info.incarnation for info in nodes if info.node == node), None)
+
+
 def _all_streaming(handle: Any, cameras: int, avoid: str | None = None) -> bool:
     statuses = _statuses(handle)
     return len(statuses) == cameras and all(
@@ -135,6 +142,8 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
         assert call(handle.status.remote("extra"), CALL_S) is None
         with pytest.raises(KeyError):
             call(handle.find.remote("extra"), CALL_S)
+        with pytest.raises(ValidationError):  # one that Ray cannot subclass: the same
+            call(handle.update.remote("file0", {"fps_cap": -1}), CALL_S)
 
         cluster.remove_worker(victim)
         started = time.monotonic()
@@ -165,7 +174,9 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
 
         restarted = sorted(c for c, node in placed.items() if node == cluster.node_id(joining))
         agent = ray.get_actor(agent_name(cluster.node_id(joining)), namespace=NAMESPACE)
+        first = _incarnation(handle, cluster.node_id(joining))
         ray.kill(agent, no_restart=False)  # Ray starts it again, without cameras
+        wait_until(lambda: _incarnation(handle, cluster.node_id(joining)) not in (first, None), 60)
         wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
         assert {camera: s.node for camera, s in _statuses(handle).items()} == placed
         assert stop_controller(handle) is True
