@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # Imported only now: --help and --version never load the pipeline.
+    from cluster import ClusterError
     from detectors import ModelError
     from outputs import OutputError
     from service.log_redaction import install_log_redaction
@@ -60,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from stream import SourceError
     from stream.redact import SecretSet, redact_text
 
-    user_errors = (SourceError, ModelError, OutputError, StorageError, ValueError)
+    user_errors = (SourceError, ModelError, OutputError, StorageError, ClusterError, ValueError)
     try:
         configure_logging(log_settings(args))  # serve and run apply their config's logging too
         install_log_redaction(SecretSet())  # URLs in any log line lose their passwords

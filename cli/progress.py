@@ -1,11 +1,14 @@
-"""A progress bar on stderr: frames done, fps and ETA."""
+"""Progress bars on stderr: frames done, fps and ETA of a file; files done of a batch."""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from tqdm import tqdm
+
+if TYPE_CHECKING:
+    from runtime.batch import BatchCounts
 
 
 class ProgressBar:
@@ -32,4 +35,33 @@ class ProgressBar:
     ) -> None:
         if exc_type is not None:  # the error's one line is all that should stay on screen
             self._bar.leave = False
+        self._bar.close()
+
+
+class BatchBar:
+    """Whole-batch progress: files finished out of all, with running, failed and frames."""
+
+    def __init__(self, files: int, *, enabled: bool = True) -> None:
+        self._bar = tqdm(
+            total=files, desc="files", unit="file", dynamic_ncols=True, disable=not enabled
+        )
+        self._finished = 0
+
+    def update(self, counts: BatchCounts) -> None:
+        finished = counts.done + counts.failed
+        self._bar.set_postfix(
+            running=counts.running, failed=counts.failed, frames=counts.frames, refresh=False
+        )
+        self._bar.update(finished - self._finished)
+        self._finished = finished
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._bar.close()
