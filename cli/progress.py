@@ -11,18 +11,13 @@ if TYPE_CHECKING:
     from runtime.batch import BatchCounts
 
 
-class ProgressBar:
-    """Thread-safe: the job's writer thread calls :meth:`update` with the running frame count."""
+class _Bar:
+    """A tqdm bar closed on exit; after an error it leaves the screen to the error's line."""
 
-    def __init__(self, total: int | None, description: str, *, enabled: bool = True) -> None:
+    def __init__(self, total: int | None, description: str, unit: str, *, enabled: bool) -> None:
         self._bar = tqdm(
-            total=total, desc=description, unit="frame", dynamic_ncols=True, disable=not enabled
+            total=total, desc=description, unit=unit, dynamic_ncols=True, disable=not enabled
         )
-        self._done = 0
-
-    def update(self, done: int) -> None:
-        self._bar.update(done - self._done)
-        self._done = done
 
     def __enter__(self) -> Self:
         return self
@@ -38,13 +33,23 @@ class ProgressBar:
         self._bar.close()
 
 
-class BatchBar:
+class ProgressBar(_Bar):
+    """Thread-safe: the job's writer thread calls :meth:`update` with the running frame count."""
+
+    def __init__(self, total: int | None, description: str, *, enabled: bool = True) -> None:
+        super().__init__(total, description, "frame", enabled=enabled)
+        self._done = 0
+
+    def update(self, done: int) -> None:
+        self._bar.update(done - self._done)
+        self._done = done
+
+
+class BatchBar(_Bar):
     """Whole-batch progress: files finished out of all, with running, failed and frames."""
 
     def __init__(self, files: int, *, enabled: bool = True) -> None:
-        self._bar = tqdm(
-            total=files, desc="files", unit="file", dynamic_ncols=True, disable=not enabled
-        )
+        super().__init__(files, "files", "file", enabled=enabled)
         self._finished = 0
 
     def update(self, counts: BatchCounts) -> None:
@@ -54,14 +59,3 @@ class BatchBar:
         )
         self._bar.update(finished - self._finished)
         self._finished = finished
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._bar.close()

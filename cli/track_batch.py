@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from runtime.batch import BatchFile, BatchProgress, BatchReport, DetectorFactory, Output
+    from runtime.batch import BatchFile, BatchReport, DetectorFactory, Output
 
 EXIT_FILES_FAILED = 1
 
@@ -42,14 +42,14 @@ def run_batch(args: argparse.Namespace, *, detector_factory: DetectorFactory | N
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise write_error(out, error) from None
-    with BatchBar(len(files), enabled=not args.no_progress) as bar:
-        if args.cluster is None:
+    if args.cluster is None:
+        with BatchBar(len(files), enabled=not args.no_progress) as bar:
             report = run_local(
                 files, retries=args.retries, detector_factory=detector_factory,
                 on_progress=bar.update,
             )  # fmt: skip
-        else:
-            report = _run_on_cluster(args, files, detector_factory, bar.update)
+    else:
+        report = _run_on_cluster(args, files, detector_factory)
     summary_path = out / SUMMARY_NAME
     report.write(summary_path)
     print(summary(report, summary_path))
@@ -95,17 +95,18 @@ def _run_on_cluster(
     args: argparse.Namespace,
     files: list[BatchFile],
     detector_factory: DetectorFactory | None,
-    on_progress: BatchProgress,
 ) -> BatchReport:
+    from cli.progress import BatchBar
     from cluster import require_ray
 
     require_ray()
-    from cluster.batch import ClusterBatch, run_on_cluster
+    from cluster.batch import ClusterBatch, connected, run_on_cluster
 
-    settings = ClusterBatch(args.cluster, retries=args.retries, cpus=args.cpus_per_file)
-    return run_on_cluster(
-        files, settings, detector_factory=detector_factory, on_progress=on_progress
-    )
+    settings = ClusterBatch(retries=args.retries, cpus=args.cpus_per_file)
+    with connected(args.cluster), BatchBar(len(files), enabled=not args.no_progress) as bar:
+        return run_on_cluster(
+            files, settings, detector_factory=detector_factory, on_progress=bar.update
+        )
 
 
 def summary(report: BatchReport, summary_path: Path) -> str:

@@ -17,8 +17,10 @@ the first.
 from __future__ import annotations
 
 import logging
+import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import ray
@@ -41,15 +43,16 @@ from runtime.batch import (
 
 POLL_S = 1.0
 """How often the driver reports progress while tasks run."""
+PROBE_TIMEOUT_S = 10.0
+"""How long the driver waits for the cluster's GCS port to accept a connection."""
 REPORT_EVERY_S = 1.0
 """How often a task tells the progress actor its frame count."""
 
 
 @dataclass(frozen=True, slots=True)
 class ClusterBatch:
-    """Where and how a batch runs on the cluster."""
+    """How a batch runs on the cluster."""
 
-    address: str
     retries: int = 2
     cpus: float = 1
     """Ray CPUs per file; the detector's default inference threads."""
@@ -130,26 +133,11 @@ def pin_threads(files: Sequence[BatchFile], cpus: float) -> list[BatchFile]:
     return pinned
 
 
-def run_on_cluster(
-    files: Sequence[BatchFile],
-    settings: ClusterBatch,
-    *,
-    detector_factory: DetectorFactory | None = None,
-    on_progress: BatchProgress | None = None,
-) -> BatchReport:
-    """Track ``files`` on the cluster at ``settings.address``; returns when every file is done
-    or has failed ``1 + retries`` times. The driver connects for the run and disconnects after.
-    """
-    started = time.monotonic()
-    _connect(settings.address)
-    try:
-        outcomes = _run(pin_threads(files, settings.cpus), settings, detector_factory, on_progress)
-    finally:
-        ray.shutdown()
-    return BatchReport(outcomes, time.monotonic() - started)
-
-
-def _connect(address: str) -> None:
+@contextmanager
+def connected(address: str) -> Iterator[None]:
+    """This process as the driver of the Ray cluster at ``address``, disconnected after;
+    ClusterError at once if nothing answers there."""
+    _probe(address)
     try:
         ray.init(
             address=address, namespace=NAMESPACE, logging_level=logging.WARNING,
@@ -157,6 +145,40 @@ def _connect(address: str) -> None:
         )  # fmt: skip
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise ClusterError(f"cannot connect to the Ray cluster at {address}: {error}") from None
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def run_on_cluster(
+    files: Sequence[BatchFile],
+    settings: ClusterBatch,
+    *,
+    detector_factory: DetectorFactory | None = None,
+    on_progress: BatchProgress | None = None,
+) -> BatchReport:
+    """Track ``files`` on the cluster this process is :func:`connected` to; returns when every
+    file is done or has failed ``1 + settings.retries`` times."""
+    started = time.monotonic()
+    outcomes = _run(pin_threads(files, settings.cpus), settings, detector_factory, on_progress)
+    return BatchReport(outcomes, time.monotonic() - started)
+
+
+def _probe(address: str) -> None:
+    """ClusterError unless something answers at a ``host:port`` address: ``ray.init`` would
+    keep retrying for many minutes (measured: still waiting after 10)."""
+    host, colon, port = address.rpartition(":")
+    if not colon or "://" in address or not port.isdigit():
+        return  # "auto", ray://: Ray resolves them itself
+    try:
+        socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT_S).close()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ClusterError(
+            f"no Ray cluster answers at {address} ({reason}); start one with"
+            " `ray start --head`, or give its GCS address host:port"
+        ) from None
 
 
 def _run(
