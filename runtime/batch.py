@@ -174,10 +174,6 @@ def plan_batch(
     return files
 
 
-def output_paths(options: JobOptions) -> tuple[Path, ...]:
-    return tuple(p for p in (options.video, options.mot, options.jsonl) if p is not None)
-
-
 def run_file(
     file: BatchFile,
     *,
@@ -186,25 +182,28 @@ def run_file(
 ) -> FileRun:
     """Track ``file`` with :class:`FileJob` into a scratch folder beside its outputs, then move
     the outputs into place; on failure nothing of this attempt is left behind."""
-    finals = output_paths(file.options)
+    finals = file.options.outputs
     if not finals:
         raise ValueError("a batch needs at least one output")
     scratch = finals[0].parent / f"{SCRATCH_PREFIX}{file.name}"
     shutil.rmtree(scratch, ignore_errors=True)  # a dead worker's earlier attempt
-    moved = {p: scratch / p.name for p in finals}
     options = replace(
         file.options,
-        video=file.options.video and moved[file.options.video],
-        mot=file.options.mot and moved[file.options.mot],
-        jsonl=file.options.jsonl and moved[file.options.jsonl],
+        video=_inside(scratch, file.options.video),
+        mot=_inside(scratch, file.options.mot),
+        jsonl=_inside(scratch, file.options.jsonl),
     )
     try:
         report = FileJob(options, detector=detector).run(on_progress=on_progress)
-        for final, partial in moved.items():
-            partial.replace(final)
+        for final in finals:
+            (scratch / final.name).replace(final)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return FileRun(report.decode.decoded, report.decode.skipped, round(report.elapsed_s, 3))
+
+
+def _inside(folder: Path, path: Path | None) -> Path | None:
+    return None if path is None else folder / path.name
 
 
 @dataclass
@@ -280,7 +279,7 @@ def done(file: BatchFile, run: FileRun, attempts: int, node: str | None = None) 
         skipped=run.skipped,
         seconds=run.seconds,
         node=node,
-        outputs=tuple(str(p) for p in output_paths(file.options)),
+        outputs=tuple(str(p) for p in file.options.outputs),
     )
 
 
