@@ -61,6 +61,7 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--outputs",
         default="mot,jsonl",
+        metavar="LIST",
         help="what to write per file: mot, jsonl, video (%(default)s)",
     )
     group.add_argument(
@@ -70,11 +71,16 @@ def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
         " must be at the same path on every node",
     )
     group.add_argument(
-        "--retries", type=int, default=2, help="tries after a file's first failure (%(default)s)"
+        "--retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="tries after a file's first failure (%(default)s)",
     )
     group.add_argument(
         "--cpus-per-file",
         type=float,
+        metavar="N",
         default=1,
         help="Ray CPUs each file's task takes, and its inference threads (%(default)s)",
     )

@@ -38,7 +38,7 @@ from runtime.batch import (
     FileStatus,
     describe,
     done,
-    run_file,
+    run_file_with,
 )
 
 POLL_S = 1.0
@@ -112,12 +112,7 @@ def _track(
             last = now
             progress.frames.remote(file.index, frames)
 
-    detector = detector_factory() if detector_factory is not None else None
-    try:
-        return run_file(file, detector=detector, on_progress=report), node
-    finally:
-        if detector is not None:
-            detector.close()
+    return run_file_with(file, detector_factory, report), node
 
 
 def pin_threads(files: Sequence[BatchFile], cpus: float) -> list[BatchFile]:

@@ -202,6 +202,19 @@ def run_file(
     return FileRun(report.decode.decoded, report.decode.skipped, round(report.elapsed_s, 3))
 
 
+def run_file_with(
+    file: BatchFile, detector_factory: DetectorFactory | None, on_progress: ProgressCallback
+) -> FileRun:
+    """:func:`run_file` with a detector from ``detector_factory`` (closed after), or, without
+    one, the model ``file.options.detector`` names, loaded by the job as a single run does."""
+    detector = detector_factory() if detector_factory is not None else None
+    try:
+        return run_file(file, detector=detector, on_progress=on_progress)
+    finally:
+        if detector is not None:
+            detector.close()
+
+
 def _inside(folder: Path, path: Path | None) -> Path | None:
     return None if path is None else folder / path.name
 
@@ -256,15 +269,11 @@ def _attempt_locally(
 ) -> FileOutcome:
     error = ""
     for attempt in range(1, retries + 2):
-        detector = detector_factory() if detector_factory is not None else None
         try:
-            run = run_file(file, detector=detector, on_progress=on_frames)
+            run = run_file_with(file, detector_factory, on_frames)
         except Exception as failure:  # any error of this file fails this file only
             error = describe(failure)
             continue
-        finally:
-            if detector is not None:
-                detector.close()
         return done(file, run, attempt)
     return FileOutcome(file.options.source, file.name, FileStatus.FAILED, retries + 1, error)
 

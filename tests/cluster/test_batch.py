@@ -13,8 +13,11 @@ import pytest
 
 from cli.main import build_parser
 from cli.track_batch import EXIT_FILES_FAILED, run_batch
+from cluster.batch import pin_threads
+from detectors import DetectorOptions
 from detectors.base import Image
-from runtime.batch import SUMMARY_NAME
+from runtime import JobOptions
+from runtime.batch import SUMMARY_NAME, BatchFile
 from tests.batch_media import (
     CLIPS,
     CORRUPT,
@@ -117,3 +120,12 @@ def test_the_corrupt_file_is_retried_then_reported_and_the_exit_status_says_so(
     assert failed["attempts"] == 1 + RETRIES
     assert "is not a video FFmpeg can read" in failed["error"]
     assert failed["outputs"] == [] and failed["frames"] == 0
+
+
+def test_each_task_runs_its_detector_on_its_cpus_unless_threads_says_otherwise() -> None:
+    files = [
+        BatchFile(0, "a", JobOptions("a.mp4")),
+        BatchFile(1, "b", JobOptions("b.mp4", detector=DetectorOptions(threads=3))),
+    ]
+    assert [f.options.detector.threads for f in pin_threads(files, 2)] == [2, 3]
+    assert [f.options.detector.threads for f in pin_threads(files, 0.5)] == [1, 3]
