@@ -11,11 +11,11 @@ The model is one formula::
   budget (``runtime.threads``).
 - ``fps``: frames each camera is analysed at per second: the highest ``fps_cap`` of the config's
   enabled cameras, where a camera without a cap (analysed at its own rate) counts as
-  ``default_fps``.
+  ``default_fps`` (10 unless given).
 - ``motion_duty``: the share of analysed frames the detector runs on. Motion gating skips frames
   of still scenes, but motion can be everywhere at once, so the safe value is 1.
 - ``utilisation``: the share of each second the detector may use; the rest is left for decoding,
-  tracking, JPEG encoding and bursts.
+  tracking, JPEG encoding and bursts (0.8 unless given).
 
 For example, 25 ms per frame at 10 fps, duty 1 and utilisation 0.8 gives
 0.8 / (0.025 * 10 * 1) = 3.2, so 3 cameras.
@@ -30,14 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cluster import DEFAULT_ANALYSIS_FPS, DEFAULT_UTILISATION
 from config import AppConfig
 from detectors import Detector, ModelPolicy
 from detectors.base import Image, Size
 from runtime.cameras import load_live_detector
 
-DEFAULT_FPS = 10.0
-"""Analysis rate assumed for cameras without an ``fps_cap``."""
-DEFAULT_UTILISATION = 0.8
 ROUNDING = 1e-9
 """Tolerance of the floor: 0.8 / 0.2 is 4 cameras, not 3.999... rounded down."""
 
@@ -66,7 +64,7 @@ class Workload:
     def of(
         cls,
         config: AppConfig,
-        default_fps: float = DEFAULT_FPS,
+        default_fps: float = DEFAULT_ANALYSIS_FPS,
         motion_duty: float = 1.0,
         utilisation: float = DEFAULT_UTILISATION,
     ) -> Workload:
