@@ -1,10 +1,12 @@
-"""``trackcast cluster head`` and ``trackcast cluster worker``: this machine's Ray node for
-cluster mode.
+"""``trackcast cluster head|worker|join``: this machine's Ray node for cluster mode.
 
-Both end by replacing their own process with ``ray start --block``, so that a stop signal
-(``docker stop``, Kubernetes, Ctrl-C) reaches Ray itself, which stops the node's Ray processes.
-The head declares no camera slots and checks the nodes' health every second; a worker declares
-``trackcast_cameras``, measured from its detector's latency (``cluster.capacity``) unless given.
+``head`` and ``worker`` end by replacing their own process with ``ray start --block``, so that a
+stop signal (``docker stop``, Kubernetes, Ctrl-C) reaches Ray itself, which stops the node's Ray
+processes. The head declares no camera slots and checks the nodes' health every second; a worker
+declares ``trackcast_cameras``, measured from its detector's latency (``cluster.capacity``)
+unless given. ``join`` starts a node with no CPUs and no camera slots in the background and
+returns: a Ray driver (``trackcast serve --cluster``, ``trackcast track --cluster``) needs a Ray
+node on its own machine, so an API container joins before it serves.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ EXAMPLES = """examples:
   trackcast cluster head
   trackcast cluster worker --address ray-head:6379 --config cameras.yaml
   trackcast cluster worker --address 192.0.2.10 --cameras 8 -- --node-ip-address 192.0.2.11
+  trackcast cluster join --address ray-head && trackcast serve --cluster ray-head:6379 ...
 """
 
 
@@ -63,13 +67,7 @@ def register(commands: Any) -> None:
         "as the detector of --config (default settings without it) can serve at the cameras' "
         "analysis rate, measured now on a synthetic frame.",
     )
-    worker.add_argument(
-        "--address",
-        required=True,
-        type=head_address,
-        metavar="HEAD[:PORT]",
-        help=f"the head's address (port {DEFAULT_PORT} unless given)",
-    )
+    _add_address_argument(worker)
     offer = worker.add_mutually_exclusive_group()
     offer.add_argument(
         "--cameras", type=camera_slots, metavar="N", help="camera slots, not measured"
@@ -96,12 +94,36 @@ def register(commands: Any) -> None:
         default=DEFAULT_UTILISATION,
         help="share of each second the detector may be busy (%(default)g)",
     )
+    worker.add_argument(
+        "--dry-run", action="store_true", help="print the `ray start` command instead of running it"
+    )
     _add_ray_arguments(worker)
     worker.set_defaults(handler=run_worker)
+    join = nodes.add_parser(
+        "join",
+        help="join with no CPUs and no camera slots, for a driver on this machine (an API)",
+        description="Start a Ray node that runs nothing and return once it has joined: Ray "
+        "drivers (trackcast serve --cluster, trackcast track --cluster) need a Ray node on "
+        "their own machine.",
+    )
+    _add_address_argument(join)
+    _add_ray_arguments(join, cpus=False)
+    join.set_defaults(handler=run_join, num_cpus=0)
 
 
-def _add_ray_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--num-cpus", type=int, help="CPUs Ray may schedule (all)")
+def _add_address_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--address",
+        required=True,
+        type=head_address,
+        metavar="HEAD[:PORT]",
+        help=f"the head's address (port {DEFAULT_PORT} unless given)",
+    )
+
+
+def _add_ray_arguments(parser: argparse.ArgumentParser, cpus: bool = True) -> None:
+    if cpus:
+        parser.add_argument("--num-cpus", type=int, help="CPUs Ray may schedule (all)")
     parser.add_argument("--temp-dir", type=Path, help="Ray's session folder (/tmp/ray)")
     parser.add_argument(
         "ray_options", nargs="*", metavar="-- OPTION", help="more `ray start` options, after --"
@@ -142,8 +164,17 @@ def run_worker(args: argparse.Namespace) -> int:
     cameras = _measured_cameras(args) if args.cameras is None else args.cameras
     resources = json.dumps({CAMERA_RESOURCE: cameras})
     command = _ray_start(args, f"--address={args.address}", f"--resources={resources}")
+    if args.dry_run:
+        print(shlex.join(command))
+        return 0
     print(f"joining {args.address} with {cameras} camera slots", flush=True)
     return _become(command, dict(os.environ))
+
+
+def run_join(args: argparse.Namespace) -> int:
+    command = _ray_start(args, f"--address={args.address}", block=False)
+    print(f"joining {args.address} with no CPUs and no camera slots", flush=True)
+    return subprocess.run(command, check=False).returncode
 
 
 def _measured_cameras(args: argparse.Namespace) -> int:
@@ -172,9 +203,9 @@ def _measured_cameras(args: argparse.Namespace) -> int:
     return cameras
 
 
-def _ray_start(args: argparse.Namespace, *node_options: str) -> list[str]:
-    """``ray start --block`` with the options every node takes, then ``node_options``, then
-    the user's own (after ``--``)."""
+def _ray_start(args: argparse.Namespace, *node_options: str, block: bool = True) -> list[str]:
+    """``ray start`` (``--block``: until stopped) with the options every node takes, then
+    ``node_options``, then the user's own (after ``--``)."""
     from cluster import require_ray
 
     require_ray()
@@ -182,7 +213,7 @@ def _ray_start(args: argparse.Namespace, *node_options: str) -> list[str]:
     ray = str(beside) if beside.is_file() else shutil.which("ray")
     if ray is None:
         raise ClusterError("the `ray` command is not installed: pip install 'trackcast[cluster]'")
-    command = [ray, "start", "--block", "--disable-usage-stats"]
+    command = [ray, "start", *(["--block"] if block else []), "--disable-usage-stats"]
     if args.num_cpus is not None:
         command.append(f"--num-cpus={args.num_cpus}")
     if args.temp_dir is not None:

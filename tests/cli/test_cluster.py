@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -16,10 +18,13 @@ from typing import Any
 import pytest
 
 from cli.cluster import HEAD_HEALTH_CHECKS, camera_slots, frame_size, head_address
-from tests.conftest import ROOT
-from tests.servers.ray_nodes import NODE_IP, RayNode, start_head
+from cluster.capacity import Workload, cameras_for
+from tests.conftest import ROOT, run_cli
+from tests.servers.ray_nodes import NODE_IP, RayNode, start_head, start_worker
 from tests.waiting import scaled
 
+API_IP = "127.0.0.3"
+"""The joined API machine's own address."""
 RAY_SIGTERM_EXIT = 1
 """What ``ray start --block`` exits with once a SIGTERM has stopped its processes."""
 DRIVER = """
@@ -30,7 +35,7 @@ ray.init(address=sys.argv[1], _node_ip_address=sys.argv[2], logging_level="ERROR
 deadline = time.monotonic() + float(sys.argv[3])
 def alive():
     return [n for n in ray.nodes() if n["Alive"]]
-while len(alive()) < 2 and time.monotonic() < deadline:
+while len(alive()) < int(sys.argv[5]) and time.monotonic() < deadline:
     time.sleep(0.2)
 print("RESULT", json.dumps([n["Resources"] for n in alive()]), flush=True)
 if sys.argv[4] == "watch":  # the test kills the worker now: how long until Ray knows?
@@ -62,9 +67,12 @@ def test_frame_sizes_are_width_by_height_and_slots_whole_numbers() -> None:
             camera_slots(wrong)
 
 
-def _driver(address: str, mode: str) -> subprocess.Popen[str]:
+def _driver(
+    address: str, mode: str, nodes: int = 2, node_ip: str = NODE_IP
+) -> subprocess.Popen[str]:
+    """A Ray driver on ``node_ip`` that waits for ``nodes`` nodes (``DRIVER``)."""
     return subprocess.Popen(
-        [sys.executable, "-c", DRIVER, address, NODE_IP, str(scaled(90)), mode],
+        [sys.executable, "-c", DRIVER, address, node_ip, str(scaled(90)), mode, str(nodes)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -74,26 +82,36 @@ def _driver(address: str, mode: str) -> subprocess.Popen[str]:
 
 
 @pytest.mark.cluster
-def test_a_worker_joins_the_head_with_its_camera_slots_and_both_stop_on_sigterm() -> None:
-    head, address = start_head()
-    worker = None
+def test_workers_join_the_head_with_their_slots_an_api_machine_with_none() -> None:
+    """Head, worker and a joined API machine (its own address, as another machine has): a
+    driver there sees all three; SIGTERM stops each and every Ray process it started."""
+    nodes: list[RayNode] = []
     try:
-        worker = RayNode(["cluster", "worker", f"--address={address}", "--cameras=3"])
-        with _driver(address, "count") as driver:
+        head, address = start_head()
+        nodes.append(head)
+        worker = start_worker(address, cameras=3)
+        nodes.append(worker)
+        api = RayNode(["cluster", "join", f"--address={address}"], node_ip=API_IP)
+        nodes.append(api)
+        assert api.process.wait(timeout=scaled(120)) == 0, api.output()  # joined, returned
+        with _driver(address, "count", nodes=3, node_ip=API_IP) as driver:
             out, err = driver.communicate(timeout=scaled(180))
-        nodes = _result(out.splitlines(), err)
-        assert len(nodes) == 2, (nodes, head.output(), worker.output())
-        assert sorted(n.get("trackcast_cameras", 0) for n in nodes) == [0, 3]  # head: none
+        resources = _result(out.splitlines(), err)
+        assert len(resources) == 3, (resources, head.output(), worker.output())
+        by_ip = {next(k for k in r if k.startswith("node:1")): r for r in resources}
+        assert by_ip[f"node:{API_IP}"].get("CPU", 0) == 0
+        slots = sorted(r.get("trackcast_cameras", 0) for r in resources)
+        assert slots == [0, 0, 3]  # the head and the API machine run no cameras
         assert f"joining {address} with 3 camera slots" in worker.output()
         assert f"starting the trackcast head on port {address.rsplit(':')[1]}" in head.output()
         # SIGTERM (docker stop) ends each node and every Ray process it started; Ray's SIGTERM
         # handler exits 1 after stopping them.
         assert worker.stop() == RAY_SIGTERM_EXIT, worker.output()
+        api.stop()
         assert head.stop() == RAY_SIGTERM_EXIT, head.output()
     finally:
-        if worker is not None:
-            worker.kill()
-        head.kill()
+        for node in nodes:
+            node.kill()
 
 
 @pytest.mark.cluster
@@ -103,7 +121,7 @@ def test_the_head_notices_a_lost_worker_within_seconds() -> None:
     head, address = start_head()
     worker = None
     try:
-        worker = RayNode(["cluster", "worker", f"--address={address}", "--cameras=2"])
+        worker = start_worker(address, cameras=2)
         with _driver(address, "watch") as driver:  # closing stdin ends its wait on failure
             assert driver.stdout is not None and driver.stdin is not None
             assert len(_result(iter(driver.stdout.readline, ""), "")) == 2, head.output()
@@ -136,3 +154,32 @@ def _command(pid: int) -> str:
 def _environment(pid: int) -> dict[str, str]:
     entries = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
     return dict(entry.split("=", 1) for entry in entries if "=" in entry)
+
+
+def test_a_worker_measures_its_capacity_with_the_configs_detector(tmp_path: Path) -> None:
+    """The configured model, loaded as the service loads it, timed on this machine: the
+    printed latency and the slots in the `ray start` command follow the module's formula."""
+    config = tmp_path / "node.yaml"
+    config.write_text(
+        "detector: {model: coco-yolov3-tiny, imgsz: 320, precision: fp32}\n"
+        "runtime: {batch_size: 2}\n"
+        "cameras: [{id: door, url: 'rtsp://cam/door', fps_cap: 2}]\n"
+    )
+    result = run_cli(
+        [
+            "cluster", "worker", "--address=127.0.0.2", f"--config={config}", "--dry-run",
+            "--frame-size=640x360", "--utilisation=0.5",
+        ]
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    measured = re.search(
+        r"(\d+\.\d) ms per frame in batches of 2; at 2 fps, motion duty 1 and utilisation 0.5: "
+        r"(\d+) cameras",
+        result.stdout,
+    )
+    assert measured, result.stdout
+    milliseconds, cameras = float(measured[1]), int(measured[2])
+    assert cameras == cameras_for(milliseconds / 1000, Workload(fps=2, utilisation=0.5)) >= 1
+    command = shlex.split(result.stdout.splitlines()[-1])
+    assert command[1:3] == ["start", "--block"] and "--address=127.0.0.2:6379" in command
+    assert f'--resources={{"trackcast_cameras": {cameras}}}' in command

@@ -1,7 +1,8 @@
 """``trackcast cluster head`` and ``trackcast cluster worker`` as real processes on loopback.
 
 Ray's own ``ray start`` refuses 127.0.0.1 for a multi-node cluster (it swaps it for the machine's
-outward address), so the nodes advertise 127.0.0.2, another loopback address. Each node gets
+outward address), so the nodes advertise 127.0.0.2 (or 127.0.0.3, standing for another
+machine), other loopback addresses. Each node gets
 its own session folder, and its own session (process group) so that :meth:`RayNode.stop` can
 tell whether every process it started ended.
 """
@@ -32,14 +33,14 @@ def trackcast_program() -> str:
 class RayNode:
     """One ``trackcast cluster ...`` node process; :meth:`stop` ends it and all it started."""
 
-    def __init__(self, args: list[str]) -> None:
+    def __init__(self, args: list[str], node_ip: str = NODE_IP) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="tc-ray-"))  # short: Ray's socket paths
         ray_options = [
-            f"--node-ip-address={NODE_IP}",
+            f"--node-ip-address={node_ip}",
             f"--dashboard-agent-listen-port={free_port()}",
             f"--object-store-memory={OBJECT_STORE_BYTES}",
         ]
-        command = [trackcast_program(), *args, "--num-cpus=1", f"--temp-dir={self.folder}"]
+        command = [trackcast_program(), *args, f"--temp-dir={self.folder}"]
         env = {k: v for k, v in os.environ.items() if k != "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"}
         self._log: IO[bytes] = (self.folder / "node.log").open("wb")
         self.process = subprocess.Popen(
@@ -66,10 +67,15 @@ class RayNode:
         return found
 
     def stop(self, timeout_s: float = 60) -> int:
-        """SIGTERM, as ``docker stop`` sends; its exit code. Every process of its session must end
-        (SIGKILLed after ``timeout_s`` if not, and the test fails)."""
+        """SIGTERM, as ``docker stop`` sends, to the node's process (to every process of its
+        session once the process has returned, as ``trackcast cluster join`` does); its exit
+        code. Every process of the session must end (SIGKILLed after ``timeout_s`` if not, and
+        the test fails)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+        else:
+            with contextlib.suppress(ProcessLookupError):  # none left
+                os.killpg(self.process.pid, signal.SIGTERM)
         try:
             code = self.process.wait(timeout=scaled(timeout_s))
             wait_until(lambda: not self.session_processes(), timeout_s=timeout_s, step_s=0.2)
@@ -89,4 +95,10 @@ class RayNode:
 def start_head() -> tuple[RayNode, str]:
     """A head and the address workers join."""
     port = free_port()
-    return RayNode(["cluster", "head", f"--port={port}"]), f"{NODE_IP}:{port}"
+    return RayNode(["cluster", "head", f"--port={port}", "--num-cpus=1"]), f"{NODE_IP}:{port}"
+
+
+def start_worker(address: str, cameras: int) -> RayNode:
+    return RayNode(
+        ["cluster", "worker", f"--address={address}", f"--cameras={cameras}", "--num-cpus=1"]
+    )
