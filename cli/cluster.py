@@ -192,7 +192,7 @@ def _measured_cameras(args: argparse.Namespace) -> int:
     print(
         f"{measured.detector}: {measured.seconds_per_frame * 1000:.1f} ms per frame in batches "
         f"of {measured.batch_size}; at {workload.fps:g} fps, motion duty {workload.motion_duty:g}"
-        f" and utilisation {workload.utilisation:g}: {cameras} cameras",
+        f" and utilisation {workload.utilisation:g}: {cameras} camera slots",
         flush=True,
     )
     if cameras < 1:

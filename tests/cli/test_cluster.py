@@ -174,7 +174,7 @@ def test_a_worker_measures_its_capacity_with_the_configs_detector(tmp_path: Path
     assert result.returncode == 0, result.stderr
     measured = re.search(
         r"(\d+\.\d) ms per frame in batches of 2; at 2 fps, motion duty 1 and utilisation 0.5: "
-        r"(\d+) cameras",
+        r"(\d+) camera slots",
         result.stdout,
     )
     assert measured, result.stdout
