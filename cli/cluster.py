@@ -32,8 +32,8 @@ HEAD_HEALTH_CHECKS = {
     "RAY_health_check_initial_delay_ms": "5000",
 }
 """Ray settings of the head: a node that misses three one-second health checks is dead, so its
-cameras move within about four seconds instead of Ray's default half minute. Set in the
-environment, they win over these."""
+cameras move within seconds instead of Ray's default half minute. Set in the environment, they
+win over these."""
 
 EXAMPLES = """examples:
   trackcast cluster head
@@ -46,16 +46,17 @@ EXAMPLES = """examples:
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "cluster",
-        help="start this machine's Ray node for cluster mode (head or worker)",
+        help="start this machine's Ray node for cluster mode (head, worker or join)",
         description="Start a Ray node for `trackcast serve --cluster` and `trackcast track "
-        "--cluster`: one head, and workers that run cameras. Each runs until stopped.",
+        "--cluster`: one head, workers that run cameras (both run until stopped), and API "
+        "machines that join with nothing to run.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     nodes = parser.add_subparsers(dest="node", required=True, metavar="NODE")
     head = nodes.add_parser(
         "head",
-        help="the cluster's head: Ray's control plane and the trackcast controller; no cameras",
+        help="the cluster's head: Ray's control plane; no cameras",
     )
     head.add_argument("--port", type=int, default=DEFAULT_PORT, help="Ray's port (%(default)s)")
     _add_ray_arguments(head)
