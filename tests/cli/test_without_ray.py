@@ -100,8 +100,12 @@ def test_cluster_worker_says_how_to_install_ray(without_ray: dict[str, str]) -> 
 
 
 @needs_serve_cluster
-def test_serve_on_a_cluster_says_how_to_install_ray(without_ray: dict[str, str]) -> None:
-    done = _trackcast(["serve", "--cluster", "ray-head:6379"], without_ray)
+def test_serve_on_a_cluster_says_how_to_install_ray(
+    without_ray: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "cluster.yaml"  # all that cluster mode needs but Ray
+    config.write_text("storage: {url: 'postgresql+psycopg://trackcast@127.0.0.1:9/trackcast'}\n")
+    done = _trackcast(["serve", "--cluster", "ray-head:6379", "--config", str(config)], without_ray)
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert INSTALL_HINT in line
