@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,6 +44,7 @@ class RayNode:
         command = [trackcast_program(), *args, f"--temp-dir={self.folder}"]
         env = {k: v for k, v in os.environ.items() if k != "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"}
         self._log: IO[bytes] = (self.folder / "node.log").open("wb")
+        self._kept_output: str | None = None
         self.process = subprocess.Popen(
             [*command, "--", *ray_options],
             stdout=self._log,
@@ -52,6 +54,8 @@ class RayNode:
         )
 
     def output(self) -> str:
+        if self._kept_output is not None:
+            return self._kept_output
         return (self.folder / "node.log").read_text(errors="replace")
 
     def session_processes(self) -> list[int]:
@@ -84,12 +88,16 @@ class RayNode:
             self.kill()
 
     def kill(self) -> None:
-        """Whatever is left of the node's session, SIGKILLed (a test's clean-up)."""
+        """Whatever is left of the node's session, SIGKILLed, and its folder removed (a test's
+        clean-up; :meth:`output` is kept)."""
         if self.process.poll() is None or self.session_processes():
             with contextlib.suppress(ProcessLookupError):  # ended meanwhile
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=scaled(30))
         self._log.close()
+        if self._kept_output is None:
+            self._kept_output = self.output()
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def start_head() -> tuple[RayNode, str]:
