@@ -30,9 +30,10 @@ class TrackEndedData(BaseModel):
     frames: int = Field(description="Frames the track was seen in.")
     first_box: Box
     last_box: Box
-    reason: Literal["lost", "camera stopped"] = Field(
+    reason: Literal["lost", "camera stopped", "node_lost"] = Field(
         description="lost: not re-found within the tracker's lost timeout; camera stopped: its "
-        "camera (or the service) stopped."
+        "camera (or the service) stopped; node_lost: the cluster node running its camera was "
+        "lost (last_seen is when that node last answered, frames counts its first sighting)."
     )
 
 
