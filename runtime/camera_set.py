@@ -6,7 +6,9 @@ import builtins
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol
+
+from typing_extensions import TypeVar
 
 from config import AppConfig, CameraConfig
 from config.invalid_camera import InvalidCamera
@@ -37,7 +39,35 @@ class SavedCameras(Protocol):
     def delete(self, camera_id: str) -> None: ...
 
 
-class CameraSet:
+class CameraHost(Protocol):
+    """What runs a camera set's enabled cameras: a :class:`CameraRuntime` in one process; in
+    cluster mode, the controller's runtime that places each camera on a node."""
+
+    config: AppConfig
+
+    def check_camera(self, camera: CameraConfig) -> None:
+        """Refuse a camera the config's ``sources`` does not allow (see CameraRuntime)."""
+        ...
+
+    def check_classes(self, camera: CameraConfig) -> None:
+        """UnknownClassError for a class the camera's detector never reports, if known now."""
+        ...
+
+    def add_camera(self, camera: CameraConfig) -> None: ...
+
+    def remove_camera(self, camera_id: str, timeout_s: float = ...) -> bool: ...
+
+    def camera_ids(self) -> list[str]: ...
+
+    def status(self, camera_id: str) -> CameraStatus:
+        """KeyError if the camera is not running."""
+        ...
+
+
+Host = TypeVar("Host", bound=CameraHost, default=CameraRuntime)
+
+
+class CameraSet(Generic[Host]):
     """Create, change and delete cameras; enabled ones run in ``runtime``, disabled ones wait.
 
     A saved camera that no longer validates is kept as an :class:`InvalidCamera`: listed (as
@@ -46,7 +76,7 @@ class CameraSet:
 
     def __init__(
         self,
-        runtime: CameraRuntime,
+        runtime: Host,
         saved: SavedCameras | None = None,
         *,
         secrets: SecretSet | None = None,

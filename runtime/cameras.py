@@ -100,6 +100,8 @@ class CameraStatus:
     """How writing its event clips goes; None when clips are off."""
     clip_encoder: EncoderStats | None = None
     """What the encoder of its published frames for clips did; None when it has none."""
+    node: str | None = None
+    """The cluster node that runs the camera (cluster mode); None in a single process."""
 
 
 class CameraRuntime:
@@ -636,27 +638,39 @@ class _Adding:
 
     def status(self, loading: bool) -> CameraStatus:
         """``starting``, with ``loading model`` while its detector's model loads."""
-        health = CameraHealth(
-            camera_id=self.camera.id,
-            url=redact_url(self.camera.url),
-            state=CameraState.STARTING,
-            since=self.since,
-            last_frame_at=None,
-            reconnects=0,
-            last_error=None,
-            fps_in=0.0,
-            frames_in=0,
-            frames_dropped=0,
-        )
-        return CameraStatus(
-            health=health,
-            fps_out=0.0,
-            frames_analysed=0,
-            frames_capped=0,
-            analysis_errors=0,
-            queue_depth=0,
-            detector_state="loading model" if loading else "starting",
-        )
+        return waiting_status(self.camera, self.since, "loading model" if loading else "starting")
+
+
+def waiting_status(
+    camera: CameraConfig,
+    since: float,
+    detail: str,
+    state: CameraState = CameraState.STARTING,
+    error: str | None = None,
+) -> CameraStatus:
+    """The status of a camera that does not run (yet): ``state`` since ``since``, with
+    ``detail`` as its detector state and ``error`` as its last error."""
+    health = CameraHealth(
+        camera_id=camera.id,
+        url=redact_url(camera.url),
+        state=state,
+        since=since,
+        last_frame_at=None,
+        reconnects=0,
+        last_error=error,
+        fps_in=0.0,
+        frames_in=0,
+        frames_dropped=0,
+    )
+    return CameraStatus(
+        health=health,
+        fps_out=0.0,
+        frames_analysed=0,
+        frames_capped=0,
+        analysis_errors=0,
+        queue_depth=0,
+        detector_state=detail,
+    )
 
 
 def _make_camera(

@@ -1,6 +1,6 @@
 """Event clips on disk: each clip's state saved with its event, and clip retention.
 
-:func:`clip_saver` turns a clip writer's outcome into the event's stored clip state.
+:func:`runtime.stored.clip_saver` turns a clip writer's outcome into the event's stored clip state.
 :class:`ClipRetention` deletes each camera's clips older than its ``clips.retention_days`` and,
 past its ``clips.max_disk_bytes``, its oldest clips until it is within the cap: their events
 stay, their clip state becomes ``expired`` with the reason. It runs every ``interval_s`` and
@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 
 from config.clips import ClipsConfig
 from events import ClipState, EventClip
-from runtime.clip_recorder import ClipStatus, Settled
 from storage.clips import ClipFiles, ClipStore, StoredClip
 from storage.health import reason
 from stream.worker import Worker
@@ -26,24 +25,6 @@ log = logging.getLogger(__name__)
 
 BATCH = 1000
 DAY_S = 86_400.0
-
-
-def clip_saver(store: ClipStore, then: Callable[[ClipStatus], None] | None = None) -> Settled:
-    """What a clip writer calls with each settled clip: store its state with the event (an
-    exception, e.g. a database that is down, makes the writer retry), then ``then``."""
-
-    def save(status: ClipStatus) -> None:
-        clip = EventClip(
-            status.state,
-            status.error,
-            status.relative_path if status.state is ClipState.READY else None,
-            status.clip.bytes if status.clip is not None else None,
-        )
-        store.settle(status.event_id, clip)
-        if then is not None:
-            then(status)
-
-    return save
 
 
 class ClipRetention(Worker):

@@ -14,7 +14,6 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,11 +21,11 @@ from config import AppConfig
 from config.clips import ClipsConfig
 from delivery import Delivery, MqttPublisher, build_deliveries
 from events.feed import EventFeed
-from runtime.camera_clips import CameraClips
 from runtime.camera_set import CameraSet
 from runtime.cameras import CameraRuntime, DetectorFactory
+from runtime.stored import stored_runtime
 from service.camera_states import CameraSetSource
-from service.clip_retention import ClipRetention, clip_saver
+from service.clip_retention import ClipRetention
 from service.dead_letters import DeadLetterRetry
 from service.metrics import ServiceMetrics
 from service.secrets import config_secrets
@@ -36,15 +35,11 @@ from storage import (
     EventWriter,
     Outbox,
     Retention,
-    StorageError,
     ThumbnailStore,
-    default_url,
-    migrate,
-    open_database,
+    open_event_storage,
 )
 from storage.clips import ClipFiles, ClipStore
 from storage.health import StorageHealth
-from storage.private import private_dir
 from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
@@ -140,14 +135,6 @@ class Service:
         return ended and kept
 
 
-def _private_data_dir(data_dir: Path) -> None:
-    """0700: the database (camera passwords) and thumbnails (camera images) live below it."""
-    try:
-        private_dir(data_dir)
-    except OSError as error:
-        raise StorageError(f"cannot create the data directory {data_dir}: {error}") from None
-
-
 def _log_outbox(outbox: Outbox, deliveries: list[Delivery]) -> None:
     """Say what a restart resumes, and which queued rows belong to no configured destination
     (they stay, and are never sent elsewhere)."""
@@ -172,21 +159,9 @@ def _log_outbox(outbox: Outbox, deliveries: list[Delivery]) -> None:
 
 def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None = None) -> Service:
     """Open (and migrate) the database and wire every part; nothing runs until ``start``."""
-    data_dir = Path(config.data_dir)
-    _private_data_dir(data_dir)
-    engine = open_database(config.storage.url or default_url(data_dir))
-    migrate(engine)
-    store = EventStore(engine)
-    health = StorageHealth()
-    thumbnails = ThumbnailStore(data_dir / "thumbnails", health)
-    writer = EventWriter(
-        store,
-        thumbnails,
-        batch_size=config.storage.batch_size,
-        flush_interval_s=config.storage.flush_interval_ms / 1000,
-        queue_size=config.storage.max_pending_events,
-        health=health,
-    )
+    storage = open_event_storage(config)
+    store, writer = storage.store, storage.writer
+    engine = storage.engine
     feed = EventFeed()
     outbox = Outbox(engine)
     deliveries = build_deliveries(config.webhooks, config.mqtt, outbox)
@@ -198,23 +173,19 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
     metrics = ServiceMetrics()
     admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
     secrets = config_secrets(config, admin_token)
-    clips, clip_files = ClipStore(engine), ClipFiles(data_dir / "clips")
+    clips, clip_files = storage.clips, storage.clip_files
 
     def clip_settings() -> dict[str, ClipsConfig]:
         return {camera.id: camera.clips for camera in cameras.list()}  # built below
 
     clip_retention = ClipRetention(clips, clip_files, clip_settings)
-    runtime = CameraRuntime(
+    runtime = stored_runtime(
         config,
+        storage,
         detector_factory=detector_factory,
-        events=writer,
         on_batch=metrics.observe_batch,
-        clips_dir=clip_files.root,
-        camera_clips=CameraClips(data_dir / "recordings", data_dir / "camera-clips"),
-        on_clip_settled=clip_saver(clips, then=clip_retention.nudge),
+        on_clip_saved=clip_retention.nudge,
     )
-    store.keep_clips(runtime.keeps_clips)
-    writer.add_listener(runtime.request_clips)
     cameras = CameraSet(runtime, CameraStore(engine), secrets=secrets)
     for delivery in deliveries:
         if isinstance(delivery, MqttPublisher):
@@ -223,17 +194,17 @@ def build_service(config: AppConfig, *, detector_factory: DetectorFactory | None
         config=config,
         cameras=cameras,
         store=store,
-        thumbnails=thumbnails,
+        thumbnails=storage.thumbnails,
         writer=writer,
-        storage_health=health,
+        storage_health=storage.health,
         feed=feed,
         deliveries=deliveries,
         dead_letters=DeadLetterRetry(store, outbox, deliveries),
         retention=Retention(
             store,
-            thumbnails,
+            storage.thumbnails,
             max_age_s=config.storage.retention_days * 86400,
-            health=health,
+            health=storage.health,
             clips=clip_files,
         ),
         clips=clips,

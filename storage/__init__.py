@@ -5,6 +5,7 @@ from storage.cameras import CameraStore
 from storage.counts import INTERVALS_S, CountQuery
 from storage.database import default_url, open_database, redacted
 from storage.errors import StorageError
+from storage.event_storage import EventStorage, open_event_storage
 from storage.event_store import DeadLetter, EventQuery, EventStore
 from storage.migrate import migrate
 from storage.outbox import Outbox
@@ -19,6 +20,7 @@ __all__ = [
     "CountQuery",
     "DeadLetter",
     "EventQuery",
+    "EventStorage",
     "EventStore",
     "EventWriter",
     "Outbox",
@@ -29,5 +31,6 @@ __all__ = [
     "default_url",
     "migrate",
     "open_database",
+    "open_event_storage",
     "redacted",
 ]

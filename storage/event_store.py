@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from analytics.counts import CountRow
-from events import ClipState, Event, EventClip, StoredEvent
+from events import TRACK_ENDED, TRACK_STARTED, ClipState, Event, EventClip, StoredEvent
 from storage.counts import CountQuery, add_counts, query_counts
 from storage.database import write_lock
 from storage.filters import Condition, matching
@@ -139,6 +139,29 @@ class EventStore:
             row = connection.execute(sa.select(events).where(events.c.id == event_id)).mappings()
             first = row.first()
         return stored_event(first) if first is not None else None
+
+    def open_tracks(self, camera_id: str, after_seq: int = 0) -> list[StoredEvent]:
+        """The ``track.started`` events of ``camera_id`` after ``after_seq`` whose track has
+        no ``track.ended`` event after them: the tracks still open in the table."""
+        started, ended = events.alias("started"), events.alias("ended")
+        closing = sa.exists().where(
+            ended.c.camera_id == camera_id,
+            ended.c.type == TRACK_ENDED,
+            ended.c.track_id == started.c.track_id,
+            ended.c.seq > started.c.seq,
+        )
+        statement = (
+            sa.select(started)
+            .where(
+                started.c.camera_id == camera_id,
+                started.c.type == TRACK_STARTED,
+                started.c.seq > after_seq,
+                ~closing,
+            )
+            .order_by(started.c.seq)
+        )
+        with self.engine.connect() as connection:
+            return [stored_event(row) for row in connection.execute(statement).mappings()]
 
     def latest_seq(self) -> int:
         with self.engine.connect() as connection:

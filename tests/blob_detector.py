@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import supervision as sv
 
+from config import DetectorConfig
 from detectors.base import Detector, Image
 
 
@@ -47,3 +48,8 @@ class HeavyBlobDetector(BrightBlobDetector):
     def __init__(self, ballast_mb: int = 50) -> None:
         super().__init__()
         self.ballast = np.ones(ballast_mb * 1024 * 1024, dtype=np.uint8)  # pages touched
+
+
+def bright_blobs(_: DetectorConfig) -> Detector:
+    """A detector factory for services and clusters (importable on Ray workers)."""
+    return BrightBlobDetector()

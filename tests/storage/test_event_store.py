@@ -185,3 +185,23 @@ def test_numpy_values_in_data_are_stored_as_plain_json(store: EventStore) -> Non
     [stored] = store.insert([(Event(type="t", camera_id="a", time=1.0, data=data), None)])
     back = store.get(stored.event.id)
     assert back is not None and back.event.data == {"n": 3, "speed": 1.5, "box": [1, 2, 3, 4]}
+
+
+def test_open_tracks_are_started_tracks_not_ended_since(store: EventStore) -> None:
+    ended = "track.ended"
+    first_run = store.insert(
+        [(_event(1), None), (_event(2), None), (_event(1, type_=ended), None)]
+    )  # track 2 of the first run was never ended
+    since = store.latest_seq()
+    second_run = store.insert(
+        [
+            (_event(1), None),  # track ids start again in a camera's next run
+            (_event(3), None),
+            (_event(3, type_=ended), None),
+            (_event(4, camera="b"), None),
+        ]
+    )
+    assert [s.event for s in store.open_tracks("a")] == [first_run[1].event, second_run[0].event]
+    assert [s.event for s in store.open_tracks("a", since)] == [second_run[0].event]
+    assert [s.event for s in store.open_tracks("b")] == [second_run[3].event]
+    assert store.open_tracks("c") == []

@@ -1,0 +1,622 @@
+"""The controller: the one actor that knows every camera and which node runs it.
+
+It wraps a :class:`runtime.camera_set.CameraSet` (cameras from the config file, with the API's
+changes saved in PostgreSQL by :class:`storage.CameraStore`) whose host is a :class:`Placer`:
+adding a camera starts it on the camera node with the largest share of free slots
+(:mod:`cluster.placement`) through that node's agent (:mod:`cluster.agents`).
+
+Its loop (every ``tick_s``) watches the cluster:
+
+- a new camera node gets an agent; once the agent answers, cameras move to it (rebalance);
+- every agent's lease is renewed with the list of cameras it owns (:mod:`cluster.fencing`);
+- a node that is gone, or an agent that died or stopped answering for two lease times, is lost:
+  its cameras wait until its agent is surely fenced (its last answer plus the lease time and a
+  grace), then their open tracks get ``track.ended`` events with reason ``node_lost``
+  (:mod:`cluster.node_lost`) and they start on the surviving nodes;
+- a camera an agent no longer reports (Ray restarted the agent, or it fenced itself) is ended
+  the same way and started again;
+- cameras waiting for a free slot are placed.
+
+Everything it knows can be rebuilt after a restart (Ray restarts it; it is detached): the
+cameras from the config and PostgreSQL, where they run from the agents, which outlive it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import ray
+from ray.exceptions import RayActorError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from cluster import ClusterError
+from cluster.agent import LEASE_S, NodeAgent
+from cluster.agents import AgentRecord, AgentSpec, camera_nodes
+from cluster.calls import GONE, UNREACHABLE, call
+from cluster.interface import AgentReport
+from cluster.node_lost import end_open_tracks
+from cluster.placement import loads, pick_node, place, reassign, rebalance
+from config import AppConfig, CameraConfig
+from detectors import ModelError
+from runtime.camera_set import Camera, CameraSet
+from runtime.cameras import CameraRuntime, CameraStatus, DetectorFactory, waiting_status
+from storage import CameraStore, EventStore, migrate, open_database
+from stream.health import CameraState
+from stream.worker import Worker
+
+log = logging.getLogger(__name__)
+
+TICK_S = 1.0
+FENCE_GRACE_S = 1.0
+"""Added to a lost agent's lease before its cameras start elsewhere: time to stop them."""
+CALL_TIMEOUT_S = 10.0
+ADD_TIMEOUT_S = 300.0
+"""An agent's add_camera may load a model (and export it, the first time on a node)."""
+STARTUP_TIMEOUT_S = 60.0
+"""How long the controller's start waits for the agents of the nodes it finds."""
+
+
+def require_postgres(config: AppConfig) -> str:
+    """The storage URL; ClusterError unless it is PostgreSQL (every node writes to it)."""
+    url = config.storage.url
+    if url is None or make_url(url).get_backend_name() != "postgresql":
+        raise ClusterError(
+            "cluster mode needs PostgreSQL, shared by every node: set storage.url to "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+        )
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """A camera node as the controller sees it."""
+
+    node: str
+    slots: float
+    cameras: list[str]
+    ready: bool
+    """Its agent answered."""
+
+
+@dataclass(eq=False)
+class Placement:
+    """Where a camera runs, or is being started."""
+
+    node: str
+    since: int | None = None
+    """The last event seq stored before it started there; None until it started."""
+    started_at: float = 0.0
+    """When it started (monotonic)."""
+    adding: Any = None
+    """The loop's add_camera call in flight, if any."""
+    leaving: tuple[str, Any] | None = None
+    """For a camera moving here: the node it leaves and the remove_camera call in flight."""
+
+
+@dataclass(eq=False)
+class LostNode:
+    """A lost node's cameras, held until its agent has surely fenced them."""
+
+    node: str
+    fenced_at: float
+    """When its lease has run out, plus a grace (monotonic)."""
+    last_answer: float
+    """When its agent last answered (epoch seconds)."""
+    cameras: dict[str, int | None]
+    """Each camera with the seq its run started after (None: it had not started)."""
+
+
+@dataclass(eq=False)
+class ControllerState:
+    """What the controller knows; every access holds ``lock``."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    agents: dict[str, AgentRecord] = field(default_factory=dict)
+    wanted: dict[str, CameraConfig] = field(default_factory=dict)
+    """Enabled cameras, which should run somewhere."""
+    waiting_since: dict[str, float] = field(default_factory=dict)
+    placed: dict[str, Placement] = field(default_factory=dict)
+    lost: dict[str, LostNode] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    """Cameras their node refused (a model that does not load), with why."""
+
+    def slots(self) -> dict[str, float]:
+        return {node: a.slots for node, a in self.agents.items() if a.ready}
+
+    def assignment(self) -> dict[str, str]:
+        return {camera: p.node for camera, p in self.placed.items()}
+
+    def owned(self, node: str) -> list[str]:
+        """The cameras ``node`` may run: placed there, or moving away and not stopped yet."""
+        here = [c for c, p in self.placed.items() if p.node == node]
+        leaving = [c for c, p in self.placed.items() if p.leaving and p.leaving[0] == node]
+        return here + leaving
+
+    def waiting(self) -> list[str]:
+        held = {camera for lost in self.lost.values() for camera in lost.cameras}
+        return sorted(
+            c
+            for c in self.wanted
+            if c not in self.placed and c not in held and c not in self.failed
+        )
+
+
+class Placer:
+    """The :class:`runtime.camera_set.CameraHost` of the controller's camera set: runs each
+    camera through the agent of the node it places it on."""
+
+    def __init__(self, config: AppConfig, state: ControllerState) -> None:
+        self.config = config
+        self.state = state
+        self._checks = CameraRuntime(config)
+        """Runs nothing: its checks of sources and models need only the config."""
+
+    def check_camera(self, camera: CameraConfig) -> None:
+        self._checks.check_camera(camera)
+
+    def check_classes(self, camera: CameraConfig) -> None:
+        handle = self._agent_of(camera.id)
+        if handle is not None:
+            call(handle.check_classes.remote(camera), CALL_TIMEOUT_S)
+
+    def add_camera(self, camera: CameraConfig) -> None:
+        """Start ``camera`` on the node with the most free slots, or keep it waiting for one;
+        the node's refusal (ModelError) is raised. ValueError if it is known already."""
+        state = self.state
+        with state.lock:
+            if camera.id in state.wanted:
+                raise ValueError(f"camera {camera.id!r} already exists")
+            state.wanted[camera.id] = camera
+            state.failed.pop(camera.id, None)
+            state.waiting_since[camera.id] = time.time()
+            if camera.id in state.placed:  # adopted from an agent by a restarted controller
+                return
+            node = pick_node(state.slots(), loads(state.assignment(), state.slots()))
+            if node is None:
+                log.warning("camera %s waits for a node with a free camera slot", camera.id)
+                return
+            placement = Placement(node)
+            state.placed[camera.id] = placement
+            handle = state.agents[node].handle
+        try:
+            since = call(handle.add_camera.remote(camera), ADD_TIMEOUT_S)
+        except UNREACHABLE as error:
+            log.warning("camera %s: node %s did not take it (%s); retrying", camera.id, node, error)
+            self._unplace(camera.id, placement)
+            return
+        except BaseException:
+            with state.lock:
+                state.wanted.pop(camera.id, None)
+            self._unplace(camera.id, placement)
+            raise
+        with state.lock:
+            placement.since, placement.started_at = int(since), time.monotonic()
+
+    def _unplace(self, camera_id: str, placement: Placement) -> None:
+        with self.state.lock:
+            if self.state.placed.get(camera_id) is placement:
+                del self.state.placed[camera_id]
+
+    def remove_camera(self, camera_id: str, timeout_s: float = CALL_TIMEOUT_S) -> bool:
+        """Stop the camera wherever it runs; True if its node says it stopped in time (a node
+        that does not answer stops it once its lease no longer lists it)."""
+        state = self.state
+        with state.lock:
+            state.wanted.pop(camera_id, None)
+            state.failed.pop(camera_id, None)
+            state.waiting_since.pop(camera_id, None)
+            placement = state.placed.pop(camera_id, None)
+            agent = state.agents.get(placement.node) if placement else None
+        if agent is None:
+            return True
+        try:
+            return bool(call(agent.handle.remove_camera.remote(camera_id), timeout_s))
+        except UNREACHABLE:
+            return False
+
+    def camera_ids(self) -> list[str]:
+        with self.state.lock:
+            return list(self.state.wanted)
+
+    def status(self, camera_id: str) -> CameraStatus:
+        """The status from the camera's node (``node`` set), or ``starting`` while it waits
+        for one, or ``failed`` with why its node refused it; KeyError if it is not enabled."""
+        state = self.state
+        with state.lock:
+            camera = state.wanted[camera_id]
+            since = state.waiting_since.get(camera_id, time.time())
+            failure = state.failed.get(camera_id)
+            placement = state.placed.get(camera_id)
+            ready = placement is not None and placement.since is not None
+            agent = state.agents.get(placement.node) if placement else None
+        if failure is not None:
+            return waiting_status(camera, since, "failed", CameraState.FAILED, failure)
+        if agent is None or not ready:
+            detail = "waiting for a node" if placement is None else "starting on its node"
+            return waiting_status(camera, since, detail)
+        try:
+            found = call(agent.handle.status.remote(camera_id), CALL_TIMEOUT_S)
+        except UNREACHABLE:
+            found = None
+        if isinstance(found, CameraStatus):
+            return found
+        return replace(waiting_status(camera, since, "its node does not answer"), node=agent.node)
+
+    def _agent_of(self, camera_id: str) -> Any:
+        with self.state.lock:
+            placement = self.state.placed.get(camera_id)
+            agent = self.state.agents.get(placement.node) if placement else None
+        return agent.handle if agent is not None else None
+
+
+class Controller:
+    """The cluster's camera set and placement (see the module's docstring). Runs as a
+    threaded, detached Ray actor (:func:`cluster.client.controller`)."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        agent_class: type = NodeAgent,
+        detector_factory: DetectorFactory | None = None,
+        *,
+        lease_s: float = LEASE_S,
+        tick_s: float = TICK_S,
+    ) -> None:
+        """``agent_class`` is started on each camera node as ``agent_class(config, node,
+        detector_factory, lease_s)`` (:class:`cluster.interface.AgentInterface`)."""
+        engine = open_database(require_postgres(config))
+        migrate(engine)
+        self.config = config
+        self.store = EventStore(engine)
+        self.state = ControllerState()
+        self._spec = AgentSpec(agent_class, config, detector_factory, lease_s)
+        self._lease_s = lease_s
+        self.placer = Placer(config, self.state)
+        self._adopt()
+        self.cameras: CameraSet[Placer] = CameraSet(self.placer, CameraStore(engine))
+        for camera in self.cameras.list():
+            if camera.enabled:
+                self._start(camera)
+        self._loop = ControllerLoop(self, tick_s)
+        self._loop.start()
+
+    # -- the API processes' calls --------------------------------------------------------------
+
+    def list_all(self) -> list[Camera]:
+        return self.cameras.list_all()
+
+    def find(self, camera_id: str) -> Camera:
+        return self.cameras.find(camera_id)
+
+    def create(self, camera: CameraConfig) -> CameraConfig:
+        return self.cameras.create(camera)
+
+    def update(self, camera_id: str, changes: Mapping[str, Any]) -> CameraConfig:
+        return self.cameras.update(camera_id, changes)
+
+    def delete(self, camera_id: str) -> None:
+        self.cameras.delete(camera_id)
+
+    def status(self, camera_id: str) -> CameraStatus | None:
+        return self.cameras.status(camera_id)
+
+    def statuses(self) -> dict[str, CameraStatus]:
+        """Every enabled camera's status, one call per node."""
+        with self.state.lock:
+            agents = [a for a in self.state.agents.values() if a.ready]
+            wanted = list(self.state.wanted)
+        calls = [agent.handle.statuses.remote() for agent in agents]
+        found: dict[str, CameraStatus] = {}
+        for ref in calls:
+            with contextlib.suppress(*UNREACHABLE):
+                found.update(call(ref, CALL_TIMEOUT_S))
+        for camera_id in wanted:
+            if camera_id not in found:
+                with contextlib.suppress(KeyError):
+                    found[camera_id] = self.placer.status(camera_id)
+        return found
+
+    def agent_for(self, camera_id: str) -> Any:
+        """The agent actor running the camera (for its live data), None if none does."""
+        with self.state.lock:
+            placement = self.state.placed.get(camera_id)
+            if placement is None or placement.since is None:
+                return None
+            agent = self.state.agents.get(placement.node)
+        return agent.handle if agent is not None else None
+
+    def nodes(self) -> list[NodeInfo]:
+        with self.state.lock:
+            return [
+                NodeInfo(node, a.slots, sorted(self.state.owned(node)), a.ready)
+                for node, a in sorted(self.state.agents.items())
+            ]
+
+    def shutdown(self, timeout_s: float = 30.0) -> bool:
+        """Stop the loop and every agent (their cameras end their tracks and flush their
+        events), then end the agents' actors; True if everything stopped in time."""
+        stopped = self._loop.stop(timeout_s)
+        with self.state.lock:
+            agents = list(self.state.agents.values())
+            self.state.agents.clear()
+        calls = [agent.handle.stop.remote(timeout_s) for agent in agents]
+        for agent, ref in zip(agents, calls, strict=True):
+            try:
+                stopped = bool(call(ref, timeout_s + CALL_TIMEOUT_S)) and stopped
+            except UNREACHABLE:
+                stopped = False
+            with contextlib.suppress(Exception):
+                ray.kill(agent.handle, no_restart=True)
+        self.store.engine.dispose()
+        return stopped
+
+    # -- start ---------------------------------------------------------------------------------
+
+    def _adopt(self) -> None:
+        """Start (or find, after a restart) the agent of every camera node, and take over the
+        cameras they run."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        records = [
+            AgentRecord(node, slots, self._spec.start(node))
+            for node, slots in camera_nodes().items()
+        ]
+        reports = [record.handle.report.remote() for record in records]
+        for record, ref in zip(records, reports, strict=True):
+            try:
+                report: AgentReport = call(ref, max(0.0, deadline - time.monotonic()))
+            except UNREACHABLE as error:
+                log.warning("node %s: its agent did not answer (%s)", record.node, error)
+                continue
+            record.answered(report)
+            self.state.agents[record.node] = record
+            for camera_id, since in report.cameras.items():
+                self.state.placed[camera_id] = Placement(record.node, since, time.monotonic())
+
+    def _start(self, camera: CameraConfig) -> None:
+        try:
+            self.placer.add_camera(camera)
+        except ModelError as error:
+            self._fail(camera, error)
+
+    def _fail(self, camera: CameraConfig, error: BaseException) -> None:
+        log.error("camera %s cannot start: %s", camera.id, error)
+        with self.state.lock:
+            self.state.wanted[camera.id] = camera
+            self.state.failed[camera.id] = f"cannot start: {error}"
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """One round of watching the cluster (see the module's docstring)."""
+        nodes = camera_nodes()
+        self._follow_nodes(nodes)
+        joined = self._renew_leases()
+        self._lose_silent()
+        self._settle_lost()
+        self._collect_calls()
+        self._place_waiting()
+        if joined:
+            self._rebalance()
+
+    def _follow_nodes(self, nodes: Mapping[str, float]) -> None:
+        with self.state.lock:
+            gone = [node for node in self.state.agents if node not in nodes]
+            new = [node for node in nodes if node not in self.state.agents]
+        for node in gone:
+            self._lose(node, "its node left the cluster")
+        for node in new:
+            record = AgentRecord(node, nodes[node], self._spec.start(node))
+            with self.state.lock:
+                self.state.agents[node] = record
+            log.info("node %s joined with %g camera slots", node, nodes[node])
+
+    def _renew_leases(self) -> bool:
+        """Renew every agent's lease and take the answers that come within a tick; True if an
+        agent answered for the first time (a node joined)."""
+        with self.state.lock:
+            agents = list(self.state.agents.values())
+            calls = {agent.renew(self.state.owned(agent.node)): agent for agent in agents}
+        done, _ = (
+            ray.wait(list(calls), num_returns=len(calls), timeout=TICK_S) if calls else ([], [])
+        )
+        joined = False
+        for ref in done:
+            agent = calls[ref]
+            try:
+                report = call(ref, 0)
+            except GONE as error:
+                self._lose(agent.node, f"its agent died ({error})")
+                continue
+            except RayActorError:  # restarting: its next report shows a new incarnation
+                agent.pending = None
+                continue
+            joined = self._take_report(agent, report) or joined
+        return joined
+
+    def _take_report(self, agent: AgentRecord, report: AgentReport) -> bool:
+        first = not agent.ready
+        sent_at = agent.sent_at
+        with self.state.lock:
+            if agent.answered(report):
+                log.warning("node %s: its agent restarted; its cameras start again", agent.node)
+            missing = {
+                camera: placement.since
+                for camera, placement in self.state.placed.items()
+                if placement.node == agent.node
+                and placement.since is not None
+                and placement.started_at < sent_at
+                and camera not in report.cameras
+            }
+            for camera in missing:
+                del self.state.placed[camera]
+        if missing:  # it stopped them (restarted, or fenced): no event of theirs can follow
+            log.warning("node %s no longer runs %s", agent.node, ", ".join(sorted(missing)))
+            self._end_tracks(agent.node, agent.answered_wall, missing)
+        return first
+
+    def _lose_silent(self) -> None:
+        now = time.monotonic()
+        with self.state.lock:
+            silent = [
+                a.node
+                for a in self.state.agents.values()
+                if now - a.answered_at > 2 * self._lease_s
+            ]
+        for node in silent:
+            self._lose(node, f"its agent has not answered for {2 * self._lease_s:.0f} s")
+
+    def _lose(self, node: str, why: str) -> None:
+        with self.state.lock:
+            agent = self.state.agents.pop(node, None)
+            if agent is None:
+                return
+            cameras = {c: p.since for c, p in self.state.placed.items() if p.node == node}
+            for camera in cameras:
+                del self.state.placed[camera]
+            fenced_at = agent.answered_at + self._lease_s + FENCE_GRACE_S
+            self.state.lost[node] = LostNode(node, fenced_at, agent.answered_wall, cameras)
+        log.warning(
+            "node %s lost (%s): its cameras %s move once it is fenced",
+            node,
+            why,
+            ", ".join(sorted(cameras)) or "(none)",
+        )
+        with contextlib.suppress(Exception):  # a dead node's agent is beyond reach anyway
+            ray.kill(agent.handle, no_restart=True)
+
+    def _settle_lost(self) -> None:
+        now = time.monotonic()
+        with self.state.lock:
+            due = [lost for lost in self.state.lost.values() if lost.fenced_at <= now]
+        for lost in due:
+            if not self._end_tracks(lost.node, lost.last_answer, lost.cameras):
+                continue  # the database failed: try again next round
+            with self.state.lock:
+                del self.state.lost[lost.node]
+                assignment = {**self.state.assignment(), **dict.fromkeys(lost.cameras, lost.node)}
+                moves = reassign(lost.node, self.state.slots(), assignment)
+                for camera, node in moves.items():
+                    if camera in self.state.wanted:
+                        self._add_async(camera, node)
+            log.info("node %s's cameras placed: %s", lost.node, moves)
+
+    def _end_tracks(self, node: str, last_answer: float, cameras: Mapping[str, int | None]) -> bool:
+        """``node_lost`` endings for the open tracks of ``cameras``; False if the database
+        failed."""
+        try:
+            for camera, since in cameras.items():
+                if since is not None:
+                    end_open_tracks(self.store, camera, since, node, last_answer)
+        except SQLAlchemyError as error:
+            log.error("cannot end the open tracks of node %s's cameras: %s", node, error)
+            return False
+        return True
+
+    def _add_async(self, camera_id: str, node: str) -> None:
+        """Caller holds the lock."""
+        agent = self.state.agents[node]
+        placement = Placement(node)
+        placement.adding = agent.handle.add_camera.remote(self.state.wanted[camera_id])
+        self.state.placed[camera_id] = placement
+
+    def _collect_calls(self) -> None:
+        """Finish the adds and moves whose calls have answered."""
+        with self.state.lock:
+            adding = {p.adding: (c, p) for c, p in self.state.placed.items() if p.adding}
+            leaving = {p.leaving[1]: (c, p) for c, p in self.state.placed.items() if p.leaving}
+        done, _ = ray.wait([*adding, *leaving], num_returns=len(adding) + len(leaving), timeout=0)
+        for ref in done:
+            if ref in leaving:
+                camera, placement = leaving[ref]
+                with contextlib.suppress(Exception):
+                    call(ref, 0)  # stopped, or its node is gone: it starts on its new node
+                with self.state.lock:
+                    placement.leaving = None
+                    if self.state.placed.get(camera) is placement and camera in self.state.wanted:
+                        agent = self.state.agents.get(placement.node)
+                        if agent is None:
+                            del self.state.placed[camera]
+                        else:
+                            placement.adding = agent.handle.add_camera.remote(
+                                self.state.wanted[camera]
+                            )
+                continue
+            camera, placement = adding[ref]
+            self._finish_add(camera, placement, ref)
+
+    def _finish_add(self, camera_id: str, placement: Placement, ref: Any) -> None:
+        try:
+            since = call(ref, 0)
+        except UNREACHABLE as error:
+            log.warning("camera %s: node %s did not take it (%s)", camera_id, placement.node, error)
+            with self.state.lock:
+                placement.adding = None
+                if self.state.placed.get(camera_id) is placement:
+                    del self.state.placed[camera_id]
+            return
+        except Exception as error:
+            with self.state.lock:
+                placement.adding = None
+                camera = self.state.wanted.get(camera_id)
+                if self.state.placed.get(camera_id) is placement:
+                    del self.state.placed[camera_id]
+            if camera is not None:
+                self._fail(camera, error)
+            return
+        with self.state.lock:
+            placement.adding = None
+            placement.since, placement.started_at = int(since), time.monotonic()
+        log.info("camera %s runs on node %s", camera_id, placement.node)
+
+    def _place_waiting(self) -> None:
+        with self.state.lock:
+            waiting = self.state.waiting()
+            if not waiting:
+                return
+            for camera, node in place(waiting, self.state.slots(), self.state.assignment()).items():
+                self._add_async(camera, node)
+
+    def _rebalance(self) -> None:
+        """Move cameras to a node that joined, toward every node's proportional share."""
+        with self.state.lock:
+            settled = {
+                c: p.node
+                for c, p in self.state.placed.items()
+                if p.since is not None and not p.leaving
+            }
+            moves = rebalance(self.state.slots(), settled)
+            for move in moves:
+                source = self.state.agents[move.source]
+                placement = Placement(move.target)
+                placement.leaving = (move.source, source.handle.remove_camera.remote(move.camera))
+                self.state.placed[move.camera] = placement
+        for move in moves:
+            log.info(
+                "camera %s moves from node %s to node %s", move.camera, move.source, move.target
+            )
+
+
+class ControllerLoop(Worker):
+    """Runs :meth:`Controller.tick` every ``tick_s``."""
+
+    def __init__(self, controller: Controller, tick_s: float) -> None:
+        super().__init__("controller")
+        self._controller = controller
+        self._tick_s = tick_s
+
+    def run(self) -> None:
+        while not self.stopping:
+            self.heartbeat.beat()
+            started = time.monotonic()
+            try:
+                self._controller.tick()
+            except Exception:  # one bad round (a Ray hiccup) must not end the loop
+                log.exception("controller round failed")
+            self.wait(max(0.0, self._tick_s - (time.monotonic() - started)))
