@@ -514,11 +514,31 @@ def main() -> None:
     parser.add_argument("--backend", default="openvino int8")
     parser.add_argument("--node-cores", type=int, default=16, help="cores each node models")
     parser.add_argument("--steady-s", type=float, default=DEFAULT.steady_s)
-    parser.add_argument("--ceiling-s", type=float, default=10.0)
+    parser.add_argument("--ceiling-s", type=float, default=10.0, help="0: no ceiling run")
+    parser.add_argument("--ceiling-writers", type=int, default=DEFAULT.ceiling_writers)
+    parser.add_argument("--ceiling-batch", type=int, default=DEFAULT.ceiling_batch)
+    parser.add_argument(
+        "--ceiling-only", action="store_true", help="only the insert ceiling, no cluster"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "cluster_sim.json")
     args = parser.parse_args()
+    if args.ceiling_only:
+        reset_database(args.database_url)
+        ceiling = insert_ceiling(
+            args.database_url, args.ceiling_writers, args.ceiling_batch, args.ceiling_s
+        )
+        print(json.dumps({**asdict(ceiling), "load": os.getloadavg()}))
+        return
     detector = DetectorCost(DetectorModel(args.model), args.imgsz, args.backend, args.node_cores)
-    plan = Plan(args.cameras, args.workers, args.slots, args.steady_s, ceiling_s=args.ceiling_s)
+    plan = Plan(
+        args.cameras,
+        args.workers,
+        args.slots,
+        args.steady_s,
+        ceiling_s=args.ceiling_s,
+        ceiling_writers=args.ceiling_writers,
+        ceiling_batch=args.ceiling_batch,
+    )
     behaviour = SimBehaviour(args.fps, args.events_per_s, detector)
     with tempfile.TemporaryDirectory(prefix="trackcast-sim-") as scratch:
         config = sim_config(args.database_url, Path(scratch))

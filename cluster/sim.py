@@ -89,10 +89,6 @@ class DetectorCost:
     def frame_s(self) -> float:
         return 1.0 / self.fps
 
-    def cameras(self, fps: float) -> int:
-        """Cameras at ``fps`` analysed frames a second this node sustains: its capacity."""
-        return int(self.fps // fps)
-
 
 @dataclass(frozen=True, slots=True)
 class SimBehaviour:

@@ -4,32 +4,17 @@ every event kept once, in an unbroken seq, and every track of the lost node ende
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bench.cluster_sim import Plan, sim_config, simulate
 from cluster.sim import DetectorCost, DetectorModel, SimBehaviour
 from tests.servers.ray_cluster import local_ray_cluster
-from tests.storage.conftest import PostgresServer
 
 CAMERAS = 40
 
 
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    """A PostgreSQL of its own: the simulation empties the tables it fills."""
-    server = PostgresServer()
-    try:
-        server.start()
-        yield server.url()
-    finally:
-        server.stop()
-
-
 def test_simulated_cameras_are_placed_and_fail_over_without_losing_an_event(
-    database_url: str, tmp_path: Path
+    cluster_database: str, tmp_path: Path
 ) -> None:
     behaviour = SimBehaviour(
         fps=2.0,
@@ -38,7 +23,7 @@ def test_simulated_cameras_are_placed_and_fail_over_without_losing_an_event(
     )
     plan = Plan(cameras=CAMERAS, workers=2, slots=CAMERAS, steady_s=3.0, settle_s=3.0)
     with local_ray_cluster(workers=2, cameras_per_worker=CAMERAS) as cluster:
-        result = simulate(cluster, sim_config(database_url, tmp_path), behaviour, plan)
+        result = simulate(cluster, sim_config(cluster_database, tmp_path), behaviour, plan)
 
     assert sorted(result.per_node.values()) == [CAMERAS // 2, CAMERAS // 2]
     assert result.events_per_s > 0
