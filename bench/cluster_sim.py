@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+
 from cluster.calls import call
 from cluster.client import connect, controller
-
 from cluster.local import LocalRayCluster, local_ray_cluster
-from cluster.sim import DetectorCost, DetectorModel, InsertStats, SimBehaviour
+from cluster.sim import Backend, DetectorCost, DetectorModel, InsertStats, SimBehaviour
 from cluster.sim_agent import sim_agent_class
 from config import AppConfig, CameraConfig
 from events import Event, EventType
@@ -511,7 +511,7 @@ def main() -> None:
     parser.add_argument("--events-per-s", type=float, default=1.0, help="per camera")
     parser.add_argument("--model", choices=list(DetectorModel), default=DetectorModel.YOLO11N)
     parser.add_argument("--imgsz", type=int, choices=(320, 640), default=320)
-    parser.add_argument("--backend", default="openvino int8")
+    parser.add_argument("--backend", choices=list(Backend), default=Backend.OPENVINO_INT8)
     parser.add_argument("--node-cores", type=int, default=16, help="cores each node models")
     parser.add_argument("--steady-s", type=float, default=DEFAULT.steady_s)
     parser.add_argument("--ceiling-s", type=float, default=10.0, help="0: no ceiling run")
@@ -529,7 +529,9 @@ def main() -> None:
         )
         print(json.dumps({**asdict(ceiling), "load": os.getloadavg()}))
         return
-    detector = DetectorCost(DetectorModel(args.model), args.imgsz, args.backend, args.node_cores)
+    detector = DetectorCost(
+        DetectorModel(args.model), args.imgsz, Backend(args.backend), args.node_cores
+    )
     plan = Plan(
         args.cameras,
         args.workers,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.cluster_sim import Plan, sim_config, simulate
-from cluster.sim import DetectorCost, DetectorModel, SimBehaviour
+from cluster.sim import Backend, DetectorCost, DetectorModel, SimBehaviour
 from tests.servers.ray_cluster import local_ray_cluster
 
 CAMERAS = 40
@@ -19,7 +19,7 @@ def test_simulated_cameras_are_placed_and_fail_over_without_losing_an_event(
     behaviour = SimBehaviour(
         fps=2.0,
         events_per_s=2.0,
-        detector=DetectorCost(DetectorModel.PERSON_YOLOV8S, 320, "openvino int8", cores=8),
+        detector=DetectorCost(DetectorModel.PERSON_YOLOV8S, 320, Backend.OPENVINO_INT8, cores=8),
     )
     plan = Plan(cameras=CAMERAS, workers=2, slots=CAMERAS, steady_s=3.0, settle_s=3.0)
     with local_ray_cluster(workers=2, cameras_per_worker=CAMERAS) as cluster:
