@@ -175,6 +175,8 @@ class SimAgent:
     def _main(self) -> None:
         asyncio.set_event_loop(self._loop)
         tasks = [self._loop.create_task(self._detect()), self._loop.create_task(self._fence())]
+        for task in tasks:
+            task.add_done_callback(_log_failure)
         try:
             self._loop.run_forever()
         finally:
@@ -244,6 +246,13 @@ class SimAgent:
                     continue  # removed while its frame was in the detector
                 for event in camera.analysed(now, behaviour.events_per_s):
                     self.events.emit(event)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    """A loop task that ended other than by cancellation stops the simulation's frames or
+    fencing: say so with its traceback."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("simulated agent task %s failed", task.get_coro(), exc_info=error)
 
 
 def sim_agent_class(behaviour: SimBehaviour) -> type[SimAgent]:

@@ -19,7 +19,7 @@ def test_simulated_cameras_are_placed_and_fail_over_without_losing_an_event(
     behaviour = SimBehaviour(
         fps=2.0,
         events_per_s=2.0,
-        detector=DetectorCost(DetectorModel.PERSON_YOLOV8S, 320, Backend.OPENVINO_INT8, cores=8),
+        detector=DetectorCost(DetectorModel.YOLO11N, 320, Backend.OPENVINO_INT8, cores=2),
     )
     plan = Plan(cameras=CAMERAS, workers=2, slots=CAMERAS, steady_s=3.0, settle_s=3.0)
     with local_ray_cluster(workers=2, cameras_per_worker=CAMERAS) as cluster:
