@@ -280,19 +280,20 @@ class Simulation:
         return lost, moved, time.time()
 
     def agents(self) -> dict[str, Any]:
-        """Each camera node's agent actor."""
+        """The agent actor of each node that runs a camera (found through one of them)."""
         agents: dict[str, Any] = {}
         for node in call(self.controller.nodes.remote(), CALL_TIMEOUT_S):
-            if node.cameras:
-                agents[node.node] = call(
-                    self.controller.agent_for.remote(node.cameras[0]), CALL_TIMEOUT_S
-                )
+            for camera_id in node.cameras:
+                agent = call(self.controller.agent_for.remote(camera_id), CALL_TIMEOUT_S)
+                if agent is not None:
+                    agents[node.node] = agent
+                    break
         return agents
 
     def insert_stats(self) -> dict[str, InsertStats]:
         """Each node's inserts so far."""
         agents = self.agents()
-        refs = {node: agent.insert_stats.remote() for node, agent in agents.items() if agent}
+        refs = {node: agent.insert_stats.remote() for node, agent in agents.items()}
         return {node: call(ref, CALL_TIMEOUT_S) for node, ref in refs.items()}
 
     def _assignment(self) -> dict[str, list[str]]:
