@@ -3,10 +3,10 @@
 There is one agent per camera node, pinned to it. It hosts a normal
 :class:`runtime.cameras.CameraRuntime` (the node's cameras share its batching detector
 workers) whose events go to the cluster's PostgreSQL, and thumbnails and clips under the shared
-``data_dir``: :func:`runtime.stored.stored_runtime`, as in a single-process service. It holds its
-cameras on a lease the controller renews (:mod:`cluster.fencing`): a :class:`Fencer` thread
-stops, without writing another event for them, the cameras the controller no longer lists as
-this node's, and all of them once the lease runs out.
+``data_dir``: :func:`runtime.stored.stored_runtime`, as in a single-process service. A
+:class:`Fencer` thread stops, without writing another event for them, the cameras the controller
+no longer lists as this node's, and all of them when the node is dead or cut off, or the
+controller silent for too long (:mod:`cluster.fencing`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import threading
 import uuid
 from dataclasses import replace
 
-from cluster.fencing import FencedEvents, Lease
+import ray
+
+from cluster.fencing import CUTOFF_S, FencedEvents, Lease, NodeWatch
 from cluster.interface import AgentReport
 from cluster.live import LiveMethods
 from config import AppConfig, CameraConfig
@@ -27,10 +29,11 @@ from stream.worker import Worker
 
 log = logging.getLogger(__name__)
 
-LEASE_S = 4.0
+LEASE_S = 30.0
 """How long an agent runs its cameras without hearing from the controller (which renews every
-second)."""
+second): longer than a controller restart takes."""
 FENCE_POLL_S = 0.25
+WATCH_STOP_S = 2.0
 STOP_CAMERA_S = 10.0
 
 
@@ -57,7 +60,9 @@ class NodeAgent(LiveMethods):
         self._owned: set[str] = set()
         self._since: dict[str, int] = {}
         self._lease = Lease(lease_s)
+        self.watch = NodeWatch(self.node_alive, CUTOFF_S)
         self.storage.writer.start()
+        self.watch.start()
         self._fencer = Fencer(self)
         self._fencer.start()
         log.info("node agent on %s started (incarnation %s)", node, self.incarnation)
@@ -116,24 +121,35 @@ class NodeAgent(LiveMethods):
         except KeyError:
             return None
 
+    def node_alive(self) -> bool:
+        """Whether Ray's control store lists this agent's node as alive (it raises, or hangs,
+        when it cannot be reached)."""
+        return any(node["NodeID"] == self.node and node["Alive"] for node in ray.nodes())
+
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop the fencer and every camera (their tracks end, unless fenced), then write what
         the cameras emitted; True if every thread ended and every event was kept."""
         ended = self._fencer.stop(timeout_s)
+        self.watch.stop(min(timeout_s, WATCH_STOP_S))  # its check may hang on a lost cluster
         ended = self.runtime.stop(timeout_s) and ended
         kept = self.storage.writer.stop(timeout_s)
         self.storage.engine.dispose()
         return ended and kept
 
-    def lease_left_s(self) -> float:
-        return self._lease.left_s()
+    def fenced_why(self) -> str | None:
+        """Why it may run no camera at all, if so."""
+        if self.watch.cut_off:
+            return "its node is dead or cut off from the cluster"
+        if self._lease.expired:
+            return "the controller has not renewed its lease"
+        return None
 
     def strays(self) -> list[str]:
-        """Cameras it runs that it may no longer run: not owned, or all once the lease ran
-        out."""
+        """Cameras it runs that it may no longer run: not owned, or all when fenced."""
         running = self.runtime.camera_ids()
+        fenced = self.fenced_why() is not None
         with self._lock:
-            owned = set() if self._lease.expired else self._owned
+            owned = set() if fenced else self._owned
         return [c for c in running if c not in owned]
 
 
@@ -158,13 +174,12 @@ class Fencer(Worker):
             self.heartbeat.beat()
             strays = agent.strays()
             if strays:
-                expired = agent.lease_left_s() == 0
-                reason = "its lease ran out" if expired else "the controller no longer lists them"
+                reason = agent.fenced_why() or "the controller no longer lists them"
                 log.warning(
                     "node %s stops cameras %s: %s", agent.node, ", ".join(sorted(strays)), reason
                 )
                 agent.events.fence(strays)
                 for camera_id in strays:
                     agent.remove_camera(camera_id)
-            self._nudged.wait(min(FENCE_POLL_S, max(agent.lease_left_s(), 0.01)))
+            self._nudged.wait(FENCE_POLL_S)
             self._nudged.clear()

@@ -40,6 +40,7 @@ from cluster import ClusterError
 from cluster.agent import LEASE_S, NodeAgent
 from cluster.agents import AgentRecord, AgentSpec, camera_nodes
 from cluster.calls import GONE, UNREACHABLE, call
+from cluster.fencing import CUTOFF_S
 from cluster.interface import AgentReport
 from cluster.node_lost import end_open_tracks
 from cluster.placement import loads, pick_node, place, reassign, rebalance
@@ -55,7 +56,10 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 FENCE_GRACE_S = 1.0
-"""Added to a lost agent's lease before its cameras start elsewhere: time to stop them."""
+"""Added to the time by which a lost agent has surely fenced its cameras, before they start
+elsewhere: time to stop them."""
+SILENT_S = 2 * CUTOFF_S
+"""An agent that has not answered for this long is lost (its node may still be alive)."""
 CALL_TIMEOUT_S = 10.0
 ADD_TIMEOUT_S = 300.0
 """An agent's add_camera may load a model (and export it, the first time on a node)."""
@@ -409,8 +413,8 @@ class Controller:
         with self.state.lock:
             gone = [node for node in self.state.agents if node not in nodes]
             new = [node for node in nodes if node not in self.state.agents]
-        for node in gone:
-            self._lose(node, "its node left the cluster")
+        for node in gone:  # its agent fences once Ray tells it, or once it cannot learn
+            self._lose(node, "its node left the cluster", time.monotonic() + CUTOFF_S)
         for node in new:
             record = AgentRecord(node, nodes[node], self._spec.start(node))
             with self.state.lock:
@@ -431,8 +435,8 @@ class Controller:
             agent = calls[ref]
             try:
                 report = call(ref, 0)
-            except GONE as error:
-                self._lose(agent.node, f"its agent died ({error})")
+            except GONE as error:  # its node may be dead, with the agent's process running on
+                self._lose(agent.node, f"its agent died ({error})", time.monotonic() + CUTOFF_S)
                 continue
             except RayActorError:  # restarting: its next report shows a new incarnation
                 agent.pending = None
@@ -462,17 +466,22 @@ class Controller:
         return first
 
     def _lose_silent(self) -> None:
+        """Lose the agents that stopped answering for :data:`SILENT_S` (a new agent gets
+        :data:`STARTUP_TIMEOUT_S` for its first answer: it imports and connects first). Their
+        node is alive, for Ray: they stop their cameras once their lease runs out."""
         now = time.monotonic()
         with self.state.lock:
             silent = [
-                a.node
-                for a in self.state.agents.values()
-                if now - a.answered_at > 2 * self._lease_s
+                agent
+                for agent in self.state.agents.values()
+                if now - agent.answered_at > (SILENT_S if agent.ready else STARTUP_TIMEOUT_S)
             ]
-        for node in silent:
-            self._lose(node, f"its agent has not answered for {2 * self._lease_s:.0f} s")
+        for agent in silent:
+            self._lose(agent.node, "its agent stopped answering", agent.answered_at + self._lease_s)
 
-    def _lose(self, node: str, why: str) -> None:
+    def _lose(self, node: str, why: str, fenced_by: float) -> None:
+        """Forget ``node``'s agent; its cameras start elsewhere after ``fenced_by`` (monotonic)
+        and a grace, when it has surely stopped them."""
         with self.state.lock:
             agent = self.state.agents.pop(node, None)
             if agent is None:
@@ -480,13 +489,14 @@ class Controller:
             cameras = {c: p.since for c, p in self.state.placed.items() if p.node == node}
             for camera in cameras:
                 del self.state.placed[camera]
-            fenced_at = agent.answered_at + self._lease_s + FENCE_GRACE_S
+            fenced_at = fenced_by + FENCE_GRACE_S
             self.state.lost[node] = LostNode(node, fenced_at, agent.answered_wall, cameras)
         log.warning(
-            "node %s lost (%s): its cameras %s move once it is fenced",
+            "node %s lost (%s): its cameras %s move in %.0f s, once it has stopped them",
             node,
             why,
             ", ".join(sorted(cameras)) or "(none)",
+            max(0.0, fenced_at - time.monotonic()),
         )
         with contextlib.suppress(Exception):  # a dead node's agent is beyond reach anyway
             ray.kill(agent.handle, no_restart=True)

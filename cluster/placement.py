@@ -3,7 +3,7 @@
 A node's capacity is its ``trackcast_cameras`` slots (:data:`cluster.CAMERA_RESOURCE`). A camera
 goes to the node with the largest share of its slots free, so that nodes fill in proportion to
 their slots; a node with no free slot takes no camera. Rebalancing (when a node joins) moves as
-few cameras as it takes to bring every node's load close to its proportional share.
+few cameras as it takes to bring every node within about a camera of its proportional share.
 """
 
 from __future__ import annotations
@@ -67,34 +67,34 @@ def reassign(lost: str, slots: Slots, assignment: Assignment) -> dict[str, str]:
 
 
 def rebalance(slots: Slots, assignment: Assignment) -> list[Move]:
-    """Moves that bring each node's load toward its share of the cameras, proportional to its
-    slots: one camera at a time from the most loaded node (relative to its slots) to the least
-    loaded one, while that lowers the higher of the two loads. Few moves: a camera never moves
-    twice, and nodes already near their share keep their cameras."""
+    """Moves that bring each node's load toward its share of the cameras (in proportion to its
+    slots): one camera at a time from the node furthest above its share to the node with a
+    free slot furthest below its, while the two are more than one camera apart from their
+    shares (a move then brings both closer). Few moves: a camera never moves twice, and a
+    cluster within a camera of its shares is left alone."""
     load = loads(assignment, slots)
+    total_slots = sum(slots.values())
+    if total_slots <= 0:
+        return []
+    count = sum(load.values())
+    excess = {node: load[node] - count * slots[node] / total_slots for node in slots}
     cameras: dict[str, list[str]] = {node: [] for node in slots}
     for camera, node in sorted(assignment.items()):
         if node in cameras:
             cameras[node].append(camera)
     moves: list[Move] = []
-    moved: set[str] = set()
     while True:
-        candidates = [node for node in slots if slots[node] > 0]
-        if len(candidates) < 2:
+        source = max(slots, key=lambda node: (excess[node], node))
+        open_nodes = [node for node in slots if slots[node] - load[node] >= 1 and node != source]
+        if not open_nodes or not cameras[source]:
             return moves
-        source = min(candidates, key=lambda node: (-load[node] / slots[node], node))
-        target = pick_node({node: slots[node] for node in candidates if node != source}, load)
-        if target is None or (load[target] + 1) / slots[target] >= load[source] / slots[source]:
+        target = min(open_nodes, key=lambda node: (excess[node], node))
+        if excess[source] - excess[target] <= 1:
             return moves
-        movable = [camera for camera in cameras[source] if camera not in moved]
-        if not movable:
-            return moves
-        camera = movable.pop()
-        cameras[source].remove(camera)
-        cameras[target].append(camera)
-        moved.add(camera)
-        load[source] -= 1
-        load[target] += 1
+        camera = cameras[source].pop()
+        for node, change in ((source, -1), (target, 1)):
+            load[node] += change
+            excess[node] += change
         moves.append(Move(camera, source, target))
 
 

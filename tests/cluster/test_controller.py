@@ -14,7 +14,8 @@ import pytest
 import ray
 
 from cluster import NAMESPACE, ClusterError
-from cluster.calls import call
+from cluster.agents import agent_name
+from cluster.calls import UNREACHABLE, call
 from cluster.client import controller
 from cluster.controller import require_postgres
 from cluster.node_lost import NODE_LOST
@@ -83,7 +84,7 @@ class EventReader:
 
 @contextmanager
 def _driver(cluster: LocalRayCluster) -> Iterator[None]:
-    ray.init(address=cluster.address, namespace=NAMESPACE, log_to_driver=False)
+    ray.init(address=cluster.address, namespace=NAMESPACE, log_to_driver=True)
     try:
         yield
     finally:
@@ -91,7 +92,11 @@ def _driver(cluster: LocalRayCluster) -> Iterator[None]:
 
 
 def _statuses(handle: Any) -> dict[str, CameraStatus]:
-    statuses: dict[str, CameraStatus] = call(handle.statuses.remote(), CALL_S)
+    """Every camera's status; none while the controller restarts."""
+    try:
+        statuses: dict[str, CameraStatus] = call(handle.statuses.remote(), CALL_S)
+    except UNREACHABLE:
+        return {}
     return statuses
 
 
@@ -139,6 +144,19 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
             0.5,
         )
         wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
+
+        placed = {camera: s.node for camera, s in _statuses(handle).items()}
+        ray.kill(handle, no_restart=False)  # Ray restarts it; it rebuilds what it knew
+        started = time.monotonic()
+        wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
+        print(f"controller restarted in {time.monotonic() - started:.1f} s")
+        assert {camera: s.node for camera, s in _statuses(handle).items()} == placed
+
+        restarted = sorted(c for c, node in placed.items() if node == cluster.node_id(joining))
+        agent = ray.get_actor(agent_name(cluster.node_id(joining)), namespace=NAMESPACE)
+        ray.kill(agent, no_restart=False)  # Ray starts it again, without cameras
+        wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
+        assert {camera: s.node for camera, s in _statuses(handle).items()} == placed
         assert call(handle.shutdown.remote(), CALL_S + 30) is True
 
     table = store.query(EventQuery(limit=100_000))
@@ -146,20 +164,21 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
     assert [e.seq for e in reader.seen] == [e.seq for e in table]  # no gap, no duplicate
     assert len({e.event.id for e in table}) == len(table)
     ended_lost = [e for e in table if e.event.data.get("reason") == NODE_LOST]
-    assert {e.event.camera_id for e in ended_lost} >= {c for c in lost if c != "rtsp"}
-    for camera in lost:  # every track the lost node left open was ended
+    files = {c for c in [*lost, *restarted] if c != "rtsp"}  # the square is always in sight
+    assert {e.event.camera_id for e in ended_lost} >= files
+    for camera in [*lost, *restarted]:  # every track their node left open was ended
         last_lost = max((e.seq for e in ended_lost if e.event.camera_id == camera), default=0)
-        opened = {
-            e.event.track_id: e.seq
-            for e in table
-            if e.event.camera_id == camera and e.event.type == TRACK_STARTED and e.seq < last_lost
-        }
-        for track_id, seq in opened.items():
-            assert any(
-                e.event.type == TRACK_ENDED and e.event.track_id == track_id and e.seq > seq
-                for e in table
-                if e.event.camera_id == camera
-            ), f"camera {camera}: track {track_id} of the lost node was never ended"
+        for opened in table:
+            if opened.event.camera_id != camera or opened.event.type != TRACK_STARTED:
+                continue
+            if opened.seq < last_lost:
+                assert any(
+                    e.event.type == TRACK_ENDED
+                    and e.event.camera_id == camera
+                    and e.event.track_id == opened.event.track_id
+                    and e.seq > opened.seq
+                    for e in table
+                ), f"camera {camera}: track {opened.event.track_id} was never ended"
 
 
 def test_cluster_mode_refuses_a_database_other_than_postgresql(tmp_path: Path) -> None:
