@@ -24,7 +24,10 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from cluster.fencing import FencedEvents, Lease
+import ray
+
+from cluster.agent import FENCE_POLL_S, LEASE_S, WATCH_STOP_S
+from cluster.fencing import CUTOFF_S, FencedEvents, Lease, NodeWatch
 from cluster.interface import AgentReport
 from cluster.sim import InsertStats, InsertTimer, SimBehaviour, SimCamera
 from config import AppConfig, CameraConfig
@@ -33,9 +36,6 @@ from storage import EventWriter, ThumbnailStore, open_database
 
 log = logging.getLogger(__name__)
 
-LEASE_S = 4.0
-"""As the real agent's (``cluster.agent.LEASE_S``)."""
-FENCE_POLL_S = 0.25
 CALL_TIMEOUT_S = 10.0
 _T = TypeVar("_T")
 
@@ -68,6 +68,7 @@ class SimAgent:
         )
         self.events = FencedEvents(self.writer)
         self.lease_ = Lease(lease_s)
+        self.watch = NodeWatch(self.node_alive, CUTOFF_S)
         self._rng = random.Random(node)
         self._lock = threading.Lock()
         self._owned: set[str] = set()
@@ -79,6 +80,7 @@ class SimAgent:
         self._frames: asyncio.Queue[SimCamera] = asyncio.Queue()
         self._thread = threading.Thread(target=self._main, name=f"trackcast-sim-{node[:8]}")
         self.writer.start()
+        self.watch.start()
         self._thread.start()
         log.info("simulated agent on %s started (incarnation %s)", node, self.incarnation)
 
@@ -148,6 +150,7 @@ class SimAgent:
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop every camera and the loop, then write what they emitted; True if all ended and
         every event was kept."""
+        self.watch.stop(min(timeout_s, WATCH_STOP_S))  # its check may hang on a lost cluster
         if self._thread.is_alive():
             self._call(self._remove_all())
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -156,11 +159,23 @@ class SimAgent:
         self._engine.dispose()
         return kept and not self._thread.is_alive()
 
+    def node_alive(self) -> bool:
+        """Whether Ray lists this agent's node as alive (as ``NodeAgent.node_alive``)."""
+        return any(node["NodeID"] == self.node and node["Alive"] for node in ray.nodes())
+
+    def fenced_why(self) -> str | None:
+        """Why it may run no camera at all, if so (as ``NodeAgent.fenced_why``)."""
+        if self.watch.cut_off:
+            return "its node is dead or cut off from the cluster"
+        if self.lease_.expired:
+            return "the controller has not renewed its lease"
+        return None
+
     def strays(self) -> list[str]:
-        """Cameras it runs that it may no longer run: not owned, or all once the lease ran
-        out."""
+        """Cameras it runs that it may no longer run: not owned, or all when fenced."""
+        fenced = self.fenced_why() is not None
         with self._lock:
-            owned = set() if self.lease_.expired else self._owned
+            owned = set() if fenced else self._owned
             return [c for c in self._cameras if c not in owned]
 
     def _status(self, camera: SimCamera) -> CameraStatus:
@@ -213,7 +228,7 @@ class SimAgent:
         while True:
             strays = self.strays()
             if strays:
-                reason = "its lease ran out" if self.lease_.expired else "the controller moved it"
+                reason = self.fenced_why() or "the controller no longer lists them"
                 log.warning("node %s stops %d cameras: %s", self.node, len(strays), reason)
                 self.events.fence(strays)
                 for camera_id in strays:
