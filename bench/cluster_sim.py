@@ -120,10 +120,24 @@ class Ceiling:
     insert: Latency
 
 
+@dataclass(frozen=True, slots=True)
+class Modelled:
+    """What the run simulated: each camera, each node's detector, each node's writer."""
+
+    fps: float
+    events_per_s: float
+    detector: str
+    node_cores: int
+    node_detector_fps: float
+    max_batch: int
+    writer_batch: int
+    writer_flush_ms: float
+
+
 @dataclass
 class Result:
     plan: Plan
-    settings: dict[str, Any]
+    modelled: Modelled
     load_before: tuple[float, float, float]
     placement_s: float = 0.0
     per_node: dict[str, int] = field(default_factory=dict)
@@ -451,18 +465,18 @@ def _dropped_share(before: dict[str, CameraStatus], after: dict[str, CameraStatu
     return dropped / frames if frames else 0.0
 
 
-def _describe(config: AppConfig, behaviour: SimBehaviour) -> dict[str, Any]:
+def _describe(config: AppConfig, behaviour: SimBehaviour) -> Modelled:
     detector = behaviour.detector
-    return {
-        "fps": behaviour.fps,
-        "events_per_s": behaviour.events_per_s,
-        "detector": f"{detector.model} {detector.imgsz} {detector.backend}",
-        "node_cores_modelled": detector.cores,
-        "node_detector_fps": round(detector.fps, 1),
-        "max_batch": behaviour.max_batch,
-        "writer_batch": config.storage.batch_size,
-        "writer_flush_ms": config.storage.flush_interval_ms,
-    }
+    return Modelled(
+        fps=behaviour.fps,
+        events_per_s=behaviour.events_per_s,
+        detector=f"{detector.model} {detector.imgsz} {detector.backend}",
+        node_cores=detector.cores,
+        node_detector_fps=round(detector.fps, 1),
+        max_batch=behaviour.max_batch,
+        writer_batch=config.storage.batch_size,
+        writer_flush_ms=config.storage.flush_interval_ms,
+    )
 
 
 def table(result: Result) -> str:
