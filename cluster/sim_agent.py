@@ -24,10 +24,8 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-import ray
-
-from cluster.agent import FENCE_POLL_S, LEASE_S, WATCH_STOP_S
-from cluster.fencing import CUTOFF_S, FencedEvents, Lease, NodeWatch
+from cluster.agent import FENCE_POLL_S, LEASE_S
+from cluster.fencing import FencedEvents, Ownership, node_alive
 from cluster.interface import AgentReport
 from cluster.sim import InsertStats, InsertTimer, SimBehaviour, SimCamera
 from config import AppConfig, CameraConfig
@@ -67,12 +65,9 @@ class SimAgent:
             queue_size=config.storage.max_pending_events,
         )
         self.events = FencedEvents(self.writer)
-        self.lease_ = Lease(lease_s)
-        self.watch = NodeWatch(self.node_alive, CUTOFF_S)
+        self.ownership = Ownership(lease_s, self.node_alive)
         self._rng = random.Random(node)
         self._lock = threading.Lock()
-        self._owned: set[str] = set()
-        self._since: dict[str, int] = {}
         self._cameras: dict[str, SimCamera] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._loop = asyncio.new_event_loop()
@@ -80,22 +75,18 @@ class SimAgent:
         self._frames: asyncio.Queue[SimCamera] = asyncio.Queue()
         self._thread = threading.Thread(target=self._main, name=f"trackcast-sim-{node[:8]}")
         self.writer.start()
-        self.watch.start()
+        self.ownership.start()
         self._thread.start()
         log.info("simulated agent on %s started (incarnation %s)", node, self.incarnation)
 
     # -- the controller's methods (Ray threads) ------------------------------------------------
 
     def lease(self, owned: list[str]) -> AgentReport:
-        with self._lock:
-            self.lease_.renew()
-            self._owned = set(owned)
+        self.ownership.renew(owned)
         return self.report()
 
     def report(self) -> AgentReport:
-        with self._lock:
-            cameras = {c: self._since[c] for c in self._cameras if c in self._since}
-        return AgentReport(self.incarnation, cameras)
+        return AgentReport(self.incarnation, self.ownership.since(self.camera_ids()))
 
     def pid(self) -> int:
         """Its process (the simulation kills what a lost node left running)."""
@@ -106,17 +97,13 @@ class SimAgent:
         with self._lock:
             if camera.id in self._cameras:
                 raise ValueError(f"camera {camera.id} already runs on node {self.node}")
-            self.lease_.renew()
-            self._owned.add(camera.id)
-            self._since[camera.id] = since
+        self.ownership.take(camera.id, since)
         self.events.admit(camera.id)
         self._call(self._add(camera))
         return since
 
     def remove_camera(self, camera_id: str) -> bool:
-        with self._lock:
-            self._owned.discard(camera_id)
-            self._since.pop(camera_id, None)
+        self.ownership.release(camera_id)
         return self._call(self._remove(camera_id))
 
     def check_classes(self, camera: CameraConfig) -> None:
@@ -150,7 +137,7 @@ class SimAgent:
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop every camera and the loop, then write what they emitted; True if all ended and
         every event was kept."""
-        self.watch.stop(min(timeout_s, WATCH_STOP_S))  # its check may hang on a lost cluster
+        self.ownership.stop(timeout_s)
         if self._thread.is_alive():
             self._call(self._remove_all())
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -160,23 +147,15 @@ class SimAgent:
         return kept and not self._thread.is_alive()
 
     def node_alive(self) -> bool:
-        """Whether Ray lists this agent's node as alive (as ``NodeAgent.node_alive``)."""
-        return any(node["NodeID"] == self.node and node["Alive"] for node in ray.nodes())
+        return node_alive(self.node)
 
     def fenced_why(self) -> str | None:
-        """Why it may run no camera at all, if so (as ``NodeAgent.fenced_why``)."""
-        if self.watch.cut_off:
-            return "its node is dead or cut off from the cluster"
-        if self.lease_.expired:
-            return "the controller has not renewed its lease"
-        return None
+        """Why it may run no camera at all, if so."""
+        return self.ownership.fenced_why()
 
     def strays(self) -> list[str]:
         """Cameras it runs that it may no longer run: not owned, or all when fenced."""
-        fenced = self.fenced_why() is not None
-        with self._lock:
-            owned = set() if fenced else self._owned
-            return [c for c in self._cameras if c not in owned]
+        return self.ownership.strays(self.camera_ids())
 
     def _status(self, camera: SimCamera) -> CameraStatus:
         detector = f"simulated {self.behaviour.detector.backend}"

@@ -34,3 +34,5 @@ def test_simulated_cameras_are_placed_and_fail_over_without_losing_an_event(
     assert integrity.events > 0
     assert (integrity.duplicate_ids, integrity.seq_gaps) == (0, 0)
     assert integrity.late_from_lost_node == 0, "the lost node kept writing after its cameras moved"
+    assert integrity.ended_node_lost > 0
+    assert integrity.tracks_left_open == 0, "tracks of the lost node were never ended"
