@@ -10,6 +10,11 @@
 #       -v "$PWD/cameras.yaml:/app/cameras.yaml:ro" -e TRACKCAST_ADMIN_TOKEN=$TOKEN \
 #       -e TRACKCAST_WEBRTC_HOSTS=192.0.2.10 trackcast serve --config cameras.yaml --host 0.0.0.0
 #   docker run --gpus all ... trackcast:cuda                         # NVIDIA container toolkit
+# Cluster mode (README, "Deployment on a cluster"; docker-compose.yml, deploy/kuberay.yaml):
+#   docker run ... trackcast cluster head                            # Ray's head, no cameras
+#   docker run ... trackcast cluster worker --address ray-head:6379 --config deploy/cluster.yaml
+#   docker run ... /bin/sh -c 'trackcast cluster join --address ray-head:6379 \
+#       && exec trackcast serve --cluster ray-head:6379 --config deploy/cluster.yaml --host 0.0.0.0'
 # The image is never open by default: without TRACKCAST_ADMIN_TOKEN (or auth.tokens) every /api
 # request is refused. Open mode (--open, auth.open) answers only requests for localhost, 127.0.0.1
 # and [::1] (and auth.hosts), so it is for a machine's own browser only.
@@ -29,8 +34,9 @@ ARG TORCH=cpu
 # Where the +cpu torch wheels are (PyPI has only the CUDA build); not used for TORCH=cuda. pip
 # takes torchvision's +cpu build from there too (a later local version of the pinned release).
 ARG TORCH_CPU_INDEX=https://download.pytorch.org/whl/cpu
-# pyproject.toml extras installed too, space-separated (postgres: storage.url postgresql+psycopg)
-ARG EXTRAS=postgres
+# pyproject.toml extras installed too, space-separated (postgres: storage.url postgresql+psycopg;
+# cluster: Ray, for cluster mode); an extra's references to trackcast's own extras are skipped.
+ARG EXTRAS="postgres cluster"
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -40,7 +46,7 @@ WORKDIR /src
 COPY pyproject.toml ./
 COPY constraints/ constraints/
 RUN test -f "constraints/${TORCH}.txt" \
-    && python -c 'import os, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + [r for e in os.environ["EXTRAS"].split() for r in p["optional-dependencies"][e]]))' > requirements.txt \
+    && python -c 'import os, tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + [r for e in os.environ["EXTRAS"].split() for r in p["optional-dependencies"][e] if not r.startswith("trackcast[")]))' > requirements.txt \
     && index=() && if [ "${TORCH}" = cpu ]; then index=(--extra-index-url "${TORCH_CPU_INDEX}"); fi \
     && /opt/trackcast/venv/bin/pip install "${index[@]}" -c "constraints/${TORCH}.txt" -r requirements.txt
 
@@ -96,6 +102,7 @@ COPY --from=build /opt/trackcast/models /opt/trackcast/models
 COPY --from=build --chown=trackcast:trackcast /opt/trackcast/cache /opt/trackcast/cache
 COPY --from=build /app/data/vtest.avi /app/data/vtest.avi
 COPY scripts/demo.yaml /app/scripts/demo.yaml
+COPY deploy/cluster.yaml /app/deploy/cluster.yaml
 COPY docker/healthcheck.py /opt/trackcast/healthcheck.py
 WORKDIR /app
 # data_dir of the demo (trackcast-data/demo) and of configs that keep it under trackcast-data/.
@@ -109,7 +116,8 @@ ENV PATH="/opt/trackcast/venv/bin:${PATH}" \
     TRACKCAST_HEALTH_URL=http://127.0.0.1:8080/readyz
 USER 10001:10001
 EXPOSE 8080
-# /readyz: 200 once every service thread is alive and storage writes (TRACKCAST_HEALTH_URL moves it).
+# /readyz: 200 once every service thread is alive and storage writes (TRACKCAST_HEALTH_URL moves it;
+# Ray nodes set tcp://127.0.0.1:PORT).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
     CMD ["python", "/opt/trackcast/healthcheck.py"]
 ENTRYPOINT ["trackcast"]

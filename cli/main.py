@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from cli import analyze, config_tools, dataset, evaluate, export, run, serve, track
+from cli import analyze, cluster, config_tools, dataset, evaluate, export, run, serve, track
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.register(commands)
     dataset.register(commands)
     config_tools.register(commands)
+    cluster.register(commands)
     return parser
 
 
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from stream import SourceError
     from stream.redact import SecretSet, redact_text
 
-    user_errors = (SourceError, ModelError, OutputError, StorageError, ValueError, ClusterError)
+    user_errors = (SourceError, ModelError, OutputError, StorageError, ClusterError, ValueError)
     try:
         configure_logging(log_settings(args))  # serve and run apply their config's logging too
         install_log_redaction(SecretSet())  # URLs in any log line lose their passwords

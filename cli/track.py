@@ -1,4 +1,6 @@
-"""``trackcast track SOURCE``: detect and track over a file or URL, write video, MOT and JSONL."""
+"""``trackcast track SOURCE``: detect and track over a file or URL, write video, MOT and JSONL.
+
+Several sources, a folder, ``--out`` or ``--cluster`` make it a batch (``cli.track_batch``)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ EXAMPLES = """examples:
   trackcast track data/vtest.avi --model person-yolov8s --video out/vtest.mp4
   trackcast track clip.mp4 --model coco-yolov3-tiny --classes person,car --jsonl out/clip.jsonl
   trackcast track rtsp://cam.local/stream --max-frames 300 --mot out/cam.txt
+  trackcast track videos/ more.mp4 --model coco-yolov3-tiny --out out/ --outputs mot,jsonl
+  trackcast track /shared/videos --cluster ray-head:6379 --out /shared/tracks
 """
 
 
@@ -28,14 +32,58 @@ def register(commands: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("source", help="video file path or URL (rtsp://, http://, ...)")
+    parser.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="video file path or URL (rtsp://, http://, ...); several, or a folder of videos,"
+        " for a batch into --out",
+    )
     add_tracking_arguments(parser)
     parser.add_argument("--max-frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--video", type=Path, metavar="PATH", help="annotated H.264 MP4 output")
     parser.add_argument("--mot", type=Path, metavar="PATH", help="MOTChallenge tracks output")
     parser.add_argument("--jsonl", type=Path, metavar="PATH", help="JSON Lines output, per frame")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_batch_arguments(parser)
     parser.set_defaults(handler=run)
+
+
+def add_batch_arguments(parser: argparse.ArgumentParser) -> None:
+    """Many files at once, here or on a Ray cluster (``cli.track_batch``)."""
+    group = parser.add_argument_group("batch (several sources or a folder)")
+    group.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder: <name>.mot.txt, .jsonl, .mp4 per file",
+    )
+    group.add_argument(
+        "--outputs",
+        default="mot,jsonl",
+        metavar="LIST",
+        help="what to write per file: mot, jsonl, video (%(default)s)",
+    )
+    group.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="run one Ray task per file on this Ray cluster (host:port, or auto); inputs and --out"
+        " must be at the same path on every node",
+    )
+    group.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="tries after a file's first failure (%(default)s)",
+    )
+    group.add_argument(
+        "--cpus-per-file",
+        type=float,
+        metavar="N",
+        default=1,
+        help="Ray CPUs each file's task takes, and its inference threads (%(default)s)",
+    )
 
 
 def add_tracking_arguments(parser: argparse.ArgumentParser) -> None:
@@ -122,7 +170,7 @@ def detector_options(args: argparse.Namespace) -> DetectorOptions:
 
 def options_from_args(args: argparse.Namespace) -> JobOptions:
     return tracking_options(
-        args, args.source, max_frames=args.max_frames, video=args.video, mot=args.mot,
+        args, args.sources[0], max_frames=args.max_frames, video=args.video, mot=args.mot,
         jsonl=args.jsonl,
     )  # fmt: skip
 
@@ -156,6 +204,14 @@ def tracking_options(
 
 
 def run(args: argparse.Namespace) -> int:
+    from cli.track_batch import is_batch, run_batch
+
+    if is_batch(args):
+        return run_batch(args)
+    return run_single(args)
+
+
+def run_single(args: argparse.Namespace) -> int:
     from cli.progress import ProgressBar
     from runtime import FileJob
 

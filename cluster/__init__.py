@@ -16,6 +16,12 @@ NAMESPACE = "trackcast"
 """The Ray namespace of trackcast's named actors."""
 CONTROLLER_NAME = "trackcast-controller"
 """The one detached controller actor that every API replica talks to."""
+DEFAULT_ANALYSIS_FPS = 10.0
+"""Frames per second a camera without an ``fps_cap`` is assumed to be analysed at when a node's
+capacity is measured (``cluster.capacity``)."""
+DEFAULT_UTILISATION = 0.8
+"""Share of each second a node's detector may be busy; the rest is for decoding, tracking,
+encoding and bursts (``cluster.capacity``)."""
 
 
 class ClusterError(RuntimeError):

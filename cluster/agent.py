@@ -16,9 +16,7 @@ import threading
 import uuid
 from dataclasses import replace
 
-import ray
-
-from cluster.fencing import CUTOFF_S, FencedEvents, Lease, NodeWatch
+from cluster.fencing import FencedEvents, Ownership, node_alive
 from cluster.interface import AgentReport
 from cluster.live import LiveMethods
 from config import AppConfig, CameraConfig
@@ -33,7 +31,6 @@ LEASE_S = 30.0
 """How long an agent runs its cameras without hearing from the controller (which renews every
 second): longer than a controller restart takes."""
 FENCE_POLL_S = 0.25
-WATCH_STOP_S = 2.0
 STOP_CAMERA_S = 10.0
 
 
@@ -56,49 +53,33 @@ class NodeAgent(LiveMethods):
         self.runtime: CameraRuntime = stored_runtime(
             config, self.storage, detector_factory=detector_factory, events=self.events
         )
-        self._lock = threading.Lock()
-        self._owned: set[str] = set()
-        self._since: dict[str, int] = {}
-        self._lease = Lease(lease_s)
-        self.watch = NodeWatch(self.node_alive, CUTOFF_S)
+        self.ownership = Ownership(lease_s, self.node_alive)
         self.storage.writer.start()
-        self.watch.start()
+        self.ownership.start()
         self._fencer = Fencer(self)
         self._fencer.start()
         log.info("node agent on %s started (incarnation %s)", node, self.incarnation)
 
     def lease(self, owned: list[str]) -> AgentReport:
-        with self._lock:
-            self._lease.renew()
-            self._owned = set(owned)
+        self.ownership.renew(owned)
         self._fencer.nudge()
         return self.report()
 
     def report(self) -> AgentReport:
-        running = self.runtime.camera_ids()
-        with self._lock:
-            cameras = {c: self._since[c] for c in running if c in self._since}
-        return AgentReport(self.incarnation, cameras)
+        return AgentReport(self.incarnation, self.ownership.since(self.runtime.camera_ids()))
 
     def add_camera(self, camera: CameraConfig) -> None:
         since = self.storage.store.latest_seq()
-        with self._lock:
-            self._lease.renew()  # the controller calls: it is reachable
-            self._owned.add(camera.id)
-            self._since[camera.id] = since
+        self.ownership.take(camera.id, since)
         self.events.admit(camera.id)
         try:
             self.runtime.add_camera(camera)
         except BaseException:
-            with self._lock:
-                self._owned.discard(camera.id)
-                self._since.pop(camera.id, None)
+            self.ownership.release(camera.id)
             raise
 
     def remove_camera(self, camera_id: str) -> bool:
-        with self._lock:
-            self._owned.discard(camera_id)
-            self._since.pop(camera_id, None)
+        self.ownership.release(camera_id)
         try:
             return self.runtime.remove_camera(camera_id, STOP_CAMERA_S)
         except KeyError:
@@ -121,15 +102,13 @@ class NodeAgent(LiveMethods):
             return None
 
     def node_alive(self) -> bool:
-        """Whether Ray's control store lists this agent's node as alive (it raises, or hangs,
-        when it cannot be reached)."""
-        return any(node["NodeID"] == self.node and node["Alive"] for node in ray.nodes())
+        return node_alive(self.node)
 
     def stop(self, timeout_s: float = 15.0) -> bool:
         """Stop the fencer and every camera (their tracks end, unless fenced), then write what
         the cameras emitted; True if every thread ended and every event was kept."""
         ended = self._fencer.stop(timeout_s)
-        self.watch.stop(min(timeout_s, WATCH_STOP_S))  # its check may hang on a lost cluster
+        self.ownership.stop(timeout_s)
         ended = self.runtime.stop(timeout_s) and ended
         writer = self.storage.writer
         kept = writer.stop(timeout_s)
@@ -150,19 +129,11 @@ class NodeAgent(LiveMethods):
 
     def fenced_why(self) -> str | None:
         """Why it may run no camera at all, if so."""
-        if self.watch.cut_off:
-            return "its node is dead or cut off from the cluster"
-        if self._lease.expired:
-            return "the controller has not renewed its lease"
-        return None
+        return self.ownership.fenced_why()
 
     def strays(self) -> list[str]:
         """Cameras it runs that it may no longer run: not owned, or all when fenced."""
-        running = self.runtime.camera_ids()
-        fenced = self.fenced_why() is not None
-        with self._lock:
-            owned = set() if fenced else self._owned
-        return [c for c in running if c not in owned]
+        return self.ownership.strays(self.runtime.camera_ids())
 
 
 class Fencer(Worker):

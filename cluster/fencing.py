@@ -13,6 +13,8 @@ stopping included: the controller ends them, with reason ``node_lost``) and stop
 - the controller has not renewed its :class:`Lease` for ``lease_s`` (much longer than a
   controller takes to restart: a restarting controller finds the agents' cameras running and
   takes them over).
+
+:class:`Ownership` keeps those three for an agent (the real one and the simulation's).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from stream.worker import Worker
 
 log = logging.getLogger(__name__)
 
+WATCH_STOP_S = 2.0
+"""How long stopping waits for the node watch, whose check may hang on a lost cluster."""
 CUTOFF_S = 4.0
 """An agent stops its cameras at most this long after its node died or was cut off from the
 cluster (the controller waits this long, and a grace, before starting them elsewhere)."""
@@ -125,3 +129,71 @@ class NodeWatch(Worker):
             self.heartbeat.beat()
             self.check()
             self.wait(self._interval_s)
+
+
+def node_alive(node: str) -> bool:
+    """Whether Ray's control store lists ``node`` as alive (it raises, or hangs, when it cannot
+    be reached)."""
+    import ray  # cluster mode only
+
+    return any(entry["NodeID"] == node and entry["Alive"] for entry in ray.nodes())
+
+
+class Ownership:
+    """Which cameras an agent may run, and since which stored seq each run started: those the
+    controller lists as the agent's own, and none at all once its node is dead or cut off or the
+    controller has let its lease run out. Thread-safe; :meth:`start` and :meth:`stop` its
+    :class:`NodeWatch`."""
+
+    def __init__(self, lease_s: float, alive: Callable[[], bool]) -> None:
+        self._lock = threading.Lock()
+        self._owned: set[str] = set()
+        self._since: dict[str, int] = {}
+        self._lease = Lease(lease_s)
+        self.watch = NodeWatch(alive, CUTOFF_S)
+
+    def start(self) -> None:
+        self.watch.start()
+
+    def stop(self, timeout_s: float) -> None:
+        self.watch.stop(min(timeout_s, WATCH_STOP_S))
+
+    def renew(self, owned: Iterable[str]) -> None:
+        """The controller's lease renewal, with the cameras it lists as the agent's."""
+        with self._lock:
+            self._lease.renew()
+            self._owned = set(owned)
+
+    def take(self, camera_id: str, since: int) -> None:
+        """The controller starts ``camera_id`` here (it is reachable: the lease is renewed); its
+        run starts after event ``since``."""
+        with self._lock:
+            self._lease.renew()
+            self._owned.add(camera_id)
+            self._since[camera_id] = since
+
+    def release(self, camera_id: str) -> None:
+        with self._lock:
+            self._owned.discard(camera_id)
+            self._since.pop(camera_id, None)
+
+    def since(self, running: Iterable[str]) -> dict[str, int]:
+        """Each of the ``running`` cameras with the seq its run started after."""
+        with self._lock:
+            return {c: self._since[c] for c in running if c in self._since}
+
+    def fenced_why(self) -> str | None:
+        """Why the agent may run no camera at all, if so."""
+        if self.watch.cut_off:
+            return "its node is dead or cut off from the cluster"
+        if self._lease.expired:
+            return "the controller has not renewed its lease"
+        return None
+
+    def strays(self, running: Iterable[str]) -> list[str]:
+        """Of the ``running`` cameras, those the agent may no longer run: not owned, or all when
+        fenced."""
+        fenced = self.fenced_why() is not None
+        with self._lock:
+            owned = set() if fenced else set(self._owned)
+        return [c for c in running if c not in owned]

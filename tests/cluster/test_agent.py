@@ -121,4 +121,4 @@ def test_an_agent_whose_node_is_dead_stops_every_camera(
     agent.lease(["sq"])
     agent.node_up = False  # Ray says so: the controller starts its cameras elsewhere
     wait_until(lambda: agent.camera_ids() == [], 5)
-    assert agent.events.fenced("sq") and agent.watch.cut_off
+    assert agent.events.fenced("sq") and agent.ownership.watch.cut_off
