@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from api.health import router as health_router
@@ -34,13 +33,6 @@ KUBERAY = ROOT / "deploy" / "kuberay.yaml"
 COMPOSE_ENV = {"POSTGRES_PASSWORD": "compose-test-password", "TRACKCAST_ADMIN_TOKEN": "t" * 32}
 """What the user exports before ``docker compose up``."""
 RAY_PORT = 6379
-
-
-SERVE_HAS_CLUSTER = not build_parser().parse_known_args(["serve", "--cluster", "x"])[1]
-"""``trackcast serve --cluster`` comes with the API's cluster mode (branch cluster-api)."""
-needs_serve_cluster = pytest.mark.xfail(
-    not SERVE_HAS_CLUSTER, reason="trackcast serve --cluster is not on this branch", strict=True
-)
 
 
 # -- compose's own interpolation and the shell's, as far as these files use them ------------------
@@ -138,7 +130,6 @@ def test_compose_nodes_start_with_the_cli_and_find_the_head() -> None:
         assert copied_to(stages()[-1], "/opt/trackcast/healthcheck.py").is_file(), name
 
 
-@needs_serve_cluster
 def test_compose_api_joins_then_serves_the_cluster_on_its_published_port() -> None:
     api = trackcast_services()["api"]
     join, serve = (trackcast_args(c) for c in service_commands(api))
@@ -258,7 +249,6 @@ def _api() -> tuple[dict[str, Any], dict[str, str]]:
     return container, env
 
 
-@needs_serve_cluster
 def test_the_api_deployment_joins_then_serves_the_head_service() -> None:
     container, env = _api()
     assert container["command"] == ["/bin/sh", "-c"]

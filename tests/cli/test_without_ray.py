@@ -19,7 +19,6 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.servers.trackcast_server import TrackcastServer
-from tests.test_deploy import needs_serve_cluster
 from tests.waiting import scaled, wait_until
 
 HIDE_RAY = 'import sys\nsys.modules["ray"] = None  # as if Ray were not installed\n'
@@ -99,7 +98,6 @@ def test_cluster_worker_says_how_to_install_ray(without_ray: dict[str, str]) -> 
     assert line.startswith("trackcast: error: ") and INSTALL_HINT in line
 
 
-@needs_serve_cluster
 def test_serve_on_a_cluster_says_how_to_install_ray(
     without_ray: dict[str, str], tmp_path: Path
 ) -> None:
