@@ -16,8 +16,6 @@ the first.
 
 from __future__ import annotations
 
-import logging
-import socket
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +24,7 @@ from dataclasses import dataclass, field, replace
 import ray
 from ray.exceptions import RayError, RayTaskError
 
-from cluster import NAMESPACE, ClusterError
+from cluster.client import connect
 from runtime.batch import (
     BatchCounts,
     BatchFile,
@@ -43,8 +41,6 @@ from runtime.batch import (
 
 POLL_S = 1.0
 """How often the driver reports progress while tasks run."""
-PROBE_TIMEOUT_S = 10.0
-"""How long the driver waits for the cluster's GCS port to accept a connection."""
 REPORT_EVERY_S = 1.0
 """How often a task tells the progress actor its frame count."""
 
@@ -132,14 +128,7 @@ def pin_threads(files: Sequence[BatchFile], cpus: float) -> list[BatchFile]:
 def connected(address: str) -> Iterator[None]:
     """This process as the driver of the Ray cluster at ``address``, disconnected after;
     ClusterError at once if nothing answers there."""
-    _probe(address)
-    try:
-        ray.init(
-            address=address, namespace=NAMESPACE, logging_level=logging.WARNING,
-            log_to_driver=False,
-        )  # fmt: skip
-    except (ConnectionError, RuntimeError, ValueError) as error:
-        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {error}") from None
+    connect(address)
     try:
         yield
     finally:
@@ -158,22 +147,6 @@ def run_on_cluster(
     started = time.monotonic()
     outcomes = _run(pin_threads(files, settings.cpus), settings, detector_factory, on_progress)
     return BatchReport(outcomes, time.monotonic() - started)
-
-
-def _probe(address: str) -> None:
-    """ClusterError unless something answers at a ``host:port`` address: ``ray.init`` would
-    keep retrying for many minutes (measured: still waiting after 10)."""
-    host, colon, port = address.rpartition(":")
-    if not colon or "://" in address or not port.isdigit():
-        return  # "auto", ray://: Ray resolves them itself
-    try:
-        socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT_S).close()
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ClusterError(
-            f"no Ray cluster answers at {address} ({reason}); start one with"
-            " `ray start --head`, or give its GCS address host:port"
-        ) from None
 
 
 def _run(

@@ -12,11 +12,13 @@ dies; calls made while it restarts raise ``RayActorError`` (retry them). Call it
 
 from __future__ import annotations
 
+import logging
+import socket
 from typing import Any
 
 import ray
 
-from cluster import CONTROLLER_NAME, NAMESPACE
+from cluster import CONTROLLER_NAME, NAMESPACE, ClusterError
 from cluster.agent import LEASE_S, NodeAgent
 from cluster.calls import UNREACHABLE, call
 from cluster.controller import Controller, require_postgres
@@ -30,14 +32,41 @@ while a node is lost would not know which cameras that node ran, and left their 
 HEAD_SHARE = 0.001
 SHUTDOWN_SLACK_S = 15.0
 """Beyond the agents' own stop time: the controller's calls to them."""
+PROBE_TIMEOUT_S = 10.0
+"""How long :func:`connect` waits for the cluster's address to take a TCP connection."""
 CONTROLLER_THREADS = 64
 """Concurrent calls the controller serves (each API replica's requests, and its own loop)."""
 
 
 def connect(address: str) -> None:
-    """Join the Ray cluster at ``address`` (``auto``, ``HOST:PORT``, ``ray://...``)."""
-    if not ray.is_initialized():
-        ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
+    """Join the Ray cluster at ``address`` (``auto``, ``HOST:PORT``, ``ray://...``) in
+    trackcast's namespace; ClusterError at once if nothing answers there."""
+    if ray.is_initialized():
+        return
+    _probe(address)
+    try:
+        ray.init(
+            address=address, namespace=NAMESPACE, logging_level=logging.WARNING,
+            log_to_driver=False,
+        )  # fmt: skip
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {error}") from None
+
+
+def _probe(address: str) -> None:
+    """ClusterError unless something answers at a ``host:port`` address: ``ray.init`` would
+    keep retrying for many minutes (measured: still waiting after 10)."""
+    host, colon, port = address.rpartition(":")
+    if not colon or "://" in address or not port.isdigit():
+        return  # "auto", ray://: Ray resolves them itself
+    try:
+        socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT_S).close()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ClusterError(
+            f"no Ray cluster answers at {address} ({reason}); start one with"
+            " `ray start --head`, or give its GCS address host:port"
+        ) from None
 
 
 def controller(

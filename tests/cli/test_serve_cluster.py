@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,15 @@ def test_cluster_mode_with_webhooks_is_refused(tmp_path: Path) -> None:
     )
     line = _refused(tmp_path, config, "--cluster", "127.0.0.1:1")
     assert "does not deliver webhooks or MQTT yet" in line
+
+
+def test_a_cluster_address_where_nothing_answers_is_refused_at_once(tmp_path: Path) -> None:
+    with socket.socket() as unused:  # a port nothing listens on: Ray would wait for minutes
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    postgres = "storage: {url: 'postgresql+psycopg://u:p@127.0.0.1:1/db'}\n"
+    line = _refused(tmp_path, postgres, "--cluster", f"127.0.0.1:{port}")
+    assert f"no Ray cluster answers at 127.0.0.1:{port}" in line
 
 
 PROBE = """
