@@ -17,12 +17,13 @@ import uuid
 from dataclasses import replace
 
 from cluster.fencing import FencedEvents, Ownership, node_alive
-from cluster.interface import AgentReport
+from cluster.interface import AgentReport, ProcessSetup
 from cluster.live import LiveMethods
 from config import AppConfig, CameraConfig
 from runtime.cameras import CameraRuntime, CameraStatus, DetectorFactory
 from runtime.stored import stored_runtime
 from storage import open_event_storage
+from stream.redact import SecretSet
 from stream.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,13 @@ class NodeAgent(LiveMethods):
         node: str,
         detector_factory: DetectorFactory | None = None,
         lease_s: float = LEASE_S,
+        setup: ProcessSetup | None = None,
     ) -> None:
-        """``node``: the Ray node id it runs on (each camera's status says it)."""
+        """``node``: the Ray node id it runs on (each camera's status says it); ``setup`` runs
+        first (:data:`cluster.interface.ProcessSetup`)."""
+        self.secrets = SecretSet()
+        if setup is not None:
+            setup(self.secrets)
         self.node = node
         self.incarnation = uuid.uuid4().hex
         self.storage = open_event_storage(config, migrate_schema=False)  # the controller did
@@ -70,6 +76,7 @@ class NodeAgent(LiveMethods):
 
     def add_camera(self, camera: CameraConfig) -> None:
         since = self.storage.store.latest_seq()
+        self.secrets.add_url(camera.url)  # its password never reaches a log line
         self.ownership.take(camera.id, since)
         self.events.admit(camera.id)
         try:

@@ -17,7 +17,7 @@ import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from cluster import CAMERA_RESOURCE, NAMESPACE
-from cluster.interface import AgentReport
+from cluster.interface import AgentReport, ProcessSetup
 from config import AppConfig
 from runtime.cameras import DetectorFactory
 
@@ -42,12 +42,13 @@ def agent_name(node: str) -> str:
 @dataclass(frozen=True)
 class AgentSpec:
     """How the controller starts agents: ``agent_class(config, node, detector_factory,
-    lease_s)`` (see :class:`cluster.interface.AgentInterface`)."""
+    lease_s, setup)`` (see :class:`cluster.interface.AgentInterface`)."""
 
     agent_class: type
     config: AppConfig
     detector_factory: DetectorFactory | None
     lease_s: float
+    setup: ProcessSetup | None = None
 
     def start(self, node: str) -> Any:
         """The agent actor of ``node``: the running one if there is one, else a new one."""
@@ -61,7 +62,7 @@ class AgentSpec:
             max_concurrency=AGENT_THREADS,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False),
         )
-        return actor.remote(self.config, node, self.detector_factory, self.lease_s)
+        return actor.remote(self.config, node, self.detector_factory, self.lease_s, self.setup)
 
 
 @dataclass(eq=False)

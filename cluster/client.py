@@ -22,6 +22,7 @@ from cluster import CONTROLLER_NAME, NAMESPACE, ClusterError
 from cluster.agent import LEASE_S, NodeAgent
 from cluster.calls import UNREACHABLE, call
 from cluster.controller import Controller, require_postgres
+from cluster.interface import ProcessSetup
 from config import AppConfig
 from runtime.cameras import DetectorFactory
 
@@ -75,6 +76,7 @@ def controller(
     agent_class: type = NodeAgent,
     detector_factory: DetectorFactory | None = None,
     lease_s: float = LEASE_S,
+    setup: ProcessSetup | None = None,
 ) -> Any:
     """The controller actor, created with these arguments if it does not run yet (a running
     one keeps the arguments it was created with). ClusterError without PostgreSQL."""
@@ -89,7 +91,7 @@ def controller(
         num_cpus=0,
         resources={HEAD_RESOURCE: HEAD_SHARE},  # on the head, and again there after a restart
     )
-    return actor.remote(config, agent_class, detector_factory, lease_s=lease_s)
+    return actor.remote(config, agent_class, detector_factory, lease_s=lease_s, setup=setup)
 
 
 def stop_controller(handle: Any, timeout_s: float = 30.0) -> bool:

@@ -43,7 +43,7 @@ from cluster.agent import LEASE_S, NodeAgent
 from cluster.agents import AgentRecord, AgentSpec, camera_nodes
 from cluster.calls import GONE, UNREACHABLE, call
 from cluster.fencing import CUTOFF_S
-from cluster.interface import AgentReport
+from cluster.interface import AgentReport, ProcessSetup
 from cluster.node_lost import end_open_tracks
 from cluster.placement import place, reassign, rebalance
 from cluster.placer import (
@@ -57,6 +57,7 @@ from config import AppConfig, CameraConfig
 from runtime.camera_set import Camera, CameraSet
 from runtime.cameras import CameraStatus, DetectorFactory
 from storage import CameraStore, EventStore, migrate, open_database
+from stream.redact import SecretSet
 from stream.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -105,19 +106,26 @@ class Controller:
         *,
         lease_s: float = LEASE_S,
         tick_s: float = TICK_S,
+        setup: ProcessSetup | None = None,
     ) -> None:
         """``agent_class`` is started on each camera node as ``agent_class(config, node,
-        detector_factory, lease_s)`` (:class:`cluster.interface.AgentInterface`)."""
+        detector_factory, lease_s, setup)`` (:class:`cluster.interface.AgentInterface`);
+        ``setup`` runs first here too."""
+        secrets = SecretSet()
+        if setup is not None:
+            setup(secrets)
         engine = open_database(require_postgres(config))
         migrate(engine)
         self.config = config
         self.store = EventStore(engine)
         self.state = ControllerState()
-        self._spec = AgentSpec(agent_class, config, detector_factory, lease_s)
+        self._spec = AgentSpec(agent_class, config, detector_factory, lease_s, setup)
         self._lease_s = lease_s
         self.placer = Placer(config, self.state, self.store)
         self._adopt()
-        self.cameras: CameraSet[Placer] = CameraSet(self.placer, CameraStore(engine))
+        self.cameras: CameraSet[Placer] = CameraSet(
+            self.placer, CameraStore(engine), secrets=secrets
+        )
         for camera in self.cameras.list():
             if camera.enabled:  # placed by the loop's first round, all at once
                 self.placer.want(camera)

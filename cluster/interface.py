@@ -2,18 +2,25 @@
 
 :class:`cluster.agent.NodeAgent` is the real agent; the scaling simulation runs the real
 controller with a light one. The controller starts one agent actor per camera node as
-``agent_class(config, node, detector_factory, lease_s)`` and calls these methods through Ray
+``agent_class(config, node, detector_factory, lease_s, setup)`` and calls these methods through Ray
 (``handle.method.remote(...)``); an exception an agent raises reaches the caller wrapped in a
 ``RayTaskError`` (:func:`cluster.calls.call` unwraps it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from config import CameraConfig
 from runtime.cameras import CameraStatus
+from stream.redact import SecretSet
+
+ProcessSetup = Callable[[SecretSet], None]
+"""Run first in each actor's process (the controller, every node agent) with the set of secrets
+the process's log lines must hide, which the actor keeps adding its cameras' URLs to: the
+service's logging (format, level, redaction), as ``trackcast serve`` sets up its own process."""
 
 
 @dataclass(frozen=True, slots=True)

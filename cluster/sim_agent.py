@@ -26,11 +26,12 @@ from typing import ClassVar, TypeVar
 
 from cluster.agent import FENCE_POLL_S, LEASE_S
 from cluster.fencing import FencedEvents, Ownership, node_alive
-from cluster.interface import AgentReport
+from cluster.interface import AgentReport, ProcessSetup
 from cluster.sim import InsertStats, InsertTimer, SimBehaviour, SimCamera
 from config import AppConfig, CameraConfig
 from runtime.cameras import CameraStatus, DetectorFactory
 from storage import EventWriter, ThumbnailStore, open_database
+from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,12 @@ class SimAgent:
         node: str,
         detector_factory: DetectorFactory | None = None,
         lease_s: float = LEASE_S,
+        setup: ProcessSetup | None = None,
     ) -> None:
         """``detector_factory`` is ignored: the detector is simulated."""
         del detector_factory
+        if setup is not None:
+            setup(SecretSet())
         self.node = node
         self.incarnation = uuid.uuid4().hex
         self._engine = open_database(str(config.storage.url))

@@ -12,15 +12,37 @@ Webhooks and MQTT are not delivered in cluster mode yet: a config that sets them
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from config import AppConfig, ConfigError
 from runtime.cameras import DetectorFactory
 from service.event_poller import EventPoller
-from service.service import CameraParts, Service, build_service
+from service.log_redaction import install_log_redaction
+from service.logs import LogSettings, configure_logging
+from service.secrets import config_secrets
+from service.service import ADMIN_TOKEN_ENV, CameraParts, Service, build_service
+from stream.redact import SecretSet
 
 STARTUP_TIMEOUT_S = 120.0
 """Longest a replica waits for the controller to answer its first call."""
+
+
+@dataclass(frozen=True)
+class ActorLogging:
+    """What the processes of the cluster's actors (the controller, the node agents) run first:
+    they log in the format and at the level of the config's ``logging`` (and the environment,
+    as ``serve`` does), and hide every secret of the config, the admin token and the URLs of the
+    cameras they are given later (:data:`cluster.interface.ProcessSetup`)."""
+
+    config: AppConfig
+    admin_token: str | None
+
+    def __call__(self, secrets: SecretSet) -> None:
+        configure_logging(LogSettings.resolve(self.config.logging))
+        config_secrets(self.config, self.admin_token, into=secrets)
+        install_log_redaction(secrets)
 
 
 def check_cluster_config(config: AppConfig) -> None:
@@ -47,7 +69,8 @@ def build_cluster_service(
     if address is None:
         raise ConfigError("cluster mode: no cluster address")
     connect(address)
-    handle = controller(config, detector_factory=detector_factory)
+    setup = ActorLogging(config, os.environ.get(ADMIN_TOKEN_ENV) or None)
+    handle = controller(config, detector_factory=detector_factory, setup=setup)
     # up (and done migrating the database) before this replica opens it; a new controller
     # starts a Ray worker process first
     ask(handle.nodes.remote(), timeout_s=STARTUP_TIMEOUT_S)

@@ -8,11 +8,14 @@ from config import AppConfig
 from stream.redact import SecretSet
 
 
-def config_secrets(config: AppConfig, admin_token: str | None = None) -> SecretSet:
+def config_secrets(
+    config: AppConfig, admin_token: str | None = None, into: SecretSet | None = None
+) -> SecretSet:
     """API tokens, the admin token, webhook keys and URL secrets, the MQTT password (from the
     config or its environment variable), the database URL's password and every configured
-    camera's URL secrets."""
-    secrets = SecretSet([admin_token, *(token.token for token in config.auth.tokens)])
+    camera's URL secrets; added to ``into`` if given (and returned)."""
+    secrets = into if into is not None else SecretSet()
+    secrets.add(admin_token, *(token.token for token in config.auth.tokens))
     for webhook in config.webhooks:
         secrets.add(webhook.secret)
         secrets.add_url(webhook.url)

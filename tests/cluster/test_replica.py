@@ -17,7 +17,7 @@ from tests.servers.cluster_api import api_replicas, camera_json, get_ok, wait_st
 from tests.servers.ray_cluster import local_ray_cluster
 from tests.servers.trackcast_server import TrackcastServer
 from tests.storage.conftest import PostgresServer
-from tests.waiting import scaled
+from tests.waiting import scaled, wait_until
 
 JPEG_START, JPEG_END = b"\xff\xd8", b"\xff\xd9"
 
@@ -45,6 +45,13 @@ def _tracked_frame(replica: TrackcastServer, camera_id: str) -> dict[str, object
             if message["tracks"]:
                 return message
     raise AssertionError("no tracked square in 200 frames")
+
+
+PASSWORD = "s3cret-camera-password"
+
+
+def _actor_logs(folder: Path) -> str:
+    return "\n".join(path.read_text(errors="replace") for path in folder.glob("worker-*"))
 
 
 def test_two_replicas_share_cameras_and_serve_their_live_paths(
@@ -81,3 +88,11 @@ def test_two_replicas_share_cameras_and_serve_their_live_paths(
         assert two.request("DELETE", "/api/cameras/square").status_code == 204
         assert one.request("GET", "/api/cameras/square").status_code == 404
         assert one.request("GET", "/api/cameras").json() == []
+
+        # the actors log as serve does (the config's level: INFO), their cameras' secrets hidden
+        locked = {"id": "locked", "url": f"rtsp://viewer:{PASSWORD}@127.0.0.1:9/stream"}
+        assert one.request("POST", "/api/cameras", json=locked).status_code == 201
+        logs = Path(cluster.cluster.head_node.get_session_dir_path()) / "logs"
+        wait_until(lambda: "camera locked added" in _actor_logs(logs), 60)
+        assert PASSWORD not in _actor_logs(logs)
+        assert one.request("DELETE", "/api/cameras/locked").status_code == 204
