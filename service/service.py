@@ -82,7 +82,8 @@ class Service:
         return self.cameras.runtime
 
     def start(self) -> None:
-        self._settle_clips_of_last_run()
+        if self.event_poller is None:  # in a cluster, the nodes write clips, not the replicas
+            self._settle_clips_of_last_run()
         self.writer.start()
         for delivery in self.deliveries:
             delivery.start()
@@ -94,7 +95,8 @@ class Service:
 
     def _settle_clips_of_last_run(self) -> None:
         """Clips a previous run left ``pending`` will never be written (its rings are gone):
-        ``ready`` if the file made it to disk, ``failed`` otherwise."""
+        ``ready`` if the file made it to disk, ``failed`` otherwise. Not in cluster mode: there
+        a replica's start says nothing of the clips that the nodes' running cameras write."""
         try:
             ready, failed = self.clips.settle_pending(self.clip_files)
         except SQLAlchemyError as error:  # not fatal: the next start tries again

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from events import Event
+from config import AppConfig
+from events import ClipState, Event
 from events.feed import EventFeed
+from service import build_service
 from service.event_poller import PAGE, EventPoller
 from storage import EventStore, migrate, open_database
 from storage.health import StorageHealth, StoragePart
@@ -51,3 +53,21 @@ def test_events_stored_elsewhere_reach_the_feed_once_each_in_order(tmp_path: Pat
     assert poller.published == PAGE + 4
     assert health.failure(StoragePart.FEED) is None
     store.engine.dispose()
+
+
+def test_a_replica_that_starts_leaves_the_nodes_pending_clips_alone(tmp_path: Path) -> None:
+    """A single-process start settles its last run's pending clips; a cluster replica (a service
+    with an event poller) must not: the nodes' running cameras are still writing them."""
+    config = AppConfig.model_validate({"data_dir": str(tmp_path / "data"), "auth": {"open": True}})
+    replica, single = build_service(config), build_service(config)
+    replica.store.keep_clips(lambda _: True)
+    (pending,) = replica.store.insert(_events("door", 1))
+    replica.event_poller = EventPoller(replica.store, replica.feed, 0.05, StorageHealth())
+    replica.start()
+    assert replica.stop(scaled(15))
+    clip = replica.store.get(pending.event.id)
+    assert clip is not None and clip.clip is not None and clip.clip.state is ClipState.PENDING
+    single.start()
+    assert single.stop(scaled(15))
+    clip = single.store.get(pending.event.id)
+    assert clip is not None and clip.clip is not None and clip.clip.state is ClipState.FAILED
