@@ -8,9 +8,8 @@ shared data_dir as in single-process mode.
 
 Webhooks and MQTT: the agents' stores queue every event in the shared outbox in the
 transaction that stores it, and the controller alone runs the senders (:class:`ClusterSenders`),
-so that no event is sent twice; a replica runs none. They find new rows by looking at the outbox
-every ``delivery.webhooks.POLL_INTERVAL_S`` (2 s), which is the added latency; a dead letter a
-replica puts back is found the same way.
+so that no event is sent twice; a replica runs none. A dead letter that a replica puts back is
+found at the senders' next look at the outbox (every 2 s).
 """
 
 from __future__ import annotations
@@ -23,8 +22,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from cluster.interface import Sender
 from config import AppConfig, ConfigError
-from delivery import Delivery, MqttPublisher, build_deliveries
+from delivery import MqttPublisher, build_deliveries
+from events import StoredEvent
 from runtime.camera_set import CameraSet
 from runtime.cameras import DetectorFactory
 from service.camera_states import CameraSetSource
@@ -33,7 +34,8 @@ from service.log_redaction import install_log_redaction
 from service.logs import LogSettings, configure_logging
 from service.secrets import config_secrets
 from service.service import ADMIN_TOKEN_ENV, CameraParts, Service, build_service
-from storage import Outbox
+from storage import EventStore, Outbox
+from storage.health import StorageHealth
 from stream.redact import SecretSet
 
 STARTUP_TIMEOUT_S = 120.0
@@ -59,17 +61,29 @@ class ActorLogging:
 @dataclass(frozen=True)
 class ClusterSenders:
     """The config's webhook and MQTT senders, built in the controller's process
-    (:data:`cluster.interface.SenderFactory`): MQTT publishes the state of the controller's
+    (:data:`cluster.interface.SenderFactory`), and an :class:`EventPoller` that hands them the
+    events the nodes store, every ``cluster.event_poll_ms``, as a single process's writer does
+    after each commit: it wakes them (they would look by themselves only every 2 s) and MQTT
+    counts its line and zone states from them. MQTT publishes the state of the controller's
     cameras."""
 
     config: AppConfig
 
-    def __call__(self, engine: Engine, cameras: CameraSet[Any]) -> Sequence[Delivery]:
+    def __call__(self, engine: Engine, cameras: CameraSet[Any]) -> list[Sender]:
         deliveries = build_deliveries(self.config.webhooks, self.config.mqtt, Outbox(engine))
+        if not deliveries:
+            return []
         for delivery in deliveries:
             if isinstance(delivery, MqttPublisher):
                 delivery.watch_cameras(CameraSetSource(cameras))
-        return deliveries
+
+        def deliver(batch: Sequence[StoredEvent]) -> None:
+            for delivery in deliveries:
+                delivery.deliver(batch)
+
+        interval_s = self.config.cluster.event_poll_ms / 1000
+        poller = EventPoller(EventStore(engine), deliver, interval_s, StorageHealth())
+        return [poller, *deliveries]  # stopped in this order: the poller first
 
 
 def build_cluster_service(
@@ -100,6 +114,9 @@ def build_cluster_service(
 
     service = build_service(config, build_cameras=cameras, deliver=False)
     service.event_poller = EventPoller(
-        service.store, service.feed, config.cluster.event_poll_ms / 1000, service.storage_health
+        service.store,
+        service.feed.publish,
+        config.cluster.event_poll_ms / 1000,
+        service.storage_health,
     )
     return service
