@@ -1,14 +1,19 @@
-"""Webhooks in cluster mode: the node agents queue each event in the outbox as they store it,
-and the controller alone sends them, so that a receiver gets every stored event of a camera
-exactly once, signed as in single-process mode, however many API replicas run; a dead letter
-put back through a replica goes out again."""
+"""Webhooks and MQTT in cluster mode: the node agents queue each event in the outbox as they
+store it, and the controller alone sends them, so that a receiver gets every stored event of a
+camera exactly once, signed as in single-process mode, however many API replicas run; a dead
+letter put back through a replica goes out again; MQTT publishes the camera's state (and line
+counts) from the controller."""
 
 from __future__ import annotations
 
+import json
 import threading
+from collections import Counter
 from pathlib import Path
 
 from delivery.signing import verify
+from tests.delivery.broker import Message, MosquittoBroker, Subscriber
+from tests.delivery.conftest import broker as broker  # a running Mosquitto
 from tests.delivery.receiver import Reply, WebhookReceiver
 from tests.media import write_moving_square_clip
 from tests.servers.cluster_api import api_replicas, wait_streaming
@@ -47,18 +52,30 @@ def _all_tracks_ended(replica: TrackcastServer, camera_id: str) -> bool:
     return 0 < types.count("track.ended") == types.count("track.started")
 
 
-def test_every_stored_event_reaches_the_webhook_once(
-    postgres: PostgresServer, tmp_path: Path
+def _states(messages: list[Message]) -> list[dict[str, object]]:
+    """The camera's state messages (not the empty one that clears the topic at its delete)."""
+    return [json.loads(m.payload) for m in messages if m.topic == STATE and m.payload]
+
+
+STATE = "trackcast/square/state"
+
+
+def test_every_stored_event_reaches_the_webhook_and_mqtt_once(
+    postgres: PostgresServer, broker: MosquittoBroker, tmp_path: Path
 ) -> None:
     clip = tmp_path / "square.mp4"
     write_moving_square_clip(clip, frames=30)
     middle = {"name": "middle", "points": [[0.5, 0.0], [0.5, 1.0]], "coordinates": "normalized"}
     camera = {"id": "square", "url": str(clip), "loop": True, "realtime": True, "lines": [middle]}
     policy = FailFirst()
-    with WebhookReceiver(policy) as receiver:
+    with (
+        WebhookReceiver(policy) as receiver,
+        Subscriber(broker.port, "trackcast/#") as subscriber,
+    ):
         hook = (
             f"webhooks: [{{url: '{receiver.url()}', secret: {SECRET}, max_attempts: 1, "
             "backoff_initial_s: 0.05}]\n"
+            f"mqtt: {{host: 127.0.0.1, port: {broker.port}}}\n"
         )
         with (
             local_ray_cluster(workers=1, cameras_per_worker=2) as cluster,
@@ -85,6 +102,18 @@ def test_every_stored_event_reaches_the_webhook_once(
             stored = _stored(one, "square")
             assert one.request("GET", "/api/deadletters").json() == []
 
+            def published() -> list[str]:
+                topics = {f"trackcast/square/{kind}" for kind in stored.values()}
+                messages = [m for m in subscriber.messages() if m.topic in topics]
+                return [json.loads(m.payload)["id"] for m in messages]
+
+            wait_until(lambda: sorted(published()) == sorted(stored), 60, step_s=0.5)
+            assert Counter(published()).most_common(1)[0][1] == 1  # none twice
+            states = _states(subscriber.messages())
+            assert any(state["state"] == "streaming" for state in states)
+            crossings = list(stored.values()).count("line.crossed")
+            assert crossings and max(_line_count(state) for state in states) >= 1
+
     requests = receiver.received()
     accepted = [r for r in requests if r.accepted]
     assert sorted(r.key for r in accepted) == sorted(stored)  # each stored event, once
@@ -94,3 +123,10 @@ def test_every_stored_event_reaches_the_webhook_once(
     }
     for request in accepted:
         assert verify(SECRET, request.headers["x-trackcast-signature"], request.body)
+
+
+def _line_count(state: dict[str, object]) -> int:
+    """Crossings counted in a state message, both directions."""
+    lines = state.get("lines")
+    assert isinstance(lines, dict)
+    return sum(sum(counts.values()) for counts in lines.values())
