@@ -11,6 +11,10 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import ray
+
+from cluster import CONTROLLER_NAME, NAMESPACE
+from cluster.client import stop_controller
 from delivery.signing import verify
 from tests.delivery.broker import Message, MosquittoBroker, Subscriber
 from tests.delivery.conftest import broker as broker  # a running Mosquitto
@@ -20,7 +24,7 @@ from tests.servers.cluster_api import api_replicas, wait_streaming
 from tests.servers.ray_cluster import local_ray_cluster
 from tests.servers.trackcast_server import TrackcastServer
 from tests.storage.conftest import PostgresServer
-from tests.waiting import wait_until
+from tests.waiting import scaled, wait_until
 
 SECRET = "whsec-cluster-test"
 
@@ -113,6 +117,13 @@ def test_every_stored_event_reaches_the_webhook_and_mqtt_once(
             assert any(state["state"] == "streaming" for state in states)
             crossings = list(stored.values()).count("line.crossed")
             assert crossings and max(_line_count(state) for state in states) >= 1
+
+            ray.init(address=cluster.address, namespace=NAMESPACE)
+            try:  # the controller's stop ends its senders too, in its time
+                handle = ray.get_actor(CONTROLLER_NAME, namespace=NAMESPACE)
+                assert stop_controller(handle, timeout_s=scaled(20)) is True
+            finally:
+                ray.shutdown()
 
     requests = receiver.received()
     accepted = [r for r in requests if r.accepted]
