@@ -18,6 +18,10 @@ Its loop (every ``tick_s``) watches the cluster:
   the same way and started again;
 - cameras waiting for a free slot are placed.
 
+It also runs the cluster's only webhook and MQTT senders (given as a factory,
+:data:`cluster.interface.SenderFactory`): every node queues its events in the shared outbox,
+and sending them from one place sends each once.
+
 Everything it knows can be rebuilt after a restart (Ray restarts it; it is detached): the
 cameras from the config and PostgreSQL, and where they run from the agents, which outlive it
 (they keep their cameras for their lease, much longer than a restart takes). A camera adopted
