@@ -72,7 +72,6 @@ def check_cluster_mode(config: AppConfig) -> None:
     from cluster import require_ray
     from config import ConfigError
     from config.cluster import RAY_ADDRESS_ENV
-    from service.cluster import check_cluster_config
 
     if config.cluster.address is None:
         return
@@ -86,7 +85,6 @@ def check_cluster_mode(config: AppConfig) -> None:
             "cluster mode needs PostgreSQL storage shared by every node: set storage.url to "
             "postgresql+psycopg://user:password@host/db"
         )
-    check_cluster_config(config)
     require_ray()
 
 

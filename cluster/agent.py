@@ -3,7 +3,8 @@
 There is one agent per camera node, pinned to it. It hosts a normal
 :class:`runtime.cameras.CameraRuntime` (the node's cameras share its batching detector
 workers) whose events go to the cluster's PostgreSQL, and thumbnails and clips under the shared
-``data_dir``: :func:`runtime.stored.stored_runtime`, as in a single-process service. A
+``data_dir``: :func:`runtime.stored.stored_runtime`, as in a single-process service; its store
+queues them in the outbox for the webhooks and MQTT, which the controller sends. A
 :class:`Fencer` thread stops, without writing another event for them, the cameras the controller
 no longer lists as this node's, and all of them when the node is dead or cut off, or the
 controller silent for too long (:mod:`cluster.fencing`).
@@ -20,6 +21,7 @@ from cluster.fencing import FencedEvents, Ownership, node_alive
 from cluster.interface import AgentReport, ProcessSetup
 from cluster.live import LiveMethods
 from config import AppConfig, CameraConfig
+from delivery.keys import subscriptions
 from runtime.cameras import CameraRuntime, CameraStatus, DetectorFactory
 from runtime.stored import stored_runtime
 from storage import open_event_storage
@@ -55,6 +57,8 @@ class NodeAgent(LiveMethods):
         self.node = node
         self.incarnation = uuid.uuid4().hex
         self.storage = open_event_storage(config, migrate_schema=False)  # the controller did
+        # queued for the webhooks and MQTT in the events' transaction; the controller sends them
+        self.storage.store.subscribe(subscriptions(config.webhooks, config.mqtt))
         self.events = FencedEvents(self.storage.writer)
         self.runtime: CameraRuntime = stored_runtime(
             config, self.storage, detector_factory=detector_factory, events=self.events

@@ -22,7 +22,7 @@ from cluster import CONTROLLER_NAME, NAMESPACE, ClusterError
 from cluster.agent import LEASE_S, NodeAgent
 from cluster.calls import UNREACHABLE, call
 from cluster.controller import Controller, require_postgres
-from cluster.interface import ProcessSetup
+from cluster.interface import ProcessSetup, SenderFactory
 from config import AppConfig
 from runtime.cameras import DetectorFactory
 
@@ -77,6 +77,7 @@ def controller(
     detector_factory: DetectorFactory | None = None,
     lease_s: float = LEASE_S,
     setup: ProcessSetup | None = None,
+    senders: SenderFactory | None = None,
 ) -> Any:
     """The controller actor, created with these arguments if it does not run yet (a running
     one keeps the arguments it was created with). ClusterError without PostgreSQL."""
@@ -91,7 +92,9 @@ def controller(
         num_cpus=0,
         resources={HEAD_RESOURCE: HEAD_SHARE},  # on the head, and again there after a restart
     )
-    return actor.remote(config, agent_class, detector_factory, lease_s=lease_s, setup=setup)
+    return actor.remote(
+        config, agent_class, detector_factory, lease_s=lease_s, setup=setup, senders=senders
+    )
 
 
 def stop_controller(handle: Any, timeout_s: float = 30.0) -> bool:

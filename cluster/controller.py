@@ -18,6 +18,10 @@ Its loop (every ``tick_s``) watches the cluster:
   the same way and started again;
 - cameras waiting for a free slot are placed.
 
+It also runs the cluster's only webhook and MQTT senders (given as a factory,
+:data:`cluster.interface.SenderFactory`): every node queues its events in the shared outbox,
+and sending them from one place sends each once.
+
 Everything it knows can be rebuilt after a restart (Ray restarts it; it is detached): the
 cameras from the config and PostgreSQL, and where they run from the agents, which outlive it
 (they keep their cameras for their lease, much longer than a restart takes). A camera adopted
@@ -43,7 +47,7 @@ from cluster.agent import LEASE_S, NodeAgent
 from cluster.agents import AgentRecord, AgentSpec, camera_nodes
 from cluster.calls import GONE, UNREACHABLE, call
 from cluster.fencing import CUTOFF_S
-from cluster.interface import AgentReport, ProcessSetup
+from cluster.interface import AgentReport, ProcessSetup, SenderFactory
 from cluster.node_lost import end_open_tracks
 from cluster.placement import place, reassign, rebalance
 from cluster.placer import (
@@ -54,6 +58,7 @@ from cluster.placer import (
     Placer,
 )
 from config import AppConfig, CameraConfig
+from delivery.keys import subscriptions
 from runtime.camera_set import Camera, CameraSet
 from runtime.cameras import CameraStatus, DetectorFactory
 from storage import CameraStore, EventStore, migrate, open_database
@@ -68,6 +73,9 @@ FENCE_GRACE_S = 1.0
 elsewhere: time to stop them."""
 SILENT_S = 2 * CUTOFF_S
 """An agent that has not answered for this long is lost (its node may still be alive)."""
+SENDER_STOP_MIN_S = 2.0
+"""What each sender gets to stop (close its connection) when the agents took all of
+``shutdown``'s time."""
 STARTUP_TIMEOUT_S = 60.0
 """How long the controller's start waits for the agents of the nodes it finds."""
 
@@ -107,10 +115,12 @@ class Controller:
         lease_s: float = LEASE_S,
         tick_s: float = TICK_S,
         setup: ProcessSetup | None = None,
+        senders: SenderFactory | None = None,
     ) -> None:
         """``agent_class`` is started on each camera node as ``agent_class(config, node,
         detector_factory, lease_s, setup)`` (:class:`cluster.interface.AgentInterface`);
-        ``setup`` runs first here too."""
+        ``setup`` runs first here too; ``senders`` builds the webhooks' and MQTT's senders,
+        which run here until :meth:`shutdown`."""
         secrets = SecretSet()
         if setup is not None:
             setup(secrets)
@@ -118,6 +128,7 @@ class Controller:
         migrate(engine)
         self.config = config
         self.store = EventStore(engine)
+        self.store.subscribe(subscriptions(config.webhooks, config.mqtt))  # node_lost events
         self.state = ControllerState()
         self._spec = AgentSpec(agent_class, config, detector_factory, lease_s, setup)
         self._lease_s = lease_s
@@ -129,6 +140,9 @@ class Controller:
         for camera in self.cameras.list():
             if camera.enabled:  # placed by the loop's first round, all at once
                 self.placer.want(camera)
+        self.senders = list(senders(engine, self.cameras)) if senders is not None else []
+        for sender in self.senders:
+            sender.start()
         self._loop = ControllerLoop(self, tick_s)
         self._loop.start()
 
@@ -182,7 +196,10 @@ class Controller:
 
     def shutdown(self, timeout_s: float = 30.0) -> bool:
         """Stop the loop and every agent (their cameras end their tracks and flush their
-        events), then end the agents' actors; True if everything stopped in time."""
+        events), then end the agents' actors, then the senders (each sends what it can of the
+        outbox until the deadline; the rest goes out after the next start); True if everything
+        stopped in time."""
+        deadline = time.monotonic() + timeout_s
         stopped = self._loop.stop(timeout_s)
         if not stopped:
             log.warning("the controller's loop did not stop within %.0f s", timeout_s)
@@ -199,6 +216,9 @@ class Controller:
             stopped = clean and stopped
             with contextlib.suppress(Exception):
                 ray.kill(agent.handle, no_restart=True)
+        for sender in self.senders:
+            left = max(SENDER_STOP_MIN_S, deadline - time.monotonic())
+            stopped = sender.stop(left) and stopped
         self.store.engine.dispose()
         return stopped
 

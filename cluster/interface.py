@@ -9,11 +9,14 @@ controller with a light one. The controller starts one agent actor per camera no
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
 
 from config import CameraConfig
+from runtime.camera_set import CameraSet
 from runtime.cameras import CameraStatus
 from stream.redact import SecretSet
 
@@ -21,6 +24,21 @@ ProcessSetup = Callable[[SecretSet], None]
 """Run first in each actor's process (the controller, every node agent) with the set of secrets
 the process's log lines must hide, which the actor keeps adding its cameras' URLs to: the
 service's logging (format, level, redaction), as ``trackcast serve`` sets up its own process."""
+
+
+class Sender(Protocol):
+    """A delivery (webhook, MQTT) that the controller runs: it sends what the outbox holds,
+    looking by itself every few seconds."""
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout_s: float = 10.0) -> bool: ...
+
+
+SenderFactory = Callable[[Engine, CameraSet[Any]], Sequence[Sender]]
+"""Builds, in the controller's process, the senders of the events that every node queues in the
+shared outbox, given the database and the controller's camera set (MQTT publishes each camera's
+state). The controller runs them: one place in the cluster, so no event is sent twice."""
 
 
 @dataclass(frozen=True, slots=True)

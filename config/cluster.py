@@ -34,7 +34,8 @@ class ClusterConfig(BaseModel):
         ge=10,
         le=10_000,
         description="Cluster mode: how often an API process reads new events from the database "
-        "for its live event feeds (WebSocket and SSE), 10 ms to 10 s.",
+        "for its live event feeds (WebSocket and SSE), and the controller for its webhook and "
+        "MQTT senders, 10 ms to 10 s.",
     )
 
     def resolved_address(self) -> str | None:

@@ -22,6 +22,16 @@ from storage.subscriptions import Subscription
 from stream.redact import redact_url
 
 
+def subscriptions(webhooks: Sequence[WebhookConfig], mqtt: MqttConfig | None) -> list[Subscription]:
+    """Every configured destination's subscription: the webhooks in config order, then MQTT.
+    Each process that stores events subscribes its store to these (in a cluster: the node
+    agents and the controller too), so that every event is queued once for each."""
+    found = webhook_subscriptions(webhooks)
+    if mqtt is not None:
+        found.append(mqtt_subscription(mqtt))
+    return found
+
+
 def webhook_subscriptions(webhooks: Sequence[WebhookConfig]) -> list[Subscription]:
     """One subscription per webhook, in config order."""
     subscriptions: list[Subscription] = []

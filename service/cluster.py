@@ -6,23 +6,36 @@ reads them back for its live event feeds (:class:`EventPoller`), pulls live fram
 agents only while someone watches here, and serves everything else from the database and the
 shared data_dir as in single-process mode.
 
-Webhooks and MQTT are not delivered in cluster mode yet: a config that sets them is refused
-(:func:`check_cluster_config`), so that no event is silently left undelivered.
+Webhooks and MQTT: the agents' stores queue every event in the shared outbox in the
+transaction that stores it, and the controller alone runs the senders (:class:`ClusterSenders`),
+so that no event is sent twice; a replica runs none. A dead letter that a replica puts back is
+found at the senders' next look at the outbox (every 2 s).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import Engine
+
+from cluster.interface import Sender
 from config import AppConfig, ConfigError
+from delivery import MqttPublisher, build_deliveries
+from events import StoredEvent
+from runtime.camera_set import CameraSet
 from runtime.cameras import DetectorFactory
+from service.camera_states import CameraSetSource
 from service.event_poller import EventPoller
 from service.log_redaction import install_log_redaction
 from service.logs import LogSettings, configure_logging
 from service.secrets import config_secrets
 from service.service import ADMIN_TOKEN_ENV, CameraParts, Service, build_service
+from storage import EventStore, Outbox
+from storage.health import StorageHealth
 from stream.redact import SecretSet
 
 STARTUP_TIMEOUT_S = 120.0
@@ -45,13 +58,32 @@ class ActorLogging:
         install_log_redaction(secrets)
 
 
-def check_cluster_config(config: AppConfig) -> None:
-    """ConfigError for what cluster mode does not do yet."""
-    if config.webhooks or config.mqtt is not None:
-        raise ConfigError(
-            "cluster mode does not deliver webhooks or MQTT yet: remove webhooks and mqtt from "
-            "the config (events are all in the database and on GET /api/events and its feeds)"
-        )
+@dataclass(frozen=True)
+class ClusterSenders:
+    """The config's webhook and MQTT senders, built in the controller's process
+    (:data:`cluster.interface.SenderFactory`), and an :class:`EventPoller` that hands them the
+    events the nodes store, every ``cluster.event_poll_ms``, as a single process's writer does
+    after each commit: it wakes them (they would look by themselves only every 2 s) and MQTT
+    counts its line and zone states from them. MQTT publishes the state of the controller's
+    cameras."""
+
+    config: AppConfig
+
+    def __call__(self, engine: Engine, cameras: CameraSet[Any]) -> list[Sender]:
+        deliveries = build_deliveries(self.config.webhooks, self.config.mqtt, Outbox(engine))
+        if not deliveries:
+            return []
+        for delivery in deliveries:
+            if isinstance(delivery, MqttPublisher):
+                delivery.watch_cameras(CameraSetSource(cameras))
+
+        def deliver(batch: Sequence[StoredEvent]) -> None:
+            for delivery in deliveries:
+                delivery.deliver(batch)
+
+        interval_s = self.config.cluster.event_poll_ms / 1000
+        poller = EventPoller(EventStore(engine), deliver, interval_s, StorageHealth())
+        return [poller, *deliveries]  # stopped in this order: the poller first
 
 
 def build_cluster_service(
@@ -64,13 +96,14 @@ def build_cluster_service(
     from cluster.client import connect, controller
     from cluster.replica import ClusterCameras, ClusterRuntime
 
-    check_cluster_config(config)
     address = config.cluster.resolved_address()
     if address is None:
         raise ConfigError("cluster mode: no cluster address")
     connect(address)
     setup = ActorLogging(config, os.environ.get(ADMIN_TOKEN_ENV) or None)
-    handle = controller(config, detector_factory=detector_factory, setup=setup)
+    handle = controller(
+        config, detector_factory=detector_factory, setup=setup, senders=ClusterSenders(config)
+    )
     # up (and done migrating the database) before this replica opens it; a new controller
     # starts a Ray worker process first
     ask(handle.nodes.remote(), timeout_s=STARTUP_TIMEOUT_S)
@@ -79,8 +112,11 @@ def build_cluster_service(
         runtime = ClusterRuntime(handle, Path(parts.config.data_dir))
         return ClusterCameras(handle, runtime, config, parts.secrets)
 
-    service = build_service(config, build_cameras=cameras)
+    service = build_service(config, build_cameras=cameras, deliver=False)
     service.event_poller = EventPoller(
-        service.store, service.feed, config.cluster.event_poll_ms / 1000, service.storage_health
+        service.store,
+        service.feed.publish,
+        config.cluster.event_poll_ms / 1000,
+        service.storage_health,
     )
     return service

@@ -31,12 +31,22 @@ class DeadLetterRetry:
     A letter names its subscription key; letters kept before the outbox existed name only the
     (redacted) target, which is used when exactly one configured destination has it. A letter is
     never sent to another destination than the one it came from.
+
+    ``deliveries`` are those of this process, woken at once; in a cluster they run in the
+    controller (none here), which finds the letter at its next look at the outbox.
     """
 
-    def __init__(self, store: EventStore, outbox: Outbox, deliveries: Sequence[Delivery]) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        outbox: Outbox,
+        subscriptions: Sequence[Subscription],
+        deliveries: Sequence[Delivery],
+    ) -> None:
         self._store = store
         self._outbox = outbox
-        self._by_key = {d.subscription.key: d for d in deliveries}
+        self._by_key = {s.key: s for s in subscriptions}
+        self._local = {d.subscription.key: d for d in deliveries}
 
     def retry(self, letter_id: int) -> RetryResult:
         outcome, subscription = self._outbox.requeue(letter_id, self._resolve)
@@ -44,7 +54,8 @@ class DeadLetterRetry:
             return RetryResult(RetryOutcome.NOT_FOUND)
         if outcome is Requeued.NO_SUBSCRIPTION or subscription is None:
             return RetryResult(RetryOutcome.NO_SUBSCRIPTION)
-        self._by_key[subscription.key].nudge()
+        if (delivery := self._local.get(subscription.key)) is not None:
+            delivery.nudge()
         return RetryResult(RetryOutcome.QUEUED, subscription)
 
     def retry_all(self, target: str | None = None, page: int = 500) -> tuple[int, int]:
@@ -64,9 +75,6 @@ class DeadLetterRetry:
 
     def _resolve(self, letter: DeadLetter) -> Subscription | None:
         if letter.subscription is not None:
-            delivery = self._by_key.get(letter.subscription)
-            return delivery.subscription if delivery is not None else None
-        matches = [
-            d.subscription for d in self._by_key.values() if d.subscription.target == letter.target
-        ]
+            return self._by_key.get(letter.subscription)
+        matches = [s for s in self._by_key.values() if s.target == letter.target]
         return matches[0] if len(matches) == 1 else None

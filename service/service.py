@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from config import AppConfig
 from config.clips import ClipsConfig
 from delivery import Delivery, MqttPublisher, build_deliveries
+from delivery.keys import subscriptions
 from events.feed import EventFeed
 from runtime.camera_set import CameraSet
 from runtime.cameras import DetectorFactory
@@ -44,6 +45,7 @@ from storage import (
 from storage.clips import ClipFiles, ClipStore
 from storage.event_storage import EventStorage
 from storage.health import StorageHealth
+from storage.subscriptions import Subscription
 from stream.redact import SecretSet
 
 log = logging.getLogger(__name__)
@@ -147,18 +149,18 @@ class Service:
         return ended and kept
 
 
-def _log_outbox(outbox: Outbox, deliveries: list[Delivery]) -> None:
+def _log_outbox(outbox: Outbox, subscriptions: list[Subscription]) -> None:
     """Say what a restart resumes, and which queued rows belong to no configured destination
     (they stay, and are never sent elsewhere)."""
     depths = outbox.depths()
-    for delivery in deliveries:
-        if depths.get(delivery.subscription.key):
+    for subscription in subscriptions:
+        if depths.get(subscription.key):
             log.info(
                 "%s: %d events still to deliver from before the restart",
-                delivery.subscription.target,
-                depths[delivery.subscription.key],
+                subscription.target,
+                depths[subscription.key],
             )
-    configured = {delivery.subscription.key for delivery in deliveries}
+    configured = {subscription.key for subscription in subscriptions}
     for key, count in depths.items():
         if key not in configured:
             log.warning(
@@ -201,17 +203,21 @@ def build_service(
     *,
     detector_factory: DetectorFactory | None = None,
     build_cameras: CamerasBuilder = local_cameras,
+    deliver: bool = True,
 ) -> Service:
     """Open (and migrate) the database and wire every part; nothing runs until ``start``.
-    ``build_cameras`` makes the camera set (cluster mode: proxies to the cluster's)."""
+    ``build_cameras`` makes the camera set (cluster mode: proxies to the cluster's);
+    ``deliver=False`` runs no webhook or MQTT sender here (cluster mode: the controller runs
+    them), the events being queued in the outbox all the same."""
     storage = open_event_storage(config)
     store, writer = storage.store, storage.writer
     engine = storage.engine
     feed = EventFeed()
     outbox = Outbox(engine)
-    deliveries = build_deliveries(config.webhooks, config.mqtt, outbox)
-    store.subscribe([delivery.subscription for delivery in deliveries])
-    _log_outbox(outbox, deliveries)
+    deliveries = build_deliveries(config.webhooks, config.mqtt, outbox) if deliver else []
+    subscribed = subscriptions(config.webhooks, config.mqtt)
+    store.subscribe(subscribed)
+    _log_outbox(outbox, subscribed)
     writer.add_listener(feed.publish)
     for delivery in deliveries:
         writer.add_listener(delivery.deliver)
@@ -238,7 +244,7 @@ def build_service(
         storage_health=storage.health,
         feed=feed,
         deliveries=deliveries,
-        dead_letters=DeadLetterRetry(store, outbox, deliveries),
+        dead_letters=DeadLetterRetry(store, outbox, subscribed, deliveries),
         retention=Retention(
             store,
             storage.thumbnails,

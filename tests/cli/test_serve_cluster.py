@@ -48,21 +48,29 @@ def test_cluster_mode_without_an_address_is_refused(tmp_path: Path) -> None:
     assert "no cluster address" in line and "RAY_ADDRESS" in line
 
 
-def test_cluster_mode_with_webhooks_is_refused(tmp_path: Path) -> None:
-    config = (
-        "storage: {url: 'postgresql+psycopg://u:p@127.0.0.1:1/db'}\n"
-        "webhooks: [{url: 'http://127.0.0.1:1/hook'}]\n"
-    )
-    line = _refused(tmp_path, config, "--cluster", "127.0.0.1:1")
-    assert "does not deliver webhooks or MQTT yet" in line
+def _unused_port() -> int:
+    with socket.socket() as unused:  # a port nothing listens on: Ray would wait for minutes
+        unused.bind(("127.0.0.1", 0))
+        port: int = unused.getsockname()[1]
+    return port
 
 
 def test_a_cluster_address_where_nothing_answers_is_refused_at_once(tmp_path: Path) -> None:
-    with socket.socket() as unused:  # a port nothing listens on: Ray would wait for minutes
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
+    port = _unused_port()
     postgres = "storage: {url: 'postgresql+psycopg://u:p@127.0.0.1:1/db'}\n"
     line = _refused(tmp_path, postgres, "--cluster", f"127.0.0.1:{port}")
+    assert f"no Ray cluster answers at 127.0.0.1:{port}" in line
+
+
+def test_cluster_mode_takes_webhooks_and_mqtt(tmp_path: Path) -> None:
+    """They pass every check (the controller sends them): only the missing cluster stops it."""
+    port = _unused_port()
+    config = (
+        "storage: {url: 'postgresql+psycopg://u:p@127.0.0.1:1/db'}\n"
+        "webhooks: [{url: 'http://127.0.0.1:1/hook'}]\n"
+        "mqtt: {host: 127.0.0.1, port: 1}\n"
+    )
+    line = _refused(tmp_path, config, "--cluster", f"127.0.0.1:{port}")
     assert f"no Ray cluster answers at 127.0.0.1:{port}" in line
 
 

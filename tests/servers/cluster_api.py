@@ -18,25 +18,27 @@ from tests.waiting import scaled, wait_until
 BLOB_SERVE = (sys.executable, "-m", "tests.servers.blob_serve")
 
 
-def cluster_config(tmp_path: Path, database_url: str) -> Path:
-    """A cluster-mode config: open API, shared data_dir and database, files under ``tmp_path``."""
+def cluster_config(tmp_path: Path, database_url: str, extra: str = "") -> Path:
+    """A cluster-mode config: open API, shared data_dir and database, files under ``tmp_path``;
+    ``extra``: more top-level YAML (webhooks, mqtt...)."""
     config = tmp_path / "cluster.yaml"
     config.write_text(
         f"data_dir: {tmp_path / 'data'}\n"
         f"storage: {{url: '{database_url}', flush_interval_ms: 50}}\n"
         "tracker: {lost_timeout_s: 0.3}\n"
-        "cluster: {event_poll_ms: 100}\n" + local_sources_yaml(tmp_path)
+        "cluster: {event_poll_ms: 100}\n" + local_sources_yaml(tmp_path) + extra
     )
     return config
 
 
 @contextmanager
 def api_replicas(
-    postgres: PostgresServer, tmp_path: Path, address: str, count: int
+    postgres: PostgresServer, tmp_path: Path, address: str, count: int, extra: str = ""
 ) -> Iterator[list[TrackcastServer]]:
-    """``count`` API replicas of the cluster at ``address`` on a fresh database (dropped after)."""
+    """``count`` API replicas of the cluster at ``address`` on a fresh database (dropped after),
+    ``extra`` added to their config (:func:`cluster_config`)."""
     database = postgres.create_database()
-    config = cluster_config(tmp_path, postgres.url(database))
+    config = cluster_config(tmp_path, postgres.url(database), extra)
     try:
         with ExitStack() as stack:
             replicas = []

@@ -28,7 +28,7 @@ def test_events_stored_elsewhere_reach_the_feed_once_each_in_order(tmp_path: Pat
     store.insert(_events("before", 3))  # already stored when it starts: not published
     feed = EventFeed(queue_size=2 * PAGE + 10)
     health = StorageHealth()
-    poller = EventPoller(store, feed, interval_s=0.05, health=health)
+    poller = EventPoller(store, feed.publish, interval_s=0.05, health=health)
 
     async def scenario() -> list[tuple[int, str]]:
         subscription = feed.subscribe()
@@ -62,7 +62,7 @@ def test_a_replica_that_starts_leaves_the_nodes_pending_clips_alone(tmp_path: Pa
     replica, single = build_service(config), build_service(config)
     replica.store.keep_clips(lambda _: True)
     (pending,) = replica.store.insert(_events("door", 1))
-    replica.event_poller = EventPoller(replica.store, replica.feed, 0.05, StorageHealth())
+    replica.event_poller = EventPoller(replica.store, replica.feed.publish, 0.05, StorageHealth())
     replica.start()
     assert replica.stop(scaled(15))
     clip = replica.store.get(pending.event.id)
