@@ -89,7 +89,7 @@ class TrackLifecycle(Analyser):
     def _observe(
         self, track_id: int, obj: dict[str, Any], now: float, image: npt.NDArray[np.uint8]
     ) -> None:
-        box = _box(obj["box"])
+        box = as_box(obj["box"])
         class_name = str(obj["class_name"])
         confidence = float(obj["confidence"])
         with self._lock:
@@ -123,26 +123,35 @@ class TrackLifecycle(Analyser):
                 return
         image, track.last_image = track.last_image, None
         self._sink.emit(
-            Event(
-                type=TRACK_ENDED,
-                camera_id=self.camera_id,
-                time=track.last_seen,
-                track_id=track.track_id,
-                class_name=track.main_class(),
-                data={
-                    "first_seen": track.first_seen,
-                    "last_seen": track.last_seen,
-                    "duration_s": round(track.last_seen - track.first_seen, 3),
-                    "frames": track.frames,
-                    "first_box": list(track.first_box),
-                    "last_box": list(track.last_box),
-                    "reason": reason,
-                },
-            ),
+            track_ended(self.camera_id, track, reason),
             Evidence(image, track.last_box) if image is not None else None,
         )
 
 
-def _box(value: list[float]) -> Box:
+def track_ended(
+    camera_id: str, track: ActiveTrack, reason: str, **extra: str | float | int
+) -> Event:
+    """The ``track.ended`` event of ``track`` (``extra`` keys join its data)."""
+    return Event(
+        type=TRACK_ENDED,
+        camera_id=camera_id,
+        time=track.last_seen,
+        track_id=track.track_id,
+        class_name=track.main_class(),
+        data={
+            "first_seen": track.first_seen,
+            "last_seen": track.last_seen,
+            "duration_s": round(track.last_seen - track.first_seen, 3),
+            "frames": track.frames,
+            "first_box": list(track.first_box),
+            "last_box": list(track.last_box),
+            "reason": reason,
+            **extra,
+        },
+    )
+
+
+def as_box(value: list[float]) -> Box:
+    """An ``[x1, y1, x2, y2]`` list (as events store boxes) as a box."""
     x1, y1, x2, y2 = (float(v) for v in value)
     return (x1, y1, x2, y2)

@@ -11,7 +11,8 @@ no event of that run can still arrive.
 
 from __future__ import annotations
 
-from events import TRACK_ENDED, Event, StoredEvent
+from analytics.track_lifecycle import ActiveTrack, as_box, track_ended
+from events import Event, StoredEvent
 from storage import EventStore
 
 NODE_LOST = "node_lost"
@@ -32,22 +33,14 @@ def end_open_tracks(
 
 def _ended(started: StoredEvent, node: str, last_known: float) -> Event:
     event = started.event
-    box = list(event.data.get("box", [0.0, 0.0, 0.0, 0.0]))
-    last_seen = max(event.time, last_known)
-    return Event(
-        type=TRACK_ENDED,
-        camera_id=event.camera_id,
-        time=last_seen,
-        track_id=event.track_id,
-        class_name=event.class_name,
-        data={
-            "first_seen": event.time,
-            "last_seen": last_seen,
-            "duration_s": round(last_seen - event.time, 3),
-            "frames": 1,  # only its first sighting is known here
-            "first_box": box,
-            "last_box": box,
-            "reason": NODE_LOST,
-            "node": node,
-        },
+    box = as_box(event.data.get("box", [0.0, 0.0, 0.0, 0.0]))
+    track = ActiveTrack(  # only its first sighting is known here
+        track_id=event.track_id if event.track_id is not None else -1,
+        class_name=event.class_name or "",
+        first_seen=event.time,
+        last_seen=max(event.time, last_known),
+        first_box=box,
+        last_box=box,
+        confidence=float(event.data.get("confidence", 0.0)),
     )
+    return track_ended(event.camera_id, track, NODE_LOST, node=node)
