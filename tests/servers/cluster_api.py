@@ -9,6 +9,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.servers.trackcast_server import TrackcastServer
 from tests.sources import local_sources_yaml
@@ -64,12 +65,25 @@ def camera_json(replica: TrackcastServer, camera_id: str) -> dict[str, object]:
 def wait_streaming(replica: TrackcastServer, camera_ids: list[str], timeout_s: float) -> None:
     """Until GET /api/cameras shows every one of ``camera_ids`` streaming on some node."""
 
+    late: dict[str, object] = {}
+
     def streaming() -> bool:
         cameras = replica.request("GET", "/api/cameras").json()
-        states = {c["id"]: (c["state"], c["node"]) for c in cameras}
-        return all(states.get(i, ("", None))[0] == "streaming" and states[i][1] for i in camera_ids)
+        states = {
+            c["id"]: (c["state"], c["node"], (c.get("health") or {}).get("last_error"))
+            for c in cameras
+        }
+        late.clear()
+        for i in camera_ids:
+            state = states.get(i, ("", None, None))
+            if not (state[0] == "streaming" and state[1]):
+                late[i] = state
+        return not late
 
-    wait_until(streaming, timeout_s, step_s=0.2)
+    try:
+        wait_until(streaming, timeout_s, step_s=0.2)
+    except pytest.fail.Exception as failure:  # say which cameras, in what state and where
+        raise AssertionError(f"{failure}; not streaming: {late}") from None
 
 
 def get_ok(url: str, timeout_s: float) -> httpx.Response:
