@@ -39,7 +39,8 @@ class SelectionOptions:
     every_s: float | None = 2.0
     """A frame at least this long after the last kept one is kept; None: no interval."""
     event_times: tuple[float, ...] = ()
-    """Seconds of the video: the first frame at or after each is kept."""
+    """Seconds of the video, sorted: the frame nearest each is kept (see
+    :meth:`FrameSelector.sample`)."""
     scene_change: float | None = None
     """A frame that differs from the last kept one by at least this many grey levels is kept."""
     duplicate_below: float = 1.0
@@ -87,12 +88,19 @@ class FrameSelector:
     _last_time: float | None = None
     _last: Signature | None = None
     _next_event: int = 0
+    _previous_time: float | None = None
     _seen_tracks: set[int] = field(default_factory=set)
     _flagged_low: set[int] = field(default_factory=set)
 
     def sample(self, time: float, frame: Signature) -> SampleReason | None:
-        """Why this frame is kept, or None."""
+        """Why this frame is kept, or None.
+
+        An event is at the first frame whose time, plus half the interval since the frame
+        before, is at or after it: the frame nearest the event at a steady frame rate. A camera
+        stamps an event with the time its frame was decoded, a little after the frame's time in
+        the video, so the first frame at or after the event would be the next one."""
         reasons = [r for r in self._reasons(time, frame)]
+        self._previous_time = time
         if not reasons:
             return None
         if self._last is not None and difference(frame, self._last) < self.options.duplicate_below:
@@ -107,7 +115,8 @@ class FrameSelector:
             yield SampleReason.INTERVAL
         events = self.options.event_times
         passed = self._next_event
-        while self._next_event < len(events) and events[self._next_event] <= time:
+        reach = time if self._previous_time is None else time + (time - self._previous_time) / 2
+        while self._next_event < len(events) and events[self._next_event] <= reach:
             self._next_event += 1
         if self._next_event > passed:
             yield SampleReason.EVENT

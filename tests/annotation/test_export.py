@@ -95,7 +95,7 @@ def test_coco_json_keeps_track_ids_and_loads_in_pycocotools(clip: Path, tmp_path
 def test_events_review_and_crops(clip: Path, tmp_path: Path) -> None:
     tracks = write_tracks(tmp_path / "tracks.jsonl")
     selection = SelectionOptions(
-        every_s=None, event_times=(0.45, 2.5), review_confidence=0.5, review_new_tracks=True
+        every_s=None, event_times=(0.47, 2.5), review_confidence=0.5, review_new_tracks=True
     )
     report = export_dataset(clip, tracks, ExportOptions(tmp_path / "ds", selection, crops=True))
     assert report.reasons == {"event": 2}

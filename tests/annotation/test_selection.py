@@ -56,12 +56,14 @@ def test_scene_change_keeps_the_first_frame_and_each_change() -> None:
     assert selector.sample(4.0, flat(60)) is SampleReason.SCENE_CHANGE
 
 
-def test_events_keep_the_first_frame_at_or_after_each_event() -> None:
+def test_events_keep_the_frame_nearest_each_event() -> None:
+    """An event stamped a little after its frame (the decoding time) keeps that frame, not the
+    next one; two events nearest one frame keep it once."""
     frames = [flat(5 * i) for i in range(40)]
-    options = SelectionOptions(every_s=None, event_times=(0.55, 0.56, 3.0, 99.0))
+    options = SelectionOptions(every_s=None, event_times=(-1.0, 0.53, 0.54, 0.56, 3.04, 99.0))
     selector = FrameSelector(options)
     reasons = [selector.sample(i / FPS, f) for i, f in enumerate(frames)]
-    assert [i for i, r in enumerate(reasons) if r is not None] == [6, 30]
+    assert [i for i, r in enumerate(reasons) if r is not None] == [0, 5, 6, 30]
     assert {r for r in reasons if r is not None} == {SampleReason.EVENT}
 
 

@@ -231,7 +231,9 @@ def test_a_camera_stretch_becomes_a_dataset_with_its_event_frames(
     kept = {int(p.stem.removeprefix("frame_")) for p in (out / "images" / "val").glob("*.jpg")}
 
     def frame_at(wall_time: float) -> int:
-        return min(int(i) for i, r in records.items() if r["pts"] >= wall_time - start - 1e-3)
+        """The frame nearest the time: an event is stamped when its frame was decoded, a
+        little after the frame's time in the clip (the first frame at or after it is the next)."""
+        return int(min(records, key=lambda i: abs(records[i]["pts"] - (wall_time - start))))
 
     assert {frame_at(t) for t in events} <= kept
     image = cv2.imread(str(out / "images" / "val" / f"frame_{frame_at(site.crossing):06d}.jpg"))
