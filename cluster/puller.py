@@ -5,6 +5,12 @@ the network nothing. Frames fan out through a :class:`Broadcast` of latest-frame
 kind that ``CameraRuntime.subscribe`` hands out, so the restreamers (MJPEG, WHEP, track feeds)
 work unchanged. The agent is looked up again whenever it stops answering for the camera: after a
 failover the pull resumes from the camera's new node. A camera that is deleted closes the slots.
+
+A pull that the agent does not answer is not waited on blindly: when a node is lost, a pull made
+just before can stay unanswered (measured: no answer for over 10 s, while its camera streamed
+again elsewhere after 8 s), so past :data:`CHECK_S` the controller is asked every
+:data:`CHECK_S` whether that agent still runs the camera, and the pull is dropped once it does
+not.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import ray
+
 from cluster import ClusterError
-from cluster.ask import ask
+from cluster.ask import ASK_TIMEOUT_S, ask
 from cluster.frames import PackedFrame
 from outputs import FrameResult
 from runtime.broadcast import Broadcast
@@ -28,6 +36,13 @@ WAIT_S = 1.0
 """How long one pull waits on the agent for a new frame (it answers sooner when one comes)."""
 RETRY_S = 0.5
 """Pause before looking the camera's agent up again after it did not answer."""
+CHECK_S = WAIT_S + 1.0
+"""How long a pull goes unanswered before the controller is asked whether its agent still runs
+the camera (and again every as long)."""
+ANSWER_S = WAIT_S + 30.0
+"""The longest a pull is waited on while its agent still runs the camera."""
+BEAT_S = ASK_TIMEOUT_S + 2 * CHECK_S
+"""The longest a round of the loop takes: a lookup, a wait for the answer and its fetch."""
 
 
 @dataclass
@@ -61,23 +76,21 @@ class FramePuller(Worker):
         self._agent_for = agent_for
 
     def retire(self) -> None:
-        """Ask the loop to end without waiting for it (it ends within a pull)."""
+        """Ask the loop to end without waiting for it (it ends within :data:`CHECK_S`)."""
         self._stop.set()
 
     def run(self) -> None:
         agent: Any = None
         after = -1
         while not self.stopping:
-            self.heartbeat.beat(WAIT_S + 30.0)
+            self.heartbeat.beat(BEAT_S)
             try:
                 if agent is None:
                     agent = self._agent_for(self.camera_id)
                     if agent is None:  # placed nowhere yet (starting, or its node was lost)
                         self.wait(RETRY_S)
                         continue
-                packed = ask(
-                    agent.frame_after.remote(self.camera_id, after, WAIT_S), timeout_s=WAIT_S + 30
-                )
+                packed = self._pull(agent, after)
             except KeyError:
                 if agent is None:  # the controller no longer knows it: deleted
                     log.info("camera %s: deleted; its live viewers here end", self.camera_id)
@@ -94,6 +107,25 @@ class FramePuller(Worker):
                 after = packed.index
                 self._publish(packed)
         self.frames.close()
+
+    def _pull(self, agent: Any, after: int) -> PackedFrame | None:
+        """The agent's next frame after index ``after``; None if none came or this puller is
+        stopping. ClusterError if the agent does not answer in :data:`ANSWER_S` or stops running
+        the camera before it answers; KeyError if the camera was deleted meanwhile."""
+        ref = agent.frame_after.remote(self.camera_id, after, WAIT_S)
+        deadline = time.monotonic() + ANSWER_S
+        while True:
+            ready, _ = ray.wait([ref], timeout=CHECK_S)
+            if ready:  # an answer still on a lost node's object store can be lost: bounded
+                packed: PackedFrame | None = ask(ref, timeout_s=CHECK_S)
+                return packed
+            if self.stopping:
+                return None
+            if time.monotonic() >= deadline:
+                raise ClusterError(f"its agent did not answer a pull in {ANSWER_S:g} s")
+            self.heartbeat.beat(BEAT_S)
+            if self._agent_for(self.camera_id) != agent:
+                raise ClusterError("it no longer runs on the agent asked (moved, or lost)")
 
     def _publish(self, packed: PackedFrame) -> None:
         result = packed.unpack()
