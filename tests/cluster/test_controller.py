@@ -3,6 +3,7 @@ placement over the workers, failover when a worker is lost, rebalancing when one
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -108,6 +109,15 @@ def _incarnation(handle: Any, node: str) -> str | None:
     return next((info.incarnation for info in nodes if info.node == node), None)
 
 
+def _pid(handle: Any) -> int | None:
+    """The controller's process id; None while it restarts."""
+    try:
+        pid: int = call(handle.__ray_call__.remote(lambda _actor: os.getpid()), CALL_S)
+    except UNREACHABLE:
+        return None
+    return pid
+
+
 def _all_streaming(handle: Any, cameras: int, avoid: str | None = None) -> bool:
     statuses = _statuses(handle)
     return len(statuses) == cameras and all(
@@ -116,14 +126,21 @@ def _all_streaming(handle: Any, cameras: int, avoid: str | None = None) -> bool:
     )
 
 
+@pytest.fixture
+def store(cluster_database: str) -> Iterator[EventStore]:
+    """The events of the test's database, migrated (the reader starts before the controller);
+    its connections closed after, when the test fails too."""
+    engine = open_database(cluster_database)
+    migrate(engine)
+    yield EventStore(engine)
+    engine.dispose()
+
+
 def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
-    tmp_path: Path, cluster_database: str, rtsp_camera: RtspCamera
+    tmp_path: Path, cluster_database: str, store: EventStore, rtsp_camera: RtspCamera
 ) -> None:
     config = _config(tmp_path, cluster_database, rtsp_camera.url)
     cameras = len(config.cameras)
-    engine = open_database(cluster_database)
-    migrate(engine)  # for the reader, which starts before the controller
-    store = EventStore(engine)
     with local_ray_cluster(workers=2) as cluster, _driver(cluster), EventReader(store) as reader:
         handle = controller(config, detector_factory=bright_blobs)
         wait_until(lambda: _all_streaming(handle, cameras), 120, step_s=0.5)
@@ -166,8 +183,11 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
         wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
 
         placed = {camera: s.node for camera, s in _statuses(handle).items()}
+        killed = _pid(handle)
         ray.kill(handle, no_restart=False)  # Ray restarts it; it rebuilds what it knew
         started = time.monotonic()
+        # the kill takes effect a moment later: the old process may still answer meanwhile
+        wait_until(lambda: _pid(handle) not in (killed, None), 60, 0.2)
         wait_until(lambda: _all_streaming(handle, cameras), 60, 0.5)
         print(f"controller restarted in {time.monotonic() - started:.1f} s")
         assert {camera: s.node for camera, s in _statuses(handle).items()} == placed
@@ -202,7 +222,6 @@ def test_cameras_spread_fail_over_to_the_survivor_and_move_to_a_joining_node(
             for e in table
             if e.event.camera_id == camera
         ]
-    engine.dispose()
 
 
 def test_cluster_mode_refuses_a_database_other_than_postgresql(tmp_path: Path) -> None:
