@@ -3,8 +3,8 @@
 Ray hands an exception raised inside an actor method back as a ``RayTaskError`` (an instance of
 the original class too, where Ray can subclass it); :func:`call` re-raises the original
 exception itself, so callers catch ``KeyError`` or ``CameraExistsError`` as in one process.
-An actor that is gone or restarting, or does not answer in time, raises one of
-:data:`UNREACHABLE`.
+An actor that is gone or restarting, or does not answer in time, or an answer lost with its node,
+raises one of :data:`UNREACHABLE`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ray.exceptions import (
     ActorDiedError,
     ActorUnschedulableError,
     GetTimeoutError,
+    ObjectLostError,
     RayActorError,
     RayTaskError,
 )
@@ -23,8 +24,9 @@ from ray.exceptions import (
 GONE: tuple[type[Exception], ...] = (ActorDiedError, ActorUnschedulableError)
 """What a call to an actor that is gone for good raises (it died, or its node did: Ray cannot
 restart an actor pinned to a node that is gone)."""
-UNREACHABLE: tuple[type[Exception], ...] = (RayActorError, GetTimeoutError, *GONE)
-"""What a call to an actor that is gone, restarting or too slow raises."""
+UNREACHABLE: tuple[type[Exception], ...] = (RayActorError, GetTimeoutError, ObjectLostError, *GONE)
+"""What a call to an actor that is gone, restarting or too slow raises; or one whose answer was
+lost: a large answer waits in its node's object store, and goes with the node."""
 
 
 def call(ref: Any, timeout_s: float | None) -> Any:

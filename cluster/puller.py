@@ -80,6 +80,12 @@ class FramePuller(Worker):
         self._stop.set()
 
     def run(self) -> None:
+        try:
+            self._follow()
+        finally:  # whatever ended it, its viewers end rather than wait for frames
+            self.frames.close()
+
+    def _follow(self) -> None:
         agent: Any = None
         after = -1
         while not self.stopping:
@@ -90,6 +96,7 @@ class FramePuller(Worker):
                     if agent is None:  # placed nowhere yet (starting, or its node was lost)
                         self.wait(RETRY_S)
                         continue
+                    log.info("camera %s: pulling live frames from %s", self.camera_id, agent)
                 packed = self._pull(agent, after)
             except KeyError:
                 if agent is None:  # the controller no longer knows it: deleted
@@ -99,14 +106,13 @@ class FramePuller(Worker):
                 self.wait(RETRY_S)
                 continue
             except ClusterError as error:
-                log.debug("camera %s: pull failed (%s); retrying", self.camera_id, error)
+                log.info("camera %s: live frames interrupted (%s)", self.camera_id, error)
                 agent = None
                 self.wait(RETRY_S)
                 continue
             if packed is not None:
                 after = packed.index
                 self._publish(packed)
-        self.frames.close()
 
     def _pull(self, agent: Any, after: int) -> PackedFrame | None:
         """The agent's next frame after index ``after``; None if none came or this puller is
