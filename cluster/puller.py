@@ -6,11 +6,11 @@ kind that ``CameraRuntime.subscribe`` hands out, so the restreamers (MJPEG, WHEP
 work unchanged. The agent is looked up again whenever it stops answering for the camera: after a
 failover the pull resumes from the camera's new node. A camera that is deleted closes the slots.
 
-A pull that the agent does not answer is not waited on blindly: when a node is lost, a pull made
-just before can stay unanswered (measured: no answer for over 10 s, while its camera streamed
-again elsewhere after 8 s), so past :data:`CHECK_S` the controller is asked every
-:data:`CHECK_S` whether that agent still runs the camera, and the pull is dropped once it does
-not.
+A pull that the agent does not answer is not waited on blindly: when a node is lost, the pull
+made just before is answered late or never (a viewer once saw no frame for over 10 s after a
+failover, while its camera streamed again elsewhere after 8 s), so past :data:`CHECK_S` the
+controller is asked every :data:`CHECK_S` whether that agent still runs the camera, and the pull
+is dropped once it does not. However the loop ends, the slots close: viewers end rather than wait.
 """
 
 from __future__ import annotations
